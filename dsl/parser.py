@@ -1,0 +1,578 @@
+"""Parses policy text into the typed AST of dsl/ast.py; syntax errors become diagnostics."""
+
+from __future__ import annotations
+
+import ast as _pyast
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from compiler.diagnostics import FRIENDLY_TOKENS, Diagnostic, PolicyError
+from dsl import ast as A
+
+GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
+
+DEFAULT_ZONE = "Asia/Seoul"
+
+# Common mistakes, recognised by `UnexpectedInput.match_examples` (lark GRAMMAR_ERRORS).
+_MISTAKES: dict[str, list[str]] = {
+    "a policy file starts with `policy <domain>.<name> \"title\"`": [
+        'input fare: money "운임"',
+        'rule a "x" when true then fee = 0원',
+    ],
+    "a rule needs `when <condition>` (or `otherwise`) before `then`": [
+        'policy a.b "t" rule r "x" then fee = 0원',
+    ],
+    "a rule needs `then <output> = <value>` after its condition": [
+        'policy a.b "t" rule r "x" when true rule',
+        'policy a.b "t" rule r "x" when true "y"',
+    ],
+    "every declaration needs a Korean label in quotes after it": [
+        "policy a.b \"t\" input fare: money input",
+        "policy a.b \"t\" input fare: money output",
+        "policy a.b \"t\" output fee: money rule",
+    ],
+    "an interval is written with explicit ends, like `[9h, 24h)`": [
+        'policy a.b "t" table t by x "y" r 9h',
+        'policy a.b "t" table t by x "y" r [9h 24h)',
+    ],
+}
+
+_DURATION_UNITS = {
+    "d": timedelta(days=1), "일": timedelta(days=1),
+    "h": timedelta(hours=1), "시간": timedelta(hours=1),
+    "min": timedelta(minutes=1), "분": timedelta(minutes=1),
+    "s": timedelta(seconds=1), "초": timedelta(seconds=1),
+}
+_DURATION_PART = re.compile(r"(\d+)(min|시간|분|초|일|d|h|s)")
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(
+        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+def parse(text: str, path: str = "<policy>") -> A.Policy:
+    """Parse one policy file. Raise PolicyError with one diagnostic on a syntax error."""
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as err:
+        raise PolicyError([_syntax_diagnostic(err, text, path)]) from None
+    try:
+        return _ToAst(path).transform(tree)
+    except VisitError as err:
+        if isinstance(err.orig_exc, PolicyError):
+            raise err.orig_exc from None
+        raise
+
+
+def parse_file(path: Path | str, root: Path | None = None) -> A.Policy:
+    """Read and parse a policy file; the span path is relative to root when given."""
+    p = Path(path)
+    shown = str(p.relative_to(root)) if root is not None and p.is_absolute() else str(p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        span = A.Span(shown, 1, 1, 1, 2)
+        raise PolicyError([Diagnostic("E001", f"the file is not UTF-8 text (byte {err.start})", span,
+                                      help="save the policy file as UTF-8")]) from None
+    return parse(text, shown)
+
+
+# ---------------------------------------------------------------- syntax errors
+
+
+def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    line = getattr(err, "line", 1) or 1
+    col = getattr(err, "column", 1) or 1
+    if isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken) and err.token.type == "$END"):
+        lines = text.splitlines() or [""]
+        line = len(lines)
+        col = len(lines[-1]) + 1
+        span = A.Span(path, line, col, line, col + 1)
+        expected = _friendly_expected(getattr(err, "expected", ()) or ())
+        return Diagnostic("E002", "unexpected end of file", span, expected=expected,
+                          help="finish the declaration that starts above")
+    if isinstance(err, UnexpectedCharacters):
+        ch = text[err.pos_in_stream] if 0 <= err.pos_in_stream < len(text) else "?"
+        span = A.Span(path, line, col, line, col + 1)
+        help_text = _char_help(ch)
+        shown = ch if ch.isprintable() and not ch.isspace() else repr(ch)
+        return Diagnostic("E003", f"unexpected character `{shown}`", span,
+                          expected=_friendly_expected(err.allowed or ()), help=help_text)
+    assert isinstance(err, UnexpectedToken)
+    tok = err.token
+    end_col = (tok.end_column if tok.end_line == tok.line and tok.end_column else col + max(1, len(str(tok))))
+    span = A.Span(path, line, col, line, end_col)
+    label = _match_mistake(err, text)
+    shown = str(tok).replace("\n", " ")
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    expected = _friendly_expected(err.expected or ())
+    return Diagnostic("E004", f"unexpected `{shown}`", span, expected=expected, help=label)
+
+
+def _match_mistake(err: UnexpectedInput, text: str) -> str | None:
+    try:
+        return err.match_examples(_lark().parse, _MISTAKES, use_accepts=True)
+    except Exception:  # match_examples re-parses snippets; a failure there must not hide the error
+        return None
+
+
+def _friendly_expected(names) -> tuple[str, ...]:
+    words: list[str] = []
+    for name in sorted(set(names)):
+        if name.startswith("__ANON") or name in ("WS", "COMMENT"):
+            continue
+        word = FRIENDLY_TOKENS.get(name)
+        if word is None:
+            # Keyword terminals are named after their text (e.g. RULE -> `rule`).
+            word = f"`{name.lower()}`" if name.isupper() and name.isalpha() else None
+        if word and word not in words:
+            words.append(word)
+    return tuple(words[:12])
+
+
+def _char_help(ch: str) -> str | None:
+    if ch.isalpha() and ch.isupper() and ch.isascii():
+        return "names are lowercase letters, digits and `_`"
+    if ch in "'“”‘’":
+        return 'write text between straight double quotes: "…"'
+    if ch == "\t":
+        return None
+    if not ch.isascii():
+        return "Korean text belongs inside double quotes"
+    return None
+
+
+# ---------------------------------------------------------------- tree -> AST
+
+
+def _tok_span(path: str, tok: Token) -> A.Span:
+    return A.Span(path, tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + len(tok))
+
+
+class _Default:
+    __slots__ = ("expr",)
+
+    def __init__(self, expr):
+        self.expr = expr
+
+
+class _Note:
+    __slots__ = ("label",)
+
+    def __init__(self, label):
+        self.label = label
+
+
+class _MaxSize:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class _Otherwise:
+    pass
+
+
+_OTHERWISE = _Otherwise()
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    """One method per grammar rule, each returning the AST node of the same name."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    # -- helpers
+    def _span(self, meta, fallback: A.Span | None = None) -> A.Span:
+        if getattr(meta, "empty", True):
+            return fallback or A.Span(self.path, 1, 1, 1, 1)
+        return A.Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _label(self, tok: Token) -> A.Label:
+        return A.Label(_unquote(tok, self.path), _tok_span(self.path, tok))
+
+    def _error(self, tok: Token, message: str, help: str | None = None) -> PolicyError:
+        return PolicyError([Diagnostic("E005", message, _tok_span(self.path, tok), help=help)])
+
+    # -- file
+    def start(self, meta, children):
+        header, *items = children
+        pid, title, metas = header
+        enums, records, inputs, outputs, lets, deciders = [], [], [], [], [], []
+        for item in items:
+            {
+                A.EnumDecl: enums, A.RecordDecl: records, A.InputDecl: inputs,
+                A.OutputDecl: outputs, A.LetDecl: lets, A.Rule: deciders,
+                A.WindowTable: deciders, A.GridTable: deciders,
+            }[type(item)].append(item)
+        sources = tuple(m[1] for m in metas if m[0] == "source")
+        def one(kind):
+            found = [m[1] for m in metas if m[0] == kind]
+            return found[-1] if found else None
+        zone = one("zone")
+        return A.Policy(
+            id=str(pid), title=title, sources=sources, effective=one("effective"),
+            zone=zone if zone is not None else DEFAULT_ZONE,
+            question=one("question"), summary=one("summary"),
+            notes=tuple(m[1] for m in metas if m[0] == "note"),
+            enums=tuple(enums), records=tuple(records), inputs=tuple(inputs),
+            outputs=tuple(outputs), lets=tuple(lets), deciders=tuple(deciders),
+            path=self.path, span=self._span(meta),
+        )
+
+    def header(self, meta, children):
+        pid, title, *metas = children
+        return pid, self._label(title), metas
+
+    def source(self, meta, children):
+        file, section = children
+        return ("source", A.Source(_unquote(file, self.path), _unquote(section, self.path), self._span(meta)))
+
+    def effective(self, meta, children):
+        return ("effective", _date_lit(children[0], self.path))
+
+    def zone(self, meta, children):
+        return ("zone", str(children[0]))
+
+    def question(self, meta, children):
+        return ("question", self._label(children[0]))
+
+    def summary(self, meta, children):
+        return ("summary", self._label(children[0]))
+
+    def policy_note(self, meta, children):
+        return ("note", self._label(children[0]))
+
+    # -- declarations
+    def enum_decl(self, meta, children):
+        name, label, *values = children
+        return A.EnumDecl(str(name), self._label(label), tuple(values), self._span(meta))
+
+    def enum_value(self, meta, children):
+        name, label = children
+        return A.EnumValue(str(name), self._label(label), self._span(meta))
+
+    def record_decl(self, meta, children):
+        name, label, *fields = children
+        return A.RecordDecl(str(name), self._label(label), tuple(fields), self._span(meta))
+
+    def record_field(self, meta, children):
+        name, type_ref, label = children
+        return A.RecordField(str(name), type_ref, self._label(label), self._span(meta))
+
+    def input_decl(self, meta, children):
+        name, type_ref, *rest = children
+        default = rest[0].expr if isinstance(rest[0], _Default) else None
+        return A.InputDecl(str(name), type_ref, default, self._label(rest[-1]), self._span(meta))
+
+    def output_decl(self, meta, children):
+        name, type_ref, *rest = children
+        formula = rest[0].expr if isinstance(rest[0], _Default) else None
+        return A.OutputDecl(str(name), type_ref, formula, self._label(rest[-1]), self._span(meta))
+
+    def let_decl(self, meta, children):
+        name, formula, label = children
+        return A.LetDecl(str(name), formula, self._label(label), self._span(meta))
+
+    def default(self, meta, children):
+        return _Default(children[0])
+
+    def type_ref(self, meta, children):
+        optional = is_list = False
+        name = None
+        max_size = None
+        for c in children:
+            if isinstance(c, Token) and c.type == "OPTIONAL":
+                optional = True
+            elif isinstance(c, Token) and c.type == "LIST_OF":
+                is_list = True
+            elif isinstance(c, _MaxSize):
+                max_size = c.value
+            else:
+                name = str(c)
+        return A.TypeRef(
+            name=name, is_list=is_list, optional=optional,
+            max_items=max_size if is_list else None,
+            max_length=max_size if not is_list else None,
+            span=self._span(meta),
+        )
+
+    def max_size(self, meta, children):
+        return _MaxSize(int(children[0]))
+
+    # -- deciders
+    def rule(self, meta, children):
+        name, says, condition, assignments, *rest = children
+        note = rest[0].label if rest else None
+        cond = None if isinstance(condition, _Otherwise) else condition
+        return A.Rule(str(name), self._label(says), cond, assignments, note, self._span(meta))
+
+    def when(self, meta, children):
+        return children[0]
+
+    def otherwise(self, meta, children):
+        return _OTHERWISE
+
+    def assignments(self, meta, children):
+        return tuple(children)
+
+    def assignment(self, meta, children):
+        target, value = children
+        return A.Assignment(str(target), value, self._span(meta))
+
+    def note(self, meta, children):
+        return _Note(self._label(children[0]))
+
+    def window_table(self, meta, children):
+        name, key, title, *rest = children
+        note = rest.pop().label if rest and isinstance(rest[-1], _Note) else None
+        return A.WindowTable(str(name), key, self._label(title), tuple(rest), note, self._span(meta))
+
+    def table_row(self, meta, children):
+        name, interval, assignments, says = children
+        return A.TableRow(str(name), interval, assignments, self._label(says), self._span(meta))
+
+    def grid_table(self, meta, children):
+        name, target, row_key, col_key, says, heads, *rest = children
+        note = rest.pop().label if rest and isinstance(rest[-1], _Note) else None
+        return A.GridTable(str(name), str(target), row_key, col_key, self._label(says),
+                           heads, tuple(rest), note, self._span(meta))
+
+    def grid_heads(self, meta, children):
+        return tuple(children)
+
+    def grid_head(self, meta, children):
+        name, *interval = children
+        return A.GridHead(str(name), interval[0] if interval else None, self._span(meta))
+
+    def grid_row(self, meta, children):
+        name = children[0]
+        if len(children) > 1 and isinstance(children[1], A.Interval):
+            head = A.GridHead(str(name), children[1], _join(_tok_span(self.path, name), children[1].span))
+            cells = children[2:]
+        else:
+            head = A.GridHead(str(name), None, _tok_span(self.path, name))
+            cells = children[1:]
+        return A.GridRow(head, tuple(cells), self._span(meta))
+
+    # -- intervals
+    def _interval(self, meta, children, low_closed, high_closed):
+        low, high = children
+        return A.Interval(low, low_closed, high, high_closed, self._span(meta))
+
+    def closed_closed(self, meta, children):
+        return self._interval(meta, children, True, True)
+
+    def closed_open(self, meta, children):
+        return self._interval(meta, children, True, False)
+
+    def open_closed(self, meta, children):
+        return self._interval(meta, children, False, True)
+
+    def open_open(self, meta, children):
+        return self._interval(meta, children, False, False)
+
+    def pos_inf(self, meta, children):
+        return A.Infinity(False, self._span(meta))
+
+    def neg_inf(self, meta, children):
+        return A.Infinity(True, self._span(meta))
+
+    def negative_literal(self, meta, children):
+        lit = children[0]
+        span = self._span(meta)
+        if isinstance(lit, A.Money):
+            return A.Money(-lit.value, span)
+        if isinstance(lit, A.Percent):
+            return A.Percent(-lit.value, span)
+        if isinstance(lit, A.Duration):
+            return A.Duration(-lit.value, "-" + lit.text, span)
+        if isinstance(lit, A.Number):
+            return A.Number(-lit.value, span)
+        raise PolicyError([Diagnostic("E006", "only numbers, amounts, percentages and durations can be negative", span)])
+
+    # -- expressions
+    def _bin(self, op, meta, children):
+        left, right = children
+        return A.Binary(op, left, right, self._span(meta))
+
+    def or_op(self, meta, c):
+        return self._bin("or", meta, c)
+
+    def and_op(self, meta, c):
+        return self._bin("and", meta, c)
+
+    def not_op(self, meta, c):
+        return A.Unary("not", c[0], self._span(meta))
+
+    def compare(self, meta, c):
+        left, op, right = c
+        op = {"≤": "<=", "≥": ">=", "≠": "!="}.get(str(op), str(op))
+        return A.Binary(op, left, right, self._span(meta))
+
+    def equals(self, meta, c):
+        return self._bin("=", meta, c)
+
+    def is_given(self, meta, c):
+        return A.Presence(c[0], True, self._span(meta))
+
+    def is_missing(self, meta, c):
+        return A.Presence(c[0], False, self._span(meta))
+
+    def in_interval(self, meta, c):
+        return A.InInterval(c[0], c[1], self._span(meta))
+
+    def in_period(self, meta, c):
+        operand, period, anchor = c
+        return A.InPeriod(operand, str(period), anchor, self._span(meta))
+
+    def in_set(self, meta, c):
+        return A.InSet(c[0], tuple(c[1:]), self._span(meta))
+
+    def at_most(self, meta, c):
+        return A.Bounded(c[0], c[1], None, self._span(meta))
+
+    def at_least(self, meta, c):
+        return A.Bounded(c[0], None, c[1], self._span(meta))
+
+    def clamp(self, meta, c):
+        return A.Bounded(c[0], c[1], c[2], self._span(meta))
+
+    def add(self, meta, c):
+        return self._bin("+", meta, c)
+
+    def sub(self, meta, c):
+        return self._bin("-", meta, c)
+
+    def mul(self, meta, c):
+        return self._bin("*", meta, c)
+
+    def div(self, meta, c):
+        return self._bin("/", meta, c)
+
+    def percent_of(self, meta, c):
+        return A.PercentOf(c[0], c[1], self._span(meta))
+
+    def neg(self, meta, c):
+        return A.Unary("-", c[0], self._span(meta))
+
+    def name(self, meta, c):
+        return A.Name(str(c[0]), _tok_span(self.path, c[0]))
+
+    def field(self, meta, c):
+        base, name = c
+        return A.Field(base, str(name), self._span(meta))
+
+    def call(self, meta, c):
+        func, *args = c
+        return A.Call(str(func), tuple(args), self._span(meta))
+
+    def count(self, meta, c):
+        source = A.Name(str(c[0]), _tok_span(self.path, c[0]))
+        return A.Count(source, c[1] if len(c) > 1 else None, self._span(meta))
+
+    def collect(self, meta, c):
+        field, source, *where = c
+        return A.Collect(str(field), A.Name(str(source), _tok_span(self.path, source)),
+                         where[0] if where else None, self._span(meta))
+
+    def where(self, meta, c):
+        return c[0]
+
+    def last_day_of_month(self, meta, c):
+        return A.LastDayOfMonth(c[0], self._span(meta))
+
+    # -- literals
+    def money(self, meta, c):
+        tok = c[0]
+        digits = re.sub(r"[,\s원]|won", "", str(tok))
+        return A.Money(Decimal(digits), _tok_span(self.path, tok))
+
+    def percent(self, meta, c):
+        return A.Percent(Decimal(str(c[0])[:-1]), _tok_span(self.path, c[0]))
+
+    def duration(self, meta, c):
+        tok = c[0]
+        total = timedelta(0)
+        for amount, unit in _DURATION_PART.findall(str(tok)):
+            total += int(amount) * _DURATION_UNITS[unit]
+        return A.Duration(total, str(tok), _tok_span(self.path, tok))
+
+    def number(self, meta, c):
+        return A.Number(Decimal(str(c[0])), _tok_span(self.path, c[0]))
+
+    def date_lit(self, meta, c):
+        return _date_lit(c[0], self.path)
+
+    def datetime_lit(self, meta, c):
+        tok = c[0]
+        try:
+            value = datetime.fromisoformat(str(tok))
+        except ValueError:
+            raise PolicyError([Diagnostic("E007", f"`{tok}` is not a real date and time",
+                                          _tok_span(self.path, tok))]) from None
+        return A.DateTimeLit(value, _tok_span(self.path, tok))
+
+    def true(self, meta, c):
+        return A.Bool(True, self._span(meta))
+
+    def false(self, meta, c):
+        return A.Bool(False, self._span(meta))
+
+    def text(self, meta, c):
+        return A.Text(_unquote(c[0], self.path), _tok_span(self.path, c[0]))
+
+
+def _date_lit(tok: Token, path: str) -> A.DateLit:
+    try:
+        value = date.fromisoformat(str(tok))
+    except ValueError:
+        raise PolicyError([Diagnostic("E007", f"`{tok}` is not a real date", _tok_span(path, tok),
+                                      help="write dates as YYYY-MM-DD")]) from None
+    return A.DateLit(value, _tok_span(path, tok))
+
+
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+
+
+def _unquote(tok: Token, path: str) -> str:
+    body = str(tok)[1:-1]
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            nxt = body[i + 1] if i + 1 < len(body) else ""
+            if nxt not in _ESCAPES:
+                span = _tok_span(path, tok)
+                col = span.col + 1 + i
+                raise PolicyError([Diagnostic("E008", f"unknown escape `\\{nxt}` in text",
+                                              A.Span(path, span.line, col, span.line, col + 2),
+                                              help='write `\\"` for a quote, `\\\\` for a backslash, `\\n` for a new line')])
+            out.append(_ESCAPES[nxt])
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _join(a: A.Span, b: A.Span) -> A.Span:
+    return A.Span(a.path, a.line, a.col, b.end_line, b.end_col)

@@ -1,0 +1,1012 @@
+"""Checks a parsed policy: names, types and units, table coverage, unset outputs, dead rules.
+
+`analyze(policy)` returns an Analysis (inferred types, evaluation order, rule ids) together
+with every diagnostic found; `check(policy)` returns just the diagnostics. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from compiler.diagnostics import Diagnostic, suggest
+from compiler.types import (
+    BOOL, DATE, DATETIME, DURATION, ERROR, INT, MONEY, NUMBER, NUMERIC, ORDERED, PERCENT, SCALARS, TEXT, Type,
+)
+from dsl import ast as A
+
+BUILTIN_TYPES = {
+    "money": MONEY, "percent": PERCENT, "int": INT, "number": NUMBER, "duration": DURATION,
+    "datetime": DATETIME, "date": DATE, "bool": BOOL, "text": TEXT,
+}
+FUNCTIONS = ("min", "max")
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """A name in a policy's scope."""
+
+    name: str
+    kind: str  # "input" | "let" | "output"
+    type: Type
+    decl: object
+
+
+@dataclass
+class Analysis:
+    """What the emitters need beyond the AST: types, scopes and evaluation order."""
+
+    policy: A.Policy
+    enums: dict[str, A.EnumDecl]
+    records: dict[str, A.RecordDecl]
+    symbols: dict[str, Symbol]
+    types: dict[int, Type] = field(default_factory=dict)  # id(expr) -> type
+    enum_values: dict[int, str] = field(default_factory=dict)  # id(Name) -> enum name it is a value of
+    field_refs: dict[int, str] = field(default_factory=dict)  # id(Name) -> record name whose field it names
+    before: list[str] = field(default_factory=list)  # lets / computed outputs evaluated before deciding
+    after: list[str] = field(default_factory=list)  # computed outputs that need decided outputs
+    decided: list[str] = field(default_factory=list)  # outputs set by rules, in declaration order
+    rule_ids: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def type_of(self, expr) -> Type:
+        return self.types.get(id(expr), ERROR)
+
+
+def check(policy: A.Policy) -> list[Diagnostic]:
+    """Return every diagnostic for a parsed policy, sorted by position."""
+    return analyze(policy).diagnostics
+
+
+def analyze(policy: A.Policy) -> Analysis:
+    """Resolve names, infer types and check the policy; diagnostics are in the result."""
+    checker = _Checker(policy)
+    checker.run()
+    an = checker.an
+    an.diagnostics = sorted(checker.diags, key=Diagnostic.sort_key)
+    return an
+
+
+# ---------------------------------------------------------------- interval arithmetic
+
+_NEG_INF = object()
+_POS_INF = object()
+
+
+def bound_value(b):
+    """The comparable value of an interval end (a literal or infinity)."""
+    if isinstance(b, A.Infinity):
+        return _NEG_INF if b.negative else _POS_INF
+    return b.value
+
+
+def _lt(a, b) -> bool:
+    if a is b:
+        return False
+    if a is _NEG_INF or b is _POS_INF:
+        return True
+    if a is _POS_INF or b is _NEG_INF:
+        return False
+    return a < b
+
+
+def show_value(v) -> str:
+    """Format an interval end in the DSL's own notation for diagnostics."""
+    if v is _NEG_INF:
+        return "-∞"
+    if v is _POS_INF:
+        return "∞"
+    if isinstance(v, timedelta):
+        return show_duration(v)
+    if isinstance(v, Decimal):
+        return format(v.normalize(), "f") if v == v.to_integral() else str(v)
+    return str(v)
+
+
+def show_duration(d: timedelta) -> str:
+    secs = int(d.total_seconds())
+    sign = "-" if secs < 0 else ""
+    secs = abs(secs)
+    if secs == 0:
+        return "0min"
+    h, rem = divmod(secs, 3600)
+    m, s = divmod(rem, 60)
+    out = ""
+    if h:
+        out += f"{h}h"
+    if m:
+        out += f"{m}min"
+    if s:
+        out += f"{s}s"
+    return sign + out
+
+
+def show_interval(lo, lo_closed, hi, hi_closed) -> str:
+    left = "[" if lo_closed and lo is not _NEG_INF else "("
+    right = "]" if hi_closed and hi is not _POS_INF else ")"
+    return f"{left}{show_value(lo)}, {show_value(hi)}{right}"
+
+
+@dataclass(frozen=True)
+class _Piece:
+    lo: object
+    lo_closed: bool
+    hi: object
+    hi_closed: bool
+    owner: str
+    span: A.Span
+
+
+def coverage_problems(pieces: list[_Piece]) -> list[tuple[str, object]]:
+    """Find gaps and overlaps in intervals meant to cover the whole line exactly once.
+
+    Returns (kind, detail) pairs: ("gap", (lo, lo_closed, hi, hi_closed)) or
+    ("overlap", (piece_a, piece_b, lo, lo_closed, hi, hi_closed)).
+    """
+    problems: list[tuple[str, object]] = []
+
+    def start_key(p: _Piece):
+        return p.lo, not p.lo_closed
+
+    ordered = sorted(pieces, key=_SortKey.of)
+    reach, reach_closed, reach_piece = _NEG_INF, False, None
+    for p in ordered:
+        if reach_piece is None:
+            if p.lo is not _NEG_INF:
+                problems.append(("gap", (_NEG_INF, False, p.lo, not p.lo_closed)))
+        else:
+            # Does p start before the covered region ends?
+            if _lt(p.lo, reach) or (p.lo == reach and p.lo_closed and reach_closed and p.lo is not _NEG_INF):
+                hi, hi_closed = (p.hi, p.hi_closed) if _lt(p.hi, reach) or (p.hi == reach and not (p.hi_closed and not reach_closed)) else (reach, reach_closed)
+                problems.append(("overlap", (reach_piece, p, p.lo, p.lo_closed, hi, hi_closed)))
+            elif _lt(reach, p.lo) or (p.lo == reach and not p.lo_closed and not reach_closed):
+                problems.append(("gap", (reach, not reach_closed, p.lo, not p.lo_closed)))
+        if reach_piece is None or _lt(reach, p.hi) or (p.hi == reach and p.hi_closed and not reach_closed):
+            reach, reach_closed, reach_piece = p.hi, p.hi_closed, p
+    if reach_piece is None:
+        return problems
+    if reach is not _POS_INF:
+        problems.append(("gap", (reach, not reach_closed, _POS_INF, False)))
+    return problems
+
+
+class _SortKey:
+    """Orders interval pieces by where they start (closed before open at the same point)."""
+
+    __slots__ = ("p",)
+
+    def __init__(self, p: _Piece):
+        self.p = p
+
+    @classmethod
+    def of(cls, p: _Piece) -> "_SortKey":
+        return cls(p)
+
+    def __lt__(self, other: "_SortKey") -> bool:
+        a, b = self.p, other.p
+        if a.lo == b.lo or (a.lo is b.lo):
+            return a.lo_closed and not b.lo_closed
+        return _lt(a.lo, b.lo)
+
+
+# ---------------------------------------------------------------- the checker
+
+
+class _Checker:
+    def __init__(self, policy: A.Policy):
+        self.p = policy
+        self.diags: list[Diagnostic] = []
+        self.an = Analysis(policy, {}, {}, {})
+        self.scope_records: list[tuple[str, A.RecordDecl]] = []  # innermost last: (list name, record)
+        self.given: frozenset[str] = frozenset()
+        self.current_def: str | None = None
+
+    # -- reporting
+    def err(self, code: str, message: str, span: A.Span, help: str | None = None,
+            notes: tuple[str, ...] = (), expected: tuple[str, ...] = ()) -> None:
+        self.diags.append(Diagnostic(code, message, span, help=help, notes=notes, expected=expected))
+
+    def warn(self, code: str, message: str, span: A.Span, help: str | None = None) -> None:
+        self.diags.append(Diagnostic(code, message, span, severity="warning", help=help))
+
+    # -- driver
+    def run(self) -> None:
+        p = self.p
+        self.check_header()
+        self.declare_types()
+        self.declare_symbols()
+        for inp in p.inputs:
+            if inp.default is not None:
+                self.check_default(inp)
+        self.order_definitions()
+        self.check_deciders()
+        self.check_placeholders()
+
+    def check_header(self) -> None:
+        p = self.p
+        domain, _, name = p.id.partition(".")
+        for part in (domain, name):
+            if not NAME_RE.match(part):
+                self.err("E101", f"policy id `{p.id}` must be `<domain>.<name>` in lowercase letters, digits and `_`", p.span)
+        expected_path_end = f"{domain}/{name}.policy"
+        if not p.path.replace("\\", "/").endswith(expected_path_end) and not p.path.startswith("<"):
+            self.err("E102", f"policy `{p.id}` must live in a file ending `{expected_path_end}`", p.title.span,
+                     help=f"rename the file or change the id to match `{p.path}`")
+        if not p.sources:
+            self.err("E103", "the policy cites no source article", p.title.span,
+                     help='add `source "<article file>" section "<section title>"` under the policy line')
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(p.zone)
+        except Exception:
+            self.err("E104", f"unknown time zone `{p.zone}`", p.title.span, help="use an IANA zone like `Asia/Seoul`")
+
+    def declare_types(self) -> None:
+        seen: dict[str, A.Span] = {}
+        for decl in (*self.p.enums, *self.p.records):
+            if decl.name in BUILTIN_TYPES or decl.name in seen:
+                self.err("E110", f"type `{decl.name}` is declared twice" if decl.name in seen
+                         else f"`{decl.name}` is a built-in type and cannot be redeclared", decl.span)
+                continue
+            seen[decl.name] = decl.span
+            if isinstance(decl, A.EnumDecl):
+                self.an.enums[decl.name] = decl
+                names: set[str] = set()
+                for v in decl.values:
+                    if v.name in names:
+                        self.err("E111", f"enum `{decl.name}` lists `{v.name}` twice", v.span)
+                    names.add(v.name)
+            else:
+                self.an.records[decl.name] = decl
+        for rec in self.p.records:
+            fnames: set[str] = set()
+            for f in rec.fields:
+                if f.name in fnames:
+                    self.err("E112", f"record `{rec.name}` has field `{f.name}` twice", f.span)
+                fnames.add(f.name)
+                t = self.resolve_type(f.type)
+                if t.kind in ("list", "record"):
+                    self.err("E113", f"field `{f.name}` cannot hold a {t.kind}", f.type.span,
+                             help="record fields are single values: money, datetime, text, an enum, …")
+
+    def resolve_type(self, ref: A.TypeRef) -> Type:
+        name = ref.name
+        if name in BUILTIN_TYPES:
+            base = BUILTIN_TYPES[name]
+        elif name in self.an.enums:
+            base = Type("enum", name)
+        elif name in self.an.records:
+            base = Type("record", name)
+        else:
+            known = [*BUILTIN_TYPES, *self.an.enums, *self.an.records]
+            guess = suggest(name, known)
+            self.err("E120", f"unknown type `{name}`", ref.span,
+                     help=f"did you mean `{guess}`?" if guess else "declare it with `enum` or `record`, or use a built-in type",
+                     expected=tuple(f"`{k}`" for k in BUILTIN_TYPES))
+            return ERROR
+        if base.kind == "record" and not ref.is_list:
+            self.err("E121", f"a record can only be used as `list of {name}`", ref.span)
+        if ref.max_length is not None and base.kind != "text":
+            self.err("E122", f"`max` applies to text and lists, not to {name}", ref.span)
+        if ref.is_list:
+            if ref.max_items is None:
+                self.err("E123", f"list `{name}` needs a size bound", ref.span,
+                         help=f"write `list of {name} max 1000` (inputs past the bound are refused)")
+            t = Type("list", None, base)
+            return t  # an optional list is an empty list when absent
+        if ref.optional:
+            return base.as_optional()
+        return base
+
+    def declare_symbols(self) -> None:
+        table = self.an.symbols
+        for kind, decls in (("input", self.p.inputs), ("let", self.p.lets), ("output", self.p.outputs)):
+            for d in decls:
+                if d.name in table:
+                    other = table[d.name]
+                    self.err("E130", f"`{d.name}` is already declared as {'an' if other.kind in ('input', 'output') else 'a'} {other.kind}",
+                             d.span, help="give each input, let and output its own name")
+                    continue
+                if d.name in self.an.enums or d.name in self.an.records:
+                    self.warn("W131", f"`{d.name}` is both a type and a value name", d.span)
+                if kind == "let":
+                    t = ERROR  # inferred later
+                else:
+                    t = self.resolve_type(d.type)
+                table[d.name] = Symbol(d.name, kind, t, d)
+        for o in self.p.outputs:
+            if o.formula is None:
+                self.an.decided.append(o.name)
+
+    def check_default(self, inp: A.InputDecl) -> None:
+        sym = self.an.symbols.get(inp.name)
+        if sym is None or sym.decl is not inp:
+            return
+        if not isinstance(inp.default, (A.Money, A.Percent, A.Duration, A.Number, A.DateLit, A.DateTimeLit, A.Bool, A.Text, A.Name)):
+            self.err("E140", "an input's default must be a plain value", _span(inp.default),
+                     help="write a literal like `false`, `0원` or an enum value")
+            return
+        if inp.type.optional:
+            self.err("E141", f"input `{inp.name}` is optional and has a default", inp.type.span,
+                     help="drop `optional`: an input with a default is never missing")
+        t = self.expr(inp.default, expected=sym.type.required())
+        if t is not ERROR and not _assignable(sym.type, t):
+            self.err("E142", f"default of `{inp.name}` is {t.show()}, but the input is {sym.type.show()}", _span(inp.default))
+
+    # -- lets and computed outputs: dependency order
+    def order_definitions(self) -> None:
+        defs: dict[str, A.Expr] = {}
+        for let in self.p.lets:
+            defs[let.name] = let.formula
+        for o in self.p.outputs:
+            if o.formula is not None:
+                defs[o.name] = o.formula
+        deps = {n: _names_in(e) & (set(defs) | set(self.an.decided)) for n, e in defs.items()}
+        order: list[str] = []
+        state: dict[str, int] = {}
+
+        def visit(n: str, path: list[str]) -> None:
+            if state.get(n) == 2:
+                return
+            if state.get(n) == 1:
+                cycle = path[path.index(n):] + [n]
+                decl = self.an.symbols[n].decl
+                self.err("E150", f"`{n}` is defined in terms of itself: " + " → ".join(f"`{c}`" for c in cycle), decl.span)
+                return
+            state[n] = 1
+            for d in sorted(deps[n], key=self._decl_index):
+                if d in defs:
+                    visit(d, path + [n])
+            state[n] = 2
+            order.append(n)
+
+        for n in sorted(defs, key=self._decl_index):
+            visit(n, [])
+        needs_decision: set[str] = set()
+        for n in order:
+            if deps[n] & set(self.an.decided) or deps[n] & needs_decision:
+                needs_decision.add(n)
+        for n in order:
+            sym = self.an.symbols[n]
+            self.current_def = n
+            self.given = frozenset()
+            t = self.expr(defs[n], expected=sym.type if sym.kind == "output" else None)
+            self.current_def = None
+            if sym.kind == "let":
+                self.an.symbols[n] = Symbol(n, "let", t, sym.decl)
+            elif t is not ERROR and sym.type is not ERROR and not _assignable(sym.type, t):
+                self.err("E151", f"output `{n}` is {sym.type.show()}, but its formula gives {t.show()}",
+                         _span(defs[n]))
+            (self.an.after if n in needs_decision else self.an.before).append(n)
+
+    def _decl_index(self, name: str) -> int:
+        for i, d in enumerate((*self.p.inputs, *self.p.lets, *self.p.outputs)):
+            if d.name == name:
+                return i
+        return 10**6
+
+    # -- deciders
+    def check_deciders(self) -> None:
+        decided = self.an.decided
+        total_at: A.Decider | None = None
+        ids: set[str] = set()
+        for dec in self.p.deciders:
+            if total_at is not None:
+                what = "an `otherwise` rule" if isinstance(total_at, A.Rule) else f"table `{total_at.id}`"
+                self.err("E160", f"`{dec.id}` can never apply: {what} above already decides every case",
+                         _head_span(dec), help="move it above, or remove it")
+            if dec.id in ids or dec.id in self.an.symbols:
+                self.err("E161", f"rule id `{dec.id}` is used twice", _head_span(dec))
+            ids.add(dec.id)
+            if isinstance(dec, A.Rule):
+                self.check_rule(dec)
+                self.an.rule_ids.append(dec.id)
+                if dec.condition is None or (isinstance(dec.condition, A.Bool) and dec.condition.value):
+                    total_at = total_at or dec
+            elif isinstance(dec, A.WindowTable):
+                self.check_window_table(dec)
+                self.an.rule_ids.extend(f"{dec.id}.{r.id}" for r in dec.rows)
+                total_at = total_at or dec
+            else:
+                self.check_grid(dec)
+                self.an.rule_ids.extend(f"{dec.id}.{r.head.name}.{c.name}" for r in dec.rows for c in dec.columns)
+                total_at = total_at or dec
+        needed = [o for o in decided if not self.an.symbols[o].type.optional]
+        if decided and total_at is None and self.p.deciders:
+            last = self.p.deciders[-1]
+            self.err("E162", "some inputs reach no rule, leaving "
+                     + ", ".join(f"`{o}`" for o in decided) + " unset",
+                     _head_span(last), help="end with `rule <id> \"…\" otherwise then …` or a table that covers every case")
+        if decided and not self.p.deciders:
+            self.err("E163", "outputs " + ", ".join(f"`{o}`" for o in decided) + " are never set",
+                     self.p.title.span, help="add rules that set them, or give each a formula with `=`")
+        del needed
+
+    def check_assignments(self, owner: str, span: A.Span, assignments: tuple[A.Assignment, ...],
+                          extra_set: tuple[str, ...] = ()) -> None:
+        seen: set[str] = set(extra_set)
+        for asg in assignments:
+            sym = self.an.symbols.get(asg.target)
+            if sym is None or sym.kind != "output":
+                outputs = [o.name for o in self.p.outputs]
+                guess = suggest(asg.target, outputs)
+                what = f"`{asg.target}` is not an output" if sym is None else f"`{asg.target}` is {'an' if sym.kind == 'input' else 'a'} {sym.kind}, not an output"
+                self.err("E170", what, _name_span(asg), help=f"did you mean `{guess}`?" if guess else "rules can only set outputs")
+                self.expr(asg.value)
+                continue
+            if sym.decl.formula is not None:
+                self.err("E171", f"output `{asg.target}` is computed by its formula and cannot be set by a rule", _name_span(asg))
+            if asg.target in seen:
+                self.err("E172", f"`{asg.target}` is set twice", _name_span(asg))
+            seen.add(asg.target)
+            t = self.expr(asg.value, expected=sym.type.required())
+            if t is not ERROR and sym.type is not ERROR and not _assignable(sym.type, t):
+                self.err("E173", f"`{asg.target}` is {sym.type.show()}, but this gives {t.show()}", _span(asg.value),
+                         help=_unit_help(sym.type, t))
+        for o in self.an.decided:
+            if o not in seen and not self.an.symbols[o].type.optional:
+                self.err("E174", f"`{owner}` leaves output `{o}` unset", span,
+                         help=f"add `{o} = …` to it")
+
+    def check_rule(self, rule: A.Rule) -> None:
+        if not NAME_RE.match(rule.id):
+            self.err("E164", f"rule id `{rule.id}` must be lowercase letters, digits and `_`", rule.span)
+        given: frozenset[str] = frozenset()
+        if rule.condition is not None:
+            t = self.expr(rule.condition, expected=BOOL)
+            if t is not ERROR and t.kind != "bool":
+                self.err("E175", f"a rule's condition must be true or false, not {t.show()}", _span(rule.condition))
+            given = _given_in(rule.condition)
+        self.given = given
+        self.check_assignments(rule.id, _head_span(rule), rule.assignments)
+        self.given = frozenset()
+
+    def check_window_table(self, table: A.WindowTable) -> None:
+        key_t = self.expr(table.key)
+        if key_t is not ERROR and key_t.kind not in ORDERED:
+            self.err("E180", f"a window table needs a key that has an order, not {key_t.show()}", _span(table.key),
+                     help="use a duration, amount, number, date or datetime; for enum values use a grid (`sets`)")
+            key_t = ERROR
+        if key_t.optional:
+            self.err("E181", "the table's key may be missing", _span(table.key),
+                     help="decide the missing case in a rule above, or use inputs that are always given")
+        pieces = []
+        row_ids: set[str] = set()
+        for row in table.rows:
+            if row.id in row_ids:
+                self.err("E182", f"table `{table.id}` has two rows named `{row.id}`", row.span)
+            row_ids.add(row.id)
+            if self.check_interval(row.interval, key_t, table):
+                pieces.append(_Piece(bound_value(row.interval.low), row.interval.low_closed,
+                                     bound_value(row.interval.high), row.interval.high_closed, row.id, row.interval.span))
+            self.check_assignments(f"{table.id}.{row.id}", row.span, row.assignments)
+        if len(pieces) == len(table.rows) and key_t is not ERROR:
+            self.report_coverage(pieces, _key_words(table.key), table, row_word="row")
+
+    def check_interval(self, iv: A.Interval, key_t: Type, table) -> bool:
+        ok = True
+        for b, closed, side in ((iv.low, iv.low_closed, "low"), (iv.high, iv.high_closed, "high")):
+            if isinstance(b, A.Infinity):
+                if b.negative != (side == "low"):
+                    self.err("E183", f"`{'-' if b.negative else ''}∞` cannot be the {side} end", b.span)
+                    ok = False
+                elif closed:
+                    self.err("E184", "an infinite end must be open", b.span,
+                             help="write `(-∞, …` or `…, ∞)`")
+                continue
+            t = self.expr(b)
+            if key_t is not ERROR and t is not ERROR and not key_t.same_base(t):
+                self.err("E185", f"this end is {t.show()}, but `{_key_words(table.key) if hasattr(table, 'key') else 'the key'}` is {key_t.show()}",
+                         b.span, help=_unit_help(key_t, t))
+                ok = False
+        lo, hi = bound_value(iv.low), bound_value(iv.high)
+        if ok and not _lt(lo, hi) and not (lo == hi and iv.low_closed and iv.high_closed):
+            self.err("E186", f"interval {show_interval(lo, iv.low_closed, hi, iv.high_closed)} is empty", iv.span,
+                     help="write the smaller end first")
+            ok = False
+        return ok
+
+    def report_coverage(self, pieces: list[_Piece], key: str, table, row_word: str, prefix: str = "") -> None:
+        for kind, detail in coverage_problems(pieces):
+            if kind == "gap":
+                lo, lc, hi, hc = detail
+                where = f"= {show_value(lo)}" if lo == hi else f"in {show_interval(lo, lc, hi, hc)}"
+                self.err("E187", f"no {row_word} covers {prefix}{key} {where}",
+                         _head_span(table), help=f"add a {row_word} for {show_interval(lo, lc, hi, hc)} or widen a neighbour")
+            else:
+                a, b, lo, lc, hi, hc = detail
+                where = show_interval(lo, lc, hi, hc) if (lo != hi or not (lc and hc)) else show_value(lo)
+                self.err("E188", f"{row_word}s `{a.owner}` and `{b.owner}` both cover {prefix}{key} "
+                         + (f"= {where}" if lo == hi else f"in {where}"),
+                         b.span, help="make one end open: `[a, b)` then `[b, c)`")
+
+    def check_grid(self, grid: A.GridTable) -> None:
+        target = self.an.symbols.get(grid.target)
+        if target is None or target.kind != "output":
+            guess = suggest(grid.target, [o.name for o in self.p.outputs])
+            self.err("E190", f"`{grid.target}` is not an output", _head_span(grid),
+                     help=f"did you mean `{guess}`?" if guess else "a grid `sets` one output")
+            target_t = ERROR
+        else:
+            target_t = target.type.required()
+            if target.decl.formula is not None:
+                self.err("E171", f"output `{grid.target}` is computed by its formula and cannot be set by a table", _head_span(grid))
+        for o in self.an.decided:
+            if o != grid.target and not self.an.symbols[o].type.optional:
+                self.err("E174", f"`{grid.id}` leaves output `{o}` unset", _head_span(grid),
+                         help="a grid sets only one output; set the others with a formula")
+        row_t = self.expr(grid.row_key)
+        col_t = self.expr(grid.col_key)
+        self.check_axis(grid, grid.row_key, row_t, [r.head for r in grid.rows], "row")
+        self.check_axis(grid, grid.col_key, col_t, list(grid.columns), "column")
+        for r in grid.rows:
+            if len(r.cells) != len(grid.columns):
+                self.err("E191", f"row `{r.head.name}` has {len(r.cells)} cells but the table has {len(grid.columns)} columns",
+                         r.span)
+            for c in r.cells:
+                t = self.expr(c, expected=target_t)
+                if t is not ERROR and target_t is not ERROR and not _assignable(target_t, t):
+                    self.err("E173", f"`{grid.target}` is {target_t.show()}, but this cell is {t.show()}", _span(c),
+                             help=_unit_help(target_t, t))
+
+    def check_axis(self, grid: A.GridTable, key: A.Expr, key_t: Type, heads: list[A.GridHead], word: str) -> None:
+        if key_t is ERROR:
+            return
+        if key_t.optional:
+            self.err("E181", "the table's key may be missing", _span(key))
+        names: set[str] = set()
+        for h in heads:
+            if h.name in names:
+                self.err("E192", f"{word} `{h.name}` appears twice in table `{grid.id}`", h.span)
+            names.add(h.name)
+        if key_t.kind == "enum":
+            enum = self.an.enums[key_t.name]
+            values = [v.name for v in enum.values]
+            for h in heads:
+                if h.interval is not None:
+                    self.err("E193", f"`{_key_words(key)}` is an enum: {word}s are its values, without intervals", h.span)
+                if h.name not in values:
+                    guess = suggest(h.name, values)
+                    self.err("E194", f"`{h.name}` is not a value of `{enum.name}`", h.span,
+                             help=f"did you mean `{guess}`?" if guess else None,
+                             expected=tuple(f"`{v}`" for v in values))
+            missing = [v for v in values if v not in names]
+            if missing:
+                self.err("E195", f"table `{grid.id}` has no {word} for `{_key_words(key)}` = "
+                         + ", ".join(f"`{m}`" for m in missing), _head_span(grid),
+                         help=f"add a {word} for each value of `{enum.name}`")
+        elif key_t.kind in ORDERED:
+            pieces = []
+            for h in heads:
+                if h.interval is None:
+                    self.err("E196", f"{word} `{h.name}` needs an interval of `{_key_words(key)}`", h.span,
+                             help=f"write `{h.name} [a, b)`")
+                    return
+                if not self.check_interval(h.interval, key_t, grid):
+                    return
+                iv = h.interval
+                pieces.append(_Piece(bound_value(iv.low), iv.low_closed, bound_value(iv.high), iv.high_closed, h.name, iv.span))
+            self.report_coverage(pieces, _key_words(key), grid, row_word=word)
+        else:
+            self.err("E197", f"a table key must be an enum or have an order, not {key_t.show()}", _span(key))
+
+    # -- placeholders in counselor sentences
+    def check_placeholders(self) -> None:
+        for dec in self.p.deciders:
+            labels = [dec.says] if isinstance(dec, (A.Rule, A.GridTable)) else [r.says for r in dec.rows]
+            for label in labels:
+                self.check_label(label)
+
+    def check_label(self, label: A.Label) -> None:
+        for m in PLACEHOLDER.finditer(label.text):
+            name = m.group(1).strip()
+            if name in self.an.symbols:
+                continue
+            col = label.span.col + 1 + m.start()
+            span = A.Span(label.span.path, label.span.line, col, label.span.line, col + len(m.group(0)))
+            guess = suggest(name, list(self.an.symbols))
+            self.err("E200", f"unknown name `{name}` in the sentence", span,
+                     help=f"did you mean `{guess}`?" if guess else "placeholders name an input, a let or an output")
+        stray = PLACEHOLDER.sub("", label.text)
+        if "{" in stray or "}" in stray:
+            col = label.span.col + 1 + label.text.find("{" if "{" in stray else "}")
+            self.err("E201", "unbalanced `{` or `}` in the sentence", A.Span(label.span.path, label.span.line, col, label.span.line, col + 1),
+                     help="placeholders are written `{name}`")
+
+    # -- expressions
+    def expr(self, e, expected: Type | None = None) -> Type:
+        t = self._expr(e, expected)
+        self.an.types[id(e)] = t
+        return t
+
+    def _expr(self, e, expected: Type | None) -> Type:  # noqa: C901 - one case per node kind
+        if isinstance(e, A.Money):
+            if e.value != e.value.to_integral():
+                self.err("E210", f"`{e.value}원` is not a whole amount of won", e.span, help="amounts are whole won")
+            return MONEY
+        if isinstance(e, A.Percent):
+            return PERCENT
+        if isinstance(e, A.Duration):
+            return DURATION
+        if isinstance(e, A.Number):
+            return INT if e.value == e.value.to_integral() and "." not in str(e.value) else NUMBER
+        if isinstance(e, A.DateLit):
+            return DATE
+        if isinstance(e, A.DateTimeLit):
+            return DATETIME
+        if isinstance(e, A.Bool):
+            return BOOL
+        if isinstance(e, A.Text):
+            return TEXT
+        if isinstance(e, A.Name):
+            return self.name(e, expected)
+        if isinstance(e, A.Field):
+            self.expr(e.base)
+            self.err("E211", "`.` field access is only possible inside `count … where` and `list … of … where`", e.span,
+                     help="write the field's name on its own there")
+            return ERROR
+        if isinstance(e, A.Unary):
+            if e.op == "not":
+                t = self.expr(e.operand, BOOL)
+                return self.require(e.operand, t, ("bool",), "`not` applies to true or false")
+            t = self.expr(e.operand)
+            return self.require(e.operand, t, ("money", "percent", "int", "number", "duration"), "only numbers, amounts and durations can be negated")
+        if isinstance(e, A.Binary):
+            return self.binary(e, expected)
+        if isinstance(e, A.PercentOf):
+            pt = self.expr(e.percent, PERCENT)
+            at = self.expr(e.amount, MONEY)
+            if pt is not ERROR and pt.kind != "percent":
+                self.err("E212", f"`of` needs a percentage on its left, not {pt.show()}", _span(e.percent),
+                         help="write a percentage like `10% of fare`")
+            if at is not ERROR and at.kind != "money":
+                self.err("E213", f"`of` takes a percentage of an amount of money, not of {at.show()}", _span(e.amount))
+            self.check_optional(e.percent, pt)
+            self.check_optional(e.amount, at)
+            if isinstance(e.percent, A.Percent) and e.percent.value > 100:
+                self.err("E214", f"{e.percent.value}% is more than the whole amount", e.percent.span,
+                         help="a fee is at most 100% of the amount")
+            return MONEY
+        if isinstance(e, A.Bounded):
+            vt = self.expr(e.value, expected)
+            self.check_optional(e.value, vt)
+            for bound, word in ((e.at_most, "at most"), (e.at_least, "at least")):
+                if bound is None:
+                    continue
+                bt = self.expr(bound, vt if vt is not ERROR else expected)
+                self.check_optional(bound, bt)
+                if vt is not ERROR and bt is not ERROR and not vt.same_base(bt):
+                    self.err("E215", f"`{word}` compares {vt.show()} with {bt.show()}", _span(bound), help=_unit_help(vt, bt))
+                if isinstance(bound, (A.Money, A.Number, A.Percent, A.Duration)) and bound.value < (timedelta(0) if isinstance(bound, A.Duration) else 0):
+                    self.err("E216", f"a {'cap' if word == 'at most' else 'floor'} below zero", _span(bound))
+            if vt is not ERROR and vt.kind not in ORDERED:
+                self.err("E217", f"`at most`/`at least` need an amount, number or duration, not {vt.show()}", _span(e.value))
+                return ERROR
+            if (e.at_most is not None and e.at_least is not None and isinstance(e.at_most, (A.Money, A.Number, A.Percent, A.Duration))
+                    and isinstance(e.at_least, type(e.at_most)) and e.at_least.value > e.at_most.value):
+                self.err("E218", "the floor is above the cap", e.span)
+            return vt.required() if vt is not ERROR else ERROR
+        if isinstance(e, A.Presence):
+            if not isinstance(e.operand, A.Name):
+                self.err("E219", "`is given`/`is missing` apply to an input's name", _span(e.operand))
+                return BOOL
+            t = self.name(e.operand, None, allow_optional=True)
+            self.an.types[id(e.operand)] = t
+            if t is not ERROR and not t.optional:
+                sym = self.an.symbols.get(e.operand.name)
+                self.warn("W220", f"`{e.operand.name}` is never missing", e.operand.span,
+                          help="only `optional` inputs can be missing" + (" (it has a default)" if sym and sym.kind == "input" and sym.decl.default is not None else ""))
+            return BOOL
+        if isinstance(e, A.InInterval):
+            t = self.expr(e.operand)
+            self.check_optional(e.operand, t)
+            if t is not ERROR and t.kind not in ORDERED:
+                self.err("E221", f"`in [a, b)` needs a value with an order, not {t.show()}", _span(e.operand))
+                return BOOL
+            fake = _FakeTable(e.operand)
+            self.check_interval(e.interval, t, fake)
+            return BOOL
+        if isinstance(e, A.InPeriod):
+            for part in (e.operand, e.anchor):
+                t = self.expr(part)
+                self.check_optional(part, t)
+                if t is not ERROR and t.kind not in ("datetime", "date"):
+                    self.err("E222", f"`in {e.period} of` compares dates or datetimes, not {t.show()}", _span(part))
+            return BOOL
+        if isinstance(e, A.InSet):
+            t = self.expr(e.operand)
+            self.check_optional(e.operand, t)
+            for m in e.members:
+                mt = self.expr(m, t.required() if t is not ERROR else None)
+                if t is not ERROR and mt is not ERROR and not t.same_base(mt):
+                    self.err("E223", f"`{_key_words(e.operand)}` is {t.required().show()}, but this is {mt.show()}", _span(m))
+            return BOOL
+        if isinstance(e, A.LastDayOfMonth):
+            t = self.expr(e.operand)
+            self.check_optional(e.operand, t)
+            if t is not ERROR and t.kind not in ("datetime", "date"):
+                self.err("E224", f"`last day of month of` needs a date or datetime, not {t.show()}", _span(e.operand))
+            return DATE
+        if isinstance(e, A.Count):
+            rec = self.list_record(e.source)
+            if e.where is not None:
+                self.in_record(rec, e.source.name, e.where)
+            return INT
+        if isinstance(e, A.Collect):
+            rec = self.list_record(e.source)
+            if rec is None:
+                if e.where is not None:
+                    self.in_record(None, e.source.name, e.where)
+                return ERROR
+            fld = next((f for f in rec.fields if f.name == e.field), None)
+            if e.where is not None:
+                self.in_record(rec, e.source.name, e.where)
+            if fld is None:
+                guess = suggest(e.field, [f.name for f in rec.fields])
+                self.err("E225", f"record `{rec.name}` has no field `{e.field}`", e.span,
+                         help=f"did you mean `{guess}`?" if guess else None)
+                return ERROR
+            ft = self.resolve_type(fld.type)
+            return Type("list", None, ft.required())
+        if isinstance(e, A.Call):
+            if e.func not in FUNCTIONS:
+                guess = suggest(e.func, list(FUNCTIONS))
+                self.err("E226", f"unknown function `{e.func}`", e.span,
+                         help=f"did you mean `{guess}`?" if guess else "the functions are " + ", ".join(f"`{f}`" for f in FUNCTIONS))
+                for a in e.args:
+                    self.expr(a)
+                return ERROR
+            ts = [self.expr(a, expected) for a in e.args]
+            for a, t in zip(e.args, ts):
+                self.check_optional(a, t)
+            if len(e.args) < 2:
+                self.err("E227", f"`{e.func}` needs at least two values", e.span)
+            good = [t for t in ts if t is not ERROR]
+            if good and any(not good[0].same_base(t) for t in good):
+                self.err("E228", f"`{e.func}` mixes " + " and ".join(sorted({t.show() for t in good})), e.span)
+                return ERROR
+            if good and good[0].kind not in ORDERED:
+                self.err("E229", f"`{e.func}` needs values with an order, not {good[0].show()}", e.span)
+                return ERROR
+            return good[0].required() if good else ERROR
+        raise AssertionError(f"unhandled expression {type(e).__name__}")
+
+    def require(self, e, t: Type, kinds: tuple[str, ...], message: str) -> Type:
+        if t is ERROR:
+            return ERROR
+        self.check_optional(e, t)
+        if t.kind not in kinds:
+            self.err("E230", f"{message}; this is {t.show()}", _span(e))
+            return ERROR
+        return t.required()
+
+    def check_optional(self, e, t: Type) -> None:
+        if t is ERROR or not t.optional:
+            return
+        name = e.name if isinstance(e, A.Name) else None
+        self.err("E231", f"`{name or _key_words(e)}` may be missing here", _span(e),
+                 help=f"check `{name} is given and …` first" if name else "check that it is given first")
+
+    def binary(self, e: A.Binary, expected: Type | None) -> Type:
+        op = e.op
+        if op in ("and", "or"):
+            lt = self.expr(e.left, BOOL)
+            saved = self.given
+            if op == "and":
+                self.given = self.given | _given_in(e.left)
+            rt = self.expr(e.right, BOOL)
+            self.given = saved
+            for side, t in ((e.left, lt), (e.right, rt)):
+                if t is not ERROR and t.kind != "bool":
+                    self.err("E240", f"`{op}` joins conditions, but this is {t.show()}", _span(side))
+            return BOOL
+        if op in ("=", "!=", "<", "<=", ">", ">="):
+            lt = self.expr(e.left)
+            rt = self.expr(e.right, lt.required() if lt is not ERROR else None)
+            if lt is ERROR and isinstance(e.left, A.Name) and rt is not ERROR:
+                pass
+            self.check_optional(e.left, lt)
+            self.check_optional(e.right, rt)
+            if lt is ERROR or rt is ERROR:
+                return BOOL
+            if not lt.same_base(rt):
+                self.err("E241", f"cannot compare {lt.required().show()} with {rt.required().show()}", e.span,
+                         help=_unit_help(lt, rt))
+            elif op not in ("=", "!=") and lt.kind not in ORDERED:
+                self.err("E242", f"`{op}` needs values with an order; {lt.required().show()} has none", e.span,
+                         help="use `=` or `!=`")
+            return BOOL
+        lt = self.expr(e.left, expected if op in ("+", "-") else None)
+        rt = self.expr(e.right, expected if op in ("+", "-") else None)
+        self.check_optional(e.left, lt)
+        self.check_optional(e.right, rt)
+        if lt is ERROR or rt is ERROR:
+            return ERROR
+        a, b = lt.kind, rt.kind
+        result = _ARITH.get((op, a, b))
+        if result is None:
+            self.err("E243", f"cannot {_OP_WORDS[op]} {lt.show()} {'and' if op in '+*' else 'from' if op == '-' else 'by'} {rt.show()}"
+                     if op != "-" else f"cannot subtract {rt.show()} from {lt.show()}", e.span,
+                     help=_unit_help(lt, rt))
+            return ERROR
+        return result
+
+    def name(self, e: A.Name, expected: Type | None, allow_optional: bool = False) -> Type:
+        # Record fields inside `where` come first, innermost list first.
+        for list_name, rec in reversed(self.scope_records):
+            fld = next((f for f in rec.fields if f.name == e.name), None)
+            if fld is not None:
+                self.an.field_refs[id(e)] = rec.name
+                return self.resolve_type(fld.type)
+        if expected is not None and expected.kind == "enum":
+            enum = self.an.enums.get(expected.name)
+            if enum is not None and any(v.name == e.name for v in enum.values):
+                self.an.enum_values[id(e)] = enum.name
+                return Type("enum", enum.name)
+        sym = self.an.symbols.get(e.name)
+        if sym is not None:
+            if sym.kind == "output" and self.current_def is None and sym.decl.formula is None:
+                self.err("E250", f"output `{e.name}` is decided by the rules and cannot be used in a condition", e.span,
+                         help="use it in a computed output (`output x: … = …`) instead")
+                return ERROR
+            if sym.kind in ("let", "output") and sym.name in self.an.after and self.current_def is None:
+                self.err("E251", f"`{e.name}` depends on the decision and cannot be used to make it", e.span)
+                return ERROR
+            if sym.kind in ("let", "output") and self.current_def is not None and sym.type is ERROR:
+                return ERROR
+            t = sym.type
+            if t.optional and (e.name in self.given or allow_optional):
+                return t.required() if e.name in self.given else t
+            return t
+        # An enum value where no enum was expected: accept it if unambiguous.
+        owners = [en for en in self.an.enums.values() if any(v.name == e.name for v in en.values)]
+        if len(owners) == 1 and expected is None:
+            self.an.enum_values[id(e)] = owners[0].name
+            return Type("enum", owners[0].name)
+        candidates = list(self.an.symbols)
+        for _, rec in self.scope_records:
+            candidates += [f.name for f in rec.fields]
+        if expected is not None and expected.kind == "enum" and expected.name in self.an.enums:
+            candidates += [v.name for v in self.an.enums[expected.name].values]
+        guess = suggest(e.name, candidates)
+        self.err("E252", f"unknown name `{e.name}`", e.span,
+                 help=f"did you mean `{guess}`?" if guess else "declare it as an input, a let or an output")
+        return ERROR
+
+    def list_record(self, source: A.Name) -> A.RecordDecl | None:
+        sym = self.an.symbols.get(source.name)
+        if sym is None:
+            guess = suggest(source.name, [s.name for s in self.an.symbols.values() if s.type.kind == "list"])
+            self.err("E252", f"unknown name `{source.name}`", source.span,
+                     help=f"did you mean `{guess}`?" if guess else "declare it as an input `list of …`")
+            return None
+        self.an.types[id(source)] = sym.type
+        if sym.type.kind != "list" or sym.type.item is None or sym.type.item.kind != "record":
+            self.err("E253", f"`{source.name}` is not a list of records", source.span)
+            return None
+        return self.an.records[sym.type.item.name]
+
+    def in_record(self, rec: A.RecordDecl | None, list_name: str, where: A.Expr) -> None:
+        if rec is not None:
+            self.scope_records.append((list_name, rec))
+        t = self.expr(where, BOOL)
+        if rec is not None:
+            self.scope_records.pop()
+        if t is not ERROR and t.kind != "bool":
+            self.err("E254", f"`where` needs a condition, not {t.show()}", _span(where))
+
+
+class _FakeTable:
+    def __init__(self, key):
+        self.key = key
+
+
+# ---------------------------------------------------------------- helpers
+
+_OP_WORDS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
+
+_ARITH: dict[tuple[str, str, str], Type] = {
+    ("+", "money", "money"): MONEY, ("-", "money", "money"): MONEY,
+    ("+", "duration", "duration"): DURATION, ("-", "duration", "duration"): DURATION,
+    ("+", "datetime", "duration"): DATETIME, ("+", "duration", "datetime"): DATETIME,
+    ("-", "datetime", "duration"): DATETIME, ("-", "datetime", "datetime"): DURATION,
+    ("+", "percent", "percent"): PERCENT, ("-", "percent", "percent"): PERCENT,
+    ("+", "int", "int"): INT, ("-", "int", "int"): INT, ("*", "int", "int"): INT,
+    ("*", "money", "int"): MONEY, ("*", "int", "money"): MONEY,
+    ("*", "money", "number"): MONEY, ("*", "number", "money"): MONEY,
+    ("*", "duration", "int"): DURATION, ("*", "int", "duration"): DURATION,
+    ("/", "money", "int"): MONEY, ("/", "int", "int"): NUMBER,
+    ("/", "duration", "duration"): NUMBER,
+    ("+", "number", "number"): NUMBER, ("-", "number", "number"): NUMBER, ("*", "number", "number"): NUMBER,
+    ("+", "int", "number"): NUMBER, ("+", "number", "int"): NUMBER,
+    ("-", "int", "number"): NUMBER, ("-", "number", "int"): NUMBER,
+    ("*", "int", "number"): NUMBER, ("*", "number", "int"): NUMBER,
+    ("/", "number", "number"): NUMBER, ("/", "number", "int"): NUMBER, ("/", "int", "number"): NUMBER,
+}
+
+
+def _assignable(target: Type, value: Type) -> bool:
+    if target.kind == "number" and value.kind == "int":
+        return True
+    if target.kind == "int" and value.kind == "number":
+        return False
+    if target.kind == "list" and value.kind == "list":
+        return target.item is not None and value.item is not None and target.item.same_base(value.item) and target.item.kind == value.item.kind
+    return target.same_base(value) and target.kind == value.kind and (target.optional or not value.optional)
+
+
+def _unit_help(a: Type, b: Type) -> str | None:
+    kinds = {a.kind, b.kind}
+    if kinds == {"datetime", "duration"}:
+        return "subtract two datetimes to get a duration (`departure_at - cancelled_at`), or add a duration to a datetime"
+    if kinds == {"money", "percent"}:
+        return "take a percentage of an amount with `of`: `10% of fare`"
+    if kinds == {"money", "int"}:
+        return "write amounts with `원`: `8,000원`"
+    if kinds == {"duration", "int"}:
+        return "write durations with a unit: `24h`, `10min`, `7d`"
+    if kinds == {"datetime", "date"}:
+        return "compare a datetime with a date using `in day of`"
+    return None
+
+
+def _names_in(e) -> set[str]:
+    """Every bare name an expression mentions (record fields included; callers intersect)."""
+    out: set[str] = set()
+
+    def walk(x):
+        if isinstance(x, A.Name):
+            out.add(x.name)
+            return
+        if isinstance(x, (A.Count, A.Collect)):
+            out.add(x.source.name)
+            if x.where is not None:
+                walk(x.where)
+            return
+        if isinstance(x, (A.Interval, A.Infinity, A.Label)) or x is None:
+            return
+        for slot in getattr(type(x), "__slots__", ()):
+            v = getattr(x, slot)
+            if isinstance(v, tuple):
+                for item in v:
+                    walk(item)
+            elif hasattr(type(v), "__slots__") and not isinstance(v, (A.Span, str)):
+                walk(v)
+
+    walk(e)
+    return out
+
+
+def _given_in(cond) -> frozenset[str]:
+    """Names a condition proves present: the `x is given` terms of its top-level `and`s."""
+    if isinstance(cond, A.Presence) and cond.present and isinstance(cond.operand, A.Name):
+        return frozenset({cond.operand.name})
+    if isinstance(cond, A.Binary) and cond.op == "and":
+        return _given_in(cond.left) | _given_in(cond.right)
+    return frozenset()
+
+
+def _span(e) -> A.Span:
+    return e.span
+
+
+def _head_span(dec) -> A.Span:
+    """The first line of a rule or table: where to point when the whole thing is at fault."""
+    s = dec.span
+    return A.Span(s.path, s.line, s.col, s.line, s.col + (len("rule ") if isinstance(dec, A.Rule) else len("table ")) + len(dec.id))
+
+
+def _name_span(asg: A.Assignment) -> A.Span:
+    s = asg.span
+    return A.Span(s.path, s.line, s.col, s.line, s.col + len(asg.target))
+
+
+def _key_words(key) -> str:
+    if isinstance(key, A.Name):
+        return key.name
+    return "the key"

@@ -1,0 +1,236 @@
+"""The `policyc` command line: compile, check, evaluate, test."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from compiler import pipeline
+from compiler.diagnostics import Diagnostic, render, render_json
+from compiler.examples import run_examples
+
+EXIT_POLICY_ERROR = 1
+EXIT_BAD_INPUT = 2
+
+
+def _root_option(f):
+    return click.option(
+        "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Project directory holding policies/ and generated/ (default: found from the current directory).",
+    )(f)
+
+
+def _print_diagnostics(diags: list[Diagnostic], sources: dict[str, str], fmt: str = "text") -> None:
+    if fmt == "json":
+        click.echo(render_json(diags))
+        return
+    for d in diags:
+        click.echo(render(d, sources.get(d.span.path)), err=True)
+        click.echo("", err=True)
+    errors = sum(1 for d in diags if d.severity == "error")
+    warnings = len(diags) - errors
+    if errors or warnings:
+        click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="policyc")
+def main() -> None:
+    """policyc: compile service policies into evaluators, counselor pages and schemas."""
+
+
+@main.command("compile")
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; fail if generated/ is not what the policies produce.")
+@_root_option
+def compile_cmd(check_only: bool, root: Path | None) -> None:
+    """Compile every policy under policies/ into generated/ (all or nothing)."""
+    root = pipeline.find_root(root)
+    result, files = pipeline.compile_all(root)
+    _print_diagnostics(result.diagnostics, result.sources)
+    if files is None:
+        click.echo("nothing written: fix the errors above", err=True)
+        sys.exit(EXIT_POLICY_ERROR)
+    out_dir = root / pipeline.GENERATED
+    stale = pipeline.stale_files(files, out_dir)
+    if check_only:
+        if stale:
+            click.echo(f"generated/ is out of date ({len(stale)} file{'s' * (len(stale) != 1)}):", err=True)
+            for rel in stale:
+                click.echo(f"  generated/{rel}", err=True)
+            click.echo("run `policyc compile` and commit the result", err=True)
+            sys.exit(EXIT_POLICY_ERROR)
+        click.echo(f"generated/ is up to date ({len(result.policies)} policies, {len(files)} files)")
+        return
+    if stale:
+        pipeline.write_tree(files, out_dir)
+    click.echo(f"compiled {len(result.policies)} policies into generated/ ({len(stale)} of {len(files)} files changed)")
+
+
+@main.command("check")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="`json` prints every diagnostic as one JSON array on stdout.")
+@_root_option
+def check_cmd(files: tuple[Path, ...], fmt: str, root: Path | None) -> None:
+    """Check policies (all of them, or FILES) and print diagnostics; write nothing."""
+    root = pipeline.find_root(root)
+    paths = [Path(f) for f in files] if files else None
+    if paths:
+        missing = [p for p in paths if not p.is_file()]
+        if missing:
+            raise click.UsageError("no such file: " + ", ".join(str(p) for p in missing))
+    result = pipeline.load(root, paths)
+    _print_diagnostics(result.diagnostics, result.sources, fmt)
+    if result.errors:
+        sys.exit(EXIT_POLICY_ERROR)
+    if fmt == "text":
+        click.echo(f"checked {len(result.policies)} policies: no errors")
+
+
+@main.command("evaluate")
+@click.argument("policy_id")
+@click.option("--input", "input_file", required=True, type=click.File("r", encoding="utf-8"),
+              help="A JSON object, or JSON Lines (one object per line); `-` reads stdin.")
+@_root_option
+def evaluate_cmd(policy_id: str, input_file, root: Path | None) -> None:
+    """Evaluate POLICY_ID on an input and print the decision as JSON."""
+    root = pipeline.find_root(root)
+    try:
+        module = pipeline.import_evaluator(policy_id, root)
+    except LookupError as err:
+        raise click.UsageError(str(err)) from None
+    first, rest = _first_record(input_file)
+    if first is None:
+        raise click.UsageError("the input is empty: give one JSON object, or JSON Lines")
+    single, value = first
+    if single:
+        try:
+            decision = module.evaluate(value)
+        except module.InvalidInput as err:
+            _report_invalid(err.errors)
+            sys.exit(EXIT_BAD_INPUT)
+        click.echo(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2))
+        return
+    failures = _evaluate_lines(module, value, rest)
+    if failures:
+        click.echo(f"{failures} line{'s' * (failures != 1)} had invalid input", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def _first_record(stream) -> tuple[tuple[bool, object] | None, object]:
+    """Tell a single JSON document from JSON Lines by reading as little as needed.
+
+    Returns ((single, value), rest): for a single document, value is the parsed object; for
+    JSON Lines, value is the first line's (number, text) and rest the remaining stream.
+    """
+    lineno = 0
+    for line in stream:
+        lineno += 1
+        if line.strip():
+            break
+    else:
+        return None, None
+    try:
+        parsed = json.loads(line)
+    except json.JSONDecodeError:
+        # Not a whole line of JSON: a pretty-printed document spanning lines.
+        text = line + stream.read()
+        try:
+            return (True, json.loads(text)), None
+        except json.JSONDecodeError as err:
+            raise click.UsageError(f"the input is not JSON: {err.msg} at line {lineno + err.lineno - 1}, column {err.colno}") from None
+    n = lineno
+    for nxt in stream:
+        n += 1
+        if nxt.strip():
+            return (False, [(lineno, line), (n, nxt)]), stream
+    return (True, parsed), None
+
+
+def _evaluate_lines(module, head: list[tuple[int, str]], rest) -> int:
+    out = sys.stdout
+    failures = 0
+
+    def lines():
+        yield from head
+        n = head[-1][0]
+        for text in rest:
+            n += 1
+            yield n, text
+
+    for n, text in lines():
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as err:
+            errors = [{"path": "", "message": f"not JSON: {err.msg} at column {err.colno}"}]
+        else:
+            try:
+                decision = module.evaluate(value)
+            except module.InvalidInput as err:
+                errors = err.errors
+            else:
+                out.write(json.dumps(decision.to_dict(), ensure_ascii=False))
+                out.write("\n")
+                continue
+        failures += 1
+        out.write(json.dumps({"line": n, "errors": errors}, ensure_ascii=False))
+        out.write("\n")
+        for e in errors:
+            click.echo(f"line {n}: {e['path'] or '/'}: {e['message']}", err=True)
+    out.flush()
+    return failures
+
+
+def _report_invalid(errors: list[dict[str, str]]) -> None:
+    click.echo("invalid input:", err=True)
+    for e in errors:
+        click.echo(f"  {e['path'] or '/'}: {e['message']}", err=True)
+
+
+@main.command("test")
+@click.argument("policy_ids", nargs=-1)
+@_root_option
+def test_cmd(policy_ids: tuple[str, ...], root: Path | None) -> None:
+    """Run the worked examples of every policy (or of POLICY_IDS) against generated/."""
+    root = pipeline.find_root(root)
+    result, files = pipeline.compile_all(root)
+    if files is None:
+        _print_diagnostics(result.diagnostics, result.sources)
+        sys.exit(EXIT_POLICY_ERROR)
+    stale = pipeline.stale_files(files, root / pipeline.GENERATED)
+    if stale:
+        click.echo("generated/ is out of date with policies/; run `policyc compile` first", err=True)
+        sys.exit(EXIT_POLICY_ERROR)
+    known = {item.policy.id: item for item in result.policies}
+    unknown = [p for p in policy_ids if p not in known]
+    if unknown:
+        raise click.UsageError("unknown policy " + ", ".join(f"`{p}`" for p in unknown)
+                               + "; known: " + ", ".join(sorted(known)))
+    chosen = [known[p] for p in policy_ids] if policy_ids else sorted(result.policies, key=lambda i: i.policy.id)
+    total = failed = 0
+    for item in chosen:
+        module = pipeline.import_evaluator(item.policy.id, root)
+        results = run_examples(module, item.examples, item.example_lines)
+        bad = [r for r in results if not r.passed]
+        total += len(results)
+        failed += len(bad)
+        status = "ok" if not bad else "FAILED"
+        click.echo(f"{item.policy.id}: {len(results) - len(bad)}/{len(results)} examples pass  {status}")
+        ex_path = pipeline.shown_path(pipeline.examples_path(item.path), root)
+        for r in bad:
+            click.echo(f"  {ex_path}:{r.line}: {r.name}", err=True)
+            for problem in r.problems:
+                click.echo(f"    - {problem}", err=True)
+    click.echo(f"{total - failed} passed, {failed} failed")
+    if failed:
+        sys.exit(EXIT_POLICY_ERROR)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

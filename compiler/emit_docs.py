@@ -1,0 +1,1017 @@
+"""Renders a checked policy as its Korean counselor page (Markdown), and the index of all pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dsl import ast as A
+
+__all__ = ["emit_docs", "emit_index"]
+
+GENERATED_NOTE = "자동 생성 문서입니다. 직접 수정하지 마세요."
+
+MINUS = "\u2212"  # the article-style minus sign, never confused with a list marker
+
+_BASE_TYPE_WORDS = {
+    "money": "금액(원)",
+    "percent": "비율(%)",
+    "int": "정수",
+    "number": "숫자",
+    "duration": "기간",
+    "datetime": "일시",
+    "date": "날짜",
+    "bool": "예/아니요",
+    "text": "텍스트",
+}
+
+_LIST_SHOWN = 10  # list items written out on a worked example before "외 N건"
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_DURATION_PART = re.compile(r"(\d+)(min|시간|분|초|일|d|h|s)")
+_DURATION_UNIT_SECONDS = {
+    "d": 86400, "일": 86400, "h": 3600, "시간": 3600, "min": 60, "분": 60, "s": 1, "초": 1,
+}
+_ISO_DURATION = re.compile(
+    r"^(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.IGNORECASE
+)
+
+# ---------------------------------------------------------------- escaping
+
+
+def _md(text: str, *, brackets: bool = False) -> str:
+    """Escape policy text for Markdown prose so it renders as written and never as HTML.
+
+    Args:
+        brackets: escape every `[` and `]` (for link text), not only a `](` that would start a link.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    out: list[str] = []
+    n = len(text)
+    for i, ch in enumerate(text):
+        prev = text[i - 1] if i > 0 else ""
+        nxt = text[i + 1] if i + 1 < n else ""
+        if ch == "&":
+            out.append("&amp;")
+        elif ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch == "\n":
+            # One source line per item keeps policy text from opening headings or lists.
+            out.append("<br>")
+        elif ch in "\\`*#":
+            out.append("\\" + ch)
+        elif ch == "_":
+            # An underscore inside a word never emphasises; leave `super_saver` searchable.
+            out.append("_" if prev.isalnum() and nxt.isalnum() else "\\_")
+        elif ch == "~":
+            # A tilde between spaces ("24시간 전 ~ 9시간 전") can neither open nor close strikethrough.
+            safe = (prev == "" or prev.isspace()) and (nxt == "" or nxt.isspace())
+            out.append("~" if safe else "\\~")
+        elif ch in "[]" and brackets:
+            out.append("\\" + ch)
+        elif ch == "]" and nxt in ("(", "["):
+            out.append("\\]")
+        else:
+            out.append(ch)
+    s = "".join(out)
+    # A leading block marker would turn text placed at the start of a line into structure.
+    m = re.match(r"\d{1,9}([.)])(?:\s|$)", s)
+    if m:
+        s = s[: m.start(1)] + "\\" + s[m.start(1):]
+    elif s[:1] in ("-", "+", "=", "["):
+        s = "\\" + s
+    return s
+
+
+def _cell(text: str) -> str:
+    """Escape policy text for one Markdown table cell."""
+    return _md(text).replace("|", "\\|")
+
+
+def _code(text: str, *, in_table: bool = False) -> str:
+    """Wrap text in a code span whose fence no backtick run inside can close."""
+    text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    if text.startswith("`") or text.endswith("`") or (text and not text.strip(" ")):
+        text = f" {text} "
+    out = f"{fence}{text}{fence}"
+    return out.replace("|", "\\|") if in_table else out
+
+
+# ---------------------------------------------------------------- Korean words
+
+
+def _final_consonant(word: str) -> bool | None:
+    """Whether the last sounded syllable of word ends in a consonant (None: cannot tell)."""
+    stripped = word.rstrip(" )]}>'\"’”»」』〉》›")
+    if not stripped:
+        return None
+    ch = stripped[-1]
+    if "가" <= ch <= "힣":
+        return (ord(ch) - 0xAC00) % 28 != 0
+    if ch.isdigit():
+        return ch in "0136780"
+    if ch == "%":
+        return False  # 퍼센트
+    return None
+
+
+def _josa(word: str, with_final: str, without_final: str) -> str:
+    """Attach the particle that fits word (이/가, 와/과); both forms when it cannot be told."""
+    final = _final_consonant(word)
+    if final is None:
+        return f"{word}{with_final}({without_final})"
+    return word + (with_final if final else without_final)
+
+
+def _subject(word: str) -> str:
+    return _josa(word, "이", "가")
+
+
+def _topic(word: str) -> str:
+    return _josa(word, "은", "는")
+
+
+def _with(word: str) -> str:
+    return _josa(word, "과", "와")
+
+
+# Predicate endings of condition phrases: (ending, connective form, adnominal form).
+_ENDINGS = (
+    ("있음", "있고", "있는"),
+    ("없음", "없고", "없는"),
+    ("같음", "같고", "같은"),
+    ("다름", "다르고", "다른"),
+    ("늦음", "늦고", "늦은"),
+    ("빠름", "빠르고", "빠른"),
+    ("않음", "않고", "않는"),
+    ("아님", "아니고", "아닌"),
+)
+
+
+def _connective(phrase: str) -> str:
+    """`A이 있음` -> `A이 있고`; a phrase ending in a noun takes `이고`."""
+    for ending, conj, _ in _ENDINGS:
+        if phrase.endswith(ending):
+            return phrase[: -len(ending)] + conj
+    return phrase + "이고"
+
+
+def _adnominal(phrase: str) -> str:
+    """`A이 있음` -> `A이 있는`; a phrase ending in a noun takes `인`."""
+    for ending, _, adn in _ENDINGS:
+        if phrase.endswith(ending):
+            return phrase[: -len(ending)] + adn
+    return phrase + "인"
+
+
+# ---------------------------------------------------------------- numbers and values
+
+
+def _fmt_decimal(value: Decimal) -> str:
+    """A number the article way: thousands separated, written digits kept, a real minus."""
+    sign = MINUS if value < 0 else ""
+    value = abs(value)
+    if value == value.to_integral_value():
+        return f"{sign}{int(value):,}"
+    return f"{sign}{value:,}"
+
+
+def _fmt_money(value: Decimal) -> str:
+    return _fmt_decimal(value) + "원"
+
+
+def _fmt_percent(value: Decimal) -> str:
+    return _fmt_decimal(value) + "%"
+
+
+def _fmt_duration(value: timedelta, text: str | None = None) -> str:
+    """`24시간`, `10분`, `1시간 30분`, `0분`, `−1시간`; whole days only where written in days."""
+    sign = MINUS if value < timedelta(0) else ""
+    value = abs(value)
+    total = value.days * 86400 + value.seconds
+    if total == 0:
+        return "0분"
+    parts: list[str] = []
+    if text is not None and ("d" in text or "일" in text):
+        days, total = divmod(total, 86400)
+        if days:
+            parts.append(f"{days}일")
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        parts.append(f"{hours}시간")
+    if minutes:
+        parts.append(f"{minutes}분")
+    if seconds:
+        parts.append(f"{seconds}초")
+    return sign + " ".join(parts)
+
+
+def _zone_words(zone: str) -> str:
+    return "한국 시간 (Asia/Seoul)" if zone == "Asia/Seoul" else zone
+
+
+def _zone_short(zone: str) -> str:
+    return "한국 시간" if zone == "Asia/Seoul" else f"{zone} 기준"
+
+
+def _fmt_datetime(value: datetime, zone: str) -> str:
+    """A local time in the policy zone: `2025-06-01 14:00 (한국 시간)`."""
+    if value.tzinfo is not None:
+        try:
+            value = value.astimezone(ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    clock = value.strftime("%H:%M:%S") if value.second else value.strftime("%H:%M")
+    return f"{value.date().isoformat()} {clock} ({_zone_short(zone)})"
+
+
+def _fmt_interval(interval: A.Interval, zone: str) -> str:
+    """`9시간 초과 24시간 이하`, `168시간 이상`, `1시간 이하`; every number from the AST."""
+    low, high = interval.low, interval.high
+    low_open_end = isinstance(low, A.Infinity)
+    high_open_end = isinstance(high, A.Infinity)
+    if low_open_end and high_open_end:
+        return "모든 값"
+    if low_open_end:
+        return f"{_fmt_literal(high, zone)} {'이하' if interval.high_closed else '미만'}"
+    low_words = f"{_fmt_literal(low, zone)} {'이상' if interval.low_closed else '초과'}"
+    if high_open_end:
+        return low_words
+    return f"{low_words} {_fmt_literal(high, zone)} {'이하' if interval.high_closed else '미만'}"
+
+
+def _fmt_literal(lit: Any, zone: str) -> str:
+    """A literal of the DSL in words, as the articles write it."""
+    if isinstance(lit, A.Money):
+        return _fmt_money(lit.value)
+    if isinstance(lit, A.Percent):
+        return _fmt_percent(lit.value)
+    if isinstance(lit, A.Duration):
+        return _fmt_duration(lit.value, lit.text)
+    if isinstance(lit, A.Number):
+        return _fmt_decimal(lit.value)
+    if isinstance(lit, A.DateLit):
+        return lit.value.isoformat()
+    if isinstance(lit, A.DateTimeLit):
+        return _fmt_datetime(lit.value, zone)
+    if isinstance(lit, A.Bool):
+        return "예" if lit.value else "아니요"
+    if isinstance(lit, A.Text):
+        return f"“{lit.value}”"
+    if isinstance(lit, A.Infinity):
+        return f"{MINUS}∞" if lit.negative else "∞"
+    raise TypeError(f"not a literal: {type(lit).__name__}")
+
+
+_LITERALS = (A.Money, A.Percent, A.Duration, A.Number, A.DateLit, A.DateTimeLit, A.Bool, A.Text)
+
+# Binding strength of each construct, to know where words need parentheses.
+_OR, _AND, _NOT, _TEST, _BOUNDED, _SUM, _PRODUCT, _ATOM = range(8)
+_COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
+
+
+def _strength(expr: Any) -> int:
+    if isinstance(expr, A.Binary):
+        if expr.op == "or":
+            return _OR
+        if expr.op == "and":
+            return _AND
+        if expr.op in _COMPARISONS:
+            return _TEST
+        return _SUM if expr.op in ("+", "-") else _PRODUCT
+    if isinstance(expr, A.Unary):
+        return _NOT if expr.op == "not" else _ATOM
+    if isinstance(expr, (A.Presence, A.InInterval, A.InPeriod, A.InSet)):
+        return _TEST
+    if isinstance(expr, A.Bounded):
+        return _BOUNDED
+    return _ATOM
+
+
+# ---------------------------------------------------------------- the page
+
+
+class _Page:
+    """Name lookups of one policy, and its expressions rendered in Korean words."""
+
+    def __init__(self, policy: A.Policy):
+        self.policy = policy
+        self.zone = policy.zone
+        self.inputs = {d.name: d for d in policy.inputs}
+        self.outputs = {d.name: d for d in policy.outputs}
+        self.lets = {d.name: d for d in policy.lets}
+        self.enums = {e.name: e for e in policy.enums}
+        self.records = {r.name: r for r in policy.records}
+        # INVARIANT: the first enum declaring a value name wins, matching source order.
+        self.enum_values: dict[str, tuple[A.EnumDecl, A.EnumValue]] = {}
+        for enum in policy.enums:
+            for value in enum.values:
+                self.enum_values.setdefault(value.name, (enum, value))
+        self.steps: dict[str, tuple[int, str | None]] = {}
+        for number, decider in enumerate(policy.deciders, 1):
+            if isinstance(decider, A.Rule):
+                self.steps[decider.id] = (number, None)
+            elif isinstance(decider, A.WindowTable):
+                for row in decider.rows:
+                    self.steps[f"{decider.id}.{row.id}"] = (number, _fmt_interval(row.interval, self.zone))
+            else:
+                for row in decider.rows:
+                    for col in decider.columns:
+                        where = f"{self.head(decider.row_key, row.head)}, {self.head(decider.col_key, col)}"
+                        self.steps[f"{decider.id}.{row.head.name}.{col.name}"] = (number, where)
+
+    # -- types
+
+    def type_of(self, expr: Any, fields: dict[str, A.RecordField] | None = None,
+                seen: frozenset[str] = frozenset()) -> str | None:
+        """The base type name of an expression (`money`, `datetime`, an enum name, `list`…)."""
+        if isinstance(expr, A.Money):
+            return "money"
+        if isinstance(expr, A.Percent):
+            return "percent"
+        if isinstance(expr, A.Duration):
+            return "duration"
+        if isinstance(expr, A.Number):
+            return "number"
+        if isinstance(expr, A.DateLit):
+            return "date"
+        if isinstance(expr, A.DateTimeLit):
+            return "datetime"
+        if isinstance(expr, A.Bool):
+            return "bool"
+        if isinstance(expr, A.Text):
+            return "text"
+        if isinstance(expr, A.Name):
+            ref = self.type_ref(expr.name, fields)
+            if ref is not None:
+                return "list" if ref.is_list else ref.name
+            if expr.name in self.lets and expr.name not in seen:
+                return self.type_of(self.lets[expr.name].formula, None, seen | {expr.name})
+            if expr.name in self.enum_values:
+                return self.enum_values[expr.name][0].name
+            return None
+        if isinstance(expr, A.Field):
+            record = self.records.get(self.type_of(expr.base, fields, seen) or "")
+            for f in record.fields if record else ():
+                if f.name == expr.field:
+                    return "list" if f.type.is_list else f.type.name
+            return None
+        if isinstance(expr, A.Binary):
+            if expr.op in ("and", "or") or expr.op in _COMPARISONS:
+                return "bool"
+            left = self.type_of(expr.left, fields, seen)
+            right = self.type_of(expr.right, fields, seen)
+            if expr.op == "-" and left in ("datetime", "date") and right == left:
+                return "duration"
+            if expr.op in ("+", "-") and "datetime" in (left, right):
+                return "datetime"
+            if expr.op in ("*", "/"):
+                for kind in ("money", "duration", "percent"):
+                    if kind in (left, right):
+                        return kind
+                return "number"
+            return left
+        if isinstance(expr, A.Unary):
+            return "bool" if expr.op == "not" else self.type_of(expr.operand, fields, seen)
+        if isinstance(expr, (A.Presence, A.InInterval, A.InPeriod, A.InSet)):
+            return "bool"
+        if isinstance(expr, A.PercentOf):
+            return self.type_of(expr.amount, fields, seen)
+        if isinstance(expr, A.Bounded):
+            return self.type_of(expr.value, fields, seen)
+        if isinstance(expr, (A.LastDayOfMonth, A.DateOf)):
+            return "date"
+        if isinstance(expr, A.Count):
+            return "int"
+        if isinstance(expr, A.Collect):
+            return "list"
+        if isinstance(expr, A.Call):
+            if expr.func == "length":
+                return "int"
+            return self.type_of(expr.args[0], fields, seen) if expr.args else None
+        return None
+
+    def type_ref(self, name: str, fields: dict[str, A.RecordField] | None = None) -> A.TypeRef | None:
+        if fields and name in fields:
+            return fields[name].type
+        if name in self.inputs:
+            return self.inputs[name].type
+        if name in self.outputs:
+            return self.outputs[name].type
+        return None
+
+    def fields_of(self, source: A.Name, fields: dict[str, A.RecordField] | None) -> dict[str, A.RecordField]:
+        """The record fields visible inside `where` of a count or list over source."""
+        ref = self.type_ref(source.name, fields)
+        record = self.records.get(ref.name) if ref is not None else None
+        return {f.name: f for f in record.fields} if record else {}
+
+    # -- labels
+
+    def label(self, name: str, fields: dict[str, A.RecordField] | None = None) -> str:
+        """The Korean label of a name in scope; the bare name when nothing declares it."""
+        if fields and name in fields:
+            return fields[name].label.text
+        for table in (self.inputs, self.lets, self.outputs):
+            if name in table:
+                return table[name].label.text
+        if name in self.enum_values:
+            return self.enum_values[name][1].label.text
+        return name
+
+    def enum_label(self, enum_name: str | None, value: str) -> str:
+        enum = self.enums.get(enum_name or "")
+        for v in enum.values if enum else ():
+            if v.name == value:
+                return v.label.text
+        return self.enum_values[value][1].label.text if value in self.enum_values else value
+
+    def head(self, key: Any, head: A.GridHead) -> str:
+        """A grid heading in words: its interval, or the label of its enum value."""
+        if head.interval is not None:
+            return _fmt_interval(head.interval, self.zone)
+        return self.enum_label(self.type_of(key), head.name)
+
+    def says(self, label: A.Label) -> str:
+        """A counselor sentence with `{name}` shown as `‹label›`."""
+        def repl(m: re.Match) -> str:
+            name = m.group(1)
+            if name in self.inputs or name in self.lets or name in self.outputs:
+                return f"‹{self.label(name)}›"
+            return m.group(0)
+        return _PLACEHOLDER.sub(repl, label.text)
+
+    # -- expressions in words (plain text; escaped where placed)
+
+    def words(self, expr: Any, fields: dict[str, A.RecordField] | None = None) -> str:
+        """A value expression in Korean words."""
+        if isinstance(expr, _LITERALS):
+            return _fmt_literal(expr, self.zone)
+        if isinstance(expr, A.Name):
+            return self.label(expr.name, fields)
+        if isinstance(expr, A.Field):
+            base_type = self.type_of(expr.base, fields)
+            record = self.records.get(base_type or "")
+            label = next((f.label.text for f in record.fields if f.name == expr.field), expr.field) if record else expr.field
+            return f"{self.sub(expr.base, _ATOM, fields)}의 {label}"
+        if isinstance(expr, A.Binary) and expr.op in ("+", "-", "*", "/"):
+            mine = _strength(expr)
+            symbol = {"+": "+", "-": MINUS, "*": "×", "/": "÷"}[expr.op]
+            # Right operands of − and ÷ bind tighter: a − (b + c) keeps its parentheses.
+            right_needs = mine + 1 if expr.op in ("-", "/") else mine
+            return f"{self.sub(expr.left, mine, fields)} {symbol} {self.sub(expr.right, right_needs, fields)}"
+        if isinstance(expr, A.Unary) and expr.op == "-":
+            return MINUS + self.sub(expr.operand, _ATOM, fields)
+        if isinstance(expr, A.PercentOf):
+            amount = self.sub(expr.amount, _ATOM, fields)
+            if isinstance(expr.percent, A.Percent):
+                return f"{amount}의 {_fmt_percent(expr.percent.value)}"
+            return f"{amount} × {self.sub(expr.percent, _ATOM, fields)}"
+        if isinstance(expr, A.Bounded):
+            out = self.sub(expr.value, _SUM, fields)
+            if expr.at_least is not None:
+                out += f", 최소 {self.sub(expr.at_least, _SUM, fields)}"
+            if expr.at_most is not None:
+                out += f", 최대 {self.sub(expr.at_most, _SUM, fields)}"
+            return out
+        if isinstance(expr, A.LastDayOfMonth):
+            return f"{_subject(self.sub(expr.operand, _ATOM, fields))} 속한 달의 말일"
+        if isinstance(expr, A.DateOf):
+            return f"{self.sub(expr.operand, _ATOM, fields)}의 날짜({_zone_short(self.zone)})"
+        if isinstance(expr, A.Count):
+            source = self.label(expr.source.name, fields)
+            if expr.where is None:
+                return f"{source}의 건수"
+            inner = self.fields_of(expr.source, fields)
+            return f"{source} 중 {_adnominal(self.cond(expr.where, inner))} 건수"
+        if isinstance(expr, A.Collect):
+            source = self.label(expr.source.name, fields)
+            inner = self.fields_of(expr.source, fields)
+            field = self.label(expr.field, inner)
+            if expr.where is None:
+                return f"{source}의 {field} 목록"
+            return f"{source} 중 {_adnominal(self.cond(expr.where, inner))} 항목의 {field} 목록"
+        if isinstance(expr, A.Call):
+            args = [self.sub(a, _SUM, fields) for a in expr.args]
+            if expr.func in ("min", "max") and args:
+                which = "작은" if expr.func == "min" else "큰"
+                if len(args) == 2:
+                    return f"{_with(args[0])} {args[1]} 중 {which} 값"
+                return f"{', '.join(args)} 중 가장 {which} 값"
+            if expr.func == "length" and len(args) == 1:
+                return f"{args[0]}의 글자 수"
+            return f"{expr.func}({', '.join(args)})"
+        # A condition used as a value (a bool output or let).
+        return self.cond(expr, fields)
+
+    def sub(self, expr: Any, needed: int, fields: dict[str, A.RecordField] | None) -> str:
+        """Words of a sub-expression, parenthesised when it binds looser than its place needs."""
+        text = self.words(expr, fields)
+        return f"({text})" if _strength(expr) < needed else text
+
+    def cond(self, expr: Any, fields: dict[str, A.RecordField] | None = None) -> str:
+        """A condition in Korean words: `출발까지 남은 시간이 24시간 이상`."""
+        if isinstance(expr, A.Binary) and expr.op in ("and", "or"):
+            parts = []
+            for part in _flatten(expr, expr.op):
+                text = self.cond(part, fields)
+                if isinstance(part, A.Binary) and part.op in ("and", "or") and part.op != expr.op:
+                    text = f"({text})"
+                parts.append(text)
+            if expr.op == "or":
+                return " 또는 ".join(parts)
+            return ", ".join(_connective(p) for p in parts[:-1]) + ", " + parts[-1]
+        if isinstance(expr, A.Unary) and expr.op == "not":
+            return self.negated(expr.operand, fields)
+        if isinstance(expr, A.Bool):
+            return "항상" if expr.value else "해당 없음"
+        if isinstance(expr, A.Presence):
+            return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {'있음' if expr.present else '없음'}"
+        if isinstance(expr, A.Binary) and expr.op in _COMPARISONS:
+            return self.compare(expr.op, expr.left, expr.right, fields)
+        if isinstance(expr, A.InInterval):
+            return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {_fmt_interval(expr.interval, self.zone)}"
+        if isinstance(expr, A.InPeriod):
+            what = "날" if expr.period == "day" else "달"
+            anchor = _with(self.sub(expr.anchor, _BOUNDED, fields))
+            return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {anchor} 같은 {what}({_zone_short(self.zone)})"
+        if isinstance(expr, A.InSet):
+            members = " 또는 ".join(self.words(m, fields) for m in expr.members)
+            return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {members}"
+        # A yes/no value on its own: a bool input, let or field.
+        return f"{_subject(self.sub(expr, _BOUNDED, fields))} 예"
+
+    def negated(self, expr: Any, fields: dict[str, A.RecordField] | None) -> str:
+        """`not x` in words, turned around where Korean has a direct form."""
+        if isinstance(expr, A.Presence):
+            return self.cond(A.Presence(expr.operand, not expr.present, expr.span), fields)
+        if isinstance(expr, A.Binary) and expr.op in ("=", "!="):
+            return self.compare("!=" if expr.op == "=" else "=", expr.left, expr.right, fields)
+        if isinstance(expr, A.InSet):
+            return _subject(self.cond(expr, fields)) + " 아님"
+        if _strength(expr) > _TEST and self.type_of(expr, fields) == "bool":
+            return f"{_subject(self.sub(expr, _BOUNDED, fields))} 아니요"
+        return f"({self.cond(expr, fields)})에 해당하지 않음"
+
+    def compare(self, op: str, left: Any, right: Any, fields: dict[str, A.RecordField] | None) -> str:
+        lhs = _subject(self.sub(left, _BOUNDED, fields))
+        rhs = self.sub(right, _BOUNDED, fields)
+        kind = self.type_of(left, fields) or self.type_of(right, fields)
+        if op in ("=", "!="):
+            # Enum values, yes/no and text read as a plain statement: `요금제가 일반가`.
+            plain = kind == "bool" or kind == "text" or kind in self.enums
+            if plain:
+                return f"{lhs} {rhs}" if op == "=" else f"{lhs} {_subject(rhs)} 아님"
+            return f"{lhs} {_with(rhs)} {'같음' if op == '=' else '다름'}"
+        if kind in ("datetime", "date"):
+            return {
+                ">": f"{lhs} {rhs}보다 늦음",
+                ">=": f"{lhs} {_with(rhs)} 같거나 늦음",
+                "<": f"{lhs} {rhs}보다 빠름",
+                "<=": f"{lhs} {_with(rhs)} 같거나 빠름",
+            }[op]
+        return f"{lhs} {rhs} " + {">": "초과", ">=": "이상", "<": "미만", "<=": "이하"}[op]
+
+    def assignments(self, assignments: Iterable[A.Assignment], with_target: bool = True) -> list[str]:
+        out = []
+        for a in assignments:
+            value = self.words(a.value)
+            out.append(f"{self.label(a.target)} = {value}" if with_target else value)
+        return out
+
+    # -- types in words (escaped: they mix labels and code spans)
+
+    def type_words(self, ref: A.TypeRef) -> str:
+        if ref.is_list:
+            size = f" (최대 {ref.max_items:,}건)" if ref.max_items is not None else ""
+            record = self.records.get(ref.name)
+            if record is not None:
+                what = ", ".join(_cell(f.label.text) for f in record.fields)
+            else:
+                what = self.scalar_type_words(A.TypeRef(ref.name, False, False, None, None, ref.span))
+            return f"목록{size}: {what}"
+        return self.scalar_type_words(ref)
+
+    def scalar_type_words(self, ref: A.TypeRef) -> str:
+        if ref.name == "text" and ref.max_length is not None:
+            return f"텍스트 (최대 {ref.max_length:,}자)"
+        if ref.name in _BASE_TYPE_WORDS:
+            return _BASE_TYPE_WORDS[ref.name]
+        enum = self.enums.get(ref.name)
+        if enum is not None:
+            return "<br>".join(f"{_cell(v.label.text)} ({_code(v.name, in_table=True)})" for v in enum.values)
+        record = self.records.get(ref.name)
+        if record is not None:
+            return f"{_cell(record.label.text)}: " + ", ".join(_cell(f.label.text) for f in record.fields)
+        return _cell(ref.name)
+
+    # -- worked-example values
+
+    def value_words(self, value: Any, ref: A.TypeRef | None) -> str:
+        """A value of a worked example, formatted by its declared type (plain text)."""
+        if value is None:
+            return "없음"
+        kind = ref.name if ref is not None else None
+        if isinstance(value, bool):
+            return "예" if value else "아니요"
+        if ref is not None and ref.is_list and isinstance(value, list):
+            scalar = A.TypeRef(ref.name, False, False, None, None, ref.span)
+            return ", ".join(self.value_words(v, scalar) for v in value) if value else "없음"
+        if isinstance(value, dict):
+            record = self.records.get(kind or "")
+            return self.record_words(value, record)
+        if kind == "money":
+            number = _to_decimal(value)
+            return _fmt_money(number) if number is not None else str(value)
+        if kind == "percent":
+            number = _to_decimal(value)
+            return _fmt_percent(number) if number is not None else str(value)
+        if kind in ("int", "number"):
+            number = _to_decimal(value)
+            return _fmt_decimal(number) if number is not None else str(value)
+        if kind == "duration":
+            span = _to_timedelta(value)
+            return _fmt_duration(span) if span is not None else str(value)
+        if kind == "datetime":
+            moment = _to_datetime(value)
+            return _fmt_datetime(moment, self.zone) if moment is not None else str(value)
+        if kind == "date":
+            if isinstance(value, datetime):
+                return value.date().isoformat()
+            return value.isoformat() if isinstance(value, date) else str(value)
+        if kind in self.enums and isinstance(value, str):
+            return self.enum_label(kind, value)
+        if kind == "text" and isinstance(value, str):
+            return f"“{value}”"
+        if isinstance(value, datetime):
+            return _fmt_datetime(value, self.zone)
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, list):
+            return ", ".join(self.value_words(v, None) for v in value) if value else "없음"
+        return str(value)
+
+    def record_words(self, value: dict, record: A.RecordDecl | None) -> str:
+        fields = {f.name: f for f in record.fields} if record else {}
+        parts = []
+        for key in _ordered_keys(value, list(fields)):
+            f = fields.get(key)
+            label = f.label.text if f else key
+            parts.append(f"{label}: {self.value_words(value[key], f.type if f else None)}")
+        return ", ".join(parts)
+
+
+def _flatten(expr: Any, op: str) -> list[Any]:
+    if isinstance(expr, A.Binary) and expr.op == op:
+        return _flatten(expr.left, op) + _flatten(expr.right, op)
+    return [expr]
+
+
+def _ordered_keys(mapping: dict, declared: list[str]) -> list[str]:
+    """Declared names in declaration order, then any others sorted."""
+    known = [k for k in declared if k in mapping]
+    return known + sorted((str(k) for k in mapping if k not in declared))
+
+
+def _to_decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        digits = re.sub(r"[,\s원%]|won", "", value)
+        try:
+            return Decimal(digits)
+        except InvalidOperation:
+            return None
+    return None
+
+
+def _to_timedelta(value: Any) -> timedelta | None:
+    """Durations as examples write them: `24h`, `1h30min`, `24시간`, ISO 8601 `PT1H30M`."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    negative = text.startswith("-")
+    body = text.lstrip("-").replace(" ", "")
+    if body and _DURATION_PART.sub("", body) == "":
+        seconds = sum(int(n) * _DURATION_UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(body))
+        return timedelta(seconds=-seconds if negative else seconds)
+    m = _ISO_DURATION.match(text)
+    if m and any(m.group(i) for i in range(2, 6)):
+        days, hours, minutes, seconds = (int(m.group(i) or 0) for i in range(2, 6))
+        span = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        return -span if m.group(1) else span
+    return None
+
+
+def _to_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+# ---------------------------------------------------------------- sections
+
+
+def emit_docs(policy: A.Policy, examples: list[dict]) -> str:
+    """Render the Korean counselor page of one checked policy.
+
+    Args:
+        examples: the worked examples beside the policy, each `{name, input, expected, rule}`
+            with an optional `note`, in file order.
+    """
+    page = _Page(policy)
+    blocks: list[list[str]] = [
+        _emit_header(policy),
+        _emit_overview(policy),
+        _emit_inputs(page),
+        _emit_outputs(page),
+        _emit_deciders(page),
+        _emit_boundaries(page),
+        _emit_examples(page, examples),
+        _emit_sources(policy),
+    ]
+    lines: list[str] = []
+    for block in blocks:
+        if block:
+            if lines:
+                lines.append("")
+            lines.extend(block)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _emit_header(policy: A.Policy) -> list[str]:
+    out = [
+        f"# {_md(policy.title.text)}",
+        "",
+        f"> {GENERATED_NOTE} 원본: {_code(policy.path)}",
+        "",
+        f"- 정책 ID: {_code(policy.id)}",
+    ]
+    if policy.sources:
+        out.append("- 근거: " + ", ".join(_source_words(s) for s in policy.sources))
+    out.append(f"- 시행일: {policy.effective.value.isoformat() if policy.effective else '미정'}")
+    out.append(f"- 기준 시간대: {_md(_zone_words(policy.zone))}")
+    if policy.question is not None:
+        out.append(f"- 자주 묻는 질문: {_md(policy.question.text)}")
+    return out
+
+
+def _source_words(source: A.Source) -> str:
+    return f"{_code(source.file)} 「{_md(source.section)}」"
+
+
+def _emit_overview(policy: A.Policy) -> list[str]:
+    if policy.summary is None or not policy.summary.text.strip():
+        return []
+    return ["## 개요", "", _md(policy.summary.text)]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table; cells must already be escaped."""
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    out.extend("| " + " | ".join(row) + " |" for row in rows)
+    return out
+
+
+def _emit_inputs(page: _Page) -> list[str]:
+    out = ["## 확인하는 정보", ""]
+    if not page.policy.inputs:
+        out.append("확인하는 정보가 없습니다.")
+    else:
+        rows = []
+        for d in page.policy.inputs:
+            if d.default is not None:
+                need = f"기본값 {_cell(page.words(d.default))}"
+            elif d.type.optional:
+                need = "선택 (없으면 빈 목록)" if d.type.is_list else "선택"
+            else:
+                need = "필수"
+            rows.append([_code(d.name, in_table=True), _cell(d.label.text), page.type_words(d.type), need])
+        out.extend(_table(["항목", "설명", "형식", "필수 여부"], rows))
+    if page.policy.lets:
+        out += ["", "### 계산하는 값", ""]
+        rows = [[_code(d.name, in_table=True), _cell(d.label.text), _cell(page.words(d.formula))]
+                for d in page.policy.lets]
+        out.extend(_table(["항목", "설명", "계산"], rows))
+    return out
+
+
+def _emit_outputs(page: _Page) -> list[str]:
+    out = ["## 판단 결과", ""]
+    if not page.policy.outputs:
+        return out + ["판단 결과가 없습니다."]
+    rows = []
+    for d in page.policy.outputs:
+        how = _cell(page.words(d.formula)) if d.formula is not None else "아래 판단 순서로 정함"
+        rows.append([_code(d.name, in_table=True), _cell(d.label.text), page.type_words(d.type), how])
+    out.extend(_table(["항목", "설명", "형식", "정하는 방법"], rows))
+    if _uses_percent_of_money(page):
+        out += ["", "비율로 계산한 금액은 1원 미만을 버립니다."]
+    return out
+
+
+def _uses_percent_of_money(page: _Page) -> bool:
+    found = False
+
+    def visit(node: Any) -> None:
+        nonlocal found
+        if isinstance(node, A.PercentOf) and page.type_of(node.amount) == "money":
+            found = True
+        if isinstance(node, tuple):
+            for item in node:
+                visit(item)
+        elif hasattr(node, "__slots__") and not isinstance(node, A.Span):
+            for slot in node.__slots__:
+                visit(getattr(node, slot))
+
+    visit((page.policy.lets, page.policy.outputs, page.policy.deciders))
+    return found
+
+
+def _emit_deciders(page: _Page) -> list[str]:
+    out = ["## 판단 순서", ""]
+    if not page.policy.deciders:
+        return out + ["판단 규칙이 없습니다. 판단 결과는 위의 계산대로 정합니다."]
+    out.append("위에서부터 차례로 확인하여 처음 해당하는 항목으로 결정합니다.")
+    for number, decider in enumerate(page.policy.deciders, 1):
+        out.append("")
+        if isinstance(decider, A.Rule):
+            out.extend(_emit_rule(page, number, decider))
+        elif isinstance(decider, A.WindowTable):
+            out.extend(_emit_window_table(page, number, decider))
+        else:
+            out.extend(_emit_grid_table(page, number, decider))
+    return out
+
+
+def _emit_rule(page: _Page, number: int, rule: A.Rule) -> list[str]:
+    condition = page.cond(rule.condition) if rule.condition is not None else "위 항목에 모두 해당하지 않을 때"
+    out = [f"### {number}. {_md(page.says(rule.says))}", "", f"- 조건: {_md(condition)}"]
+    results = page.assignments(rule.assignments)
+    if len(results) == 1:
+        out.append(f"- 결과: {_md(results[0])}")
+    else:
+        out.append("- 결과:")
+        out.extend(f"  - {_md(r)}" for r in results)
+    if rule.note is not None:
+        out.append(f"- 참고: {_md(rule.note.text)}")
+    out.append(f"- 규칙 ID: {_code(rule.id)}")
+    return out
+
+
+def _emit_window_table(page: _Page, number: int, table: A.WindowTable) -> list[str]:
+    key = page.sub(table.key, _BOUNDED, None)
+    targets = list(dict.fromkeys(a.target for row in table.rows for a in row.assignments))
+    # A table that sets one output names it once, in the result column, not in every row.
+    single = len(targets) == 1
+    out = [f"### {number}. {_md(table.title.text)}", "", f"{_md(key)}에 따라 정합니다.", ""]
+    rows = []
+    for row in table.rows:
+        span = _fmt_interval(row.interval, page.zone)
+        result = page.assignments(row.assignments, with_target=not single)
+        out.append(f"- {_md(_subject(key))} {_md(span)}: {_md('; '.join(result))}")
+        out.append(f"  - 안내: {_md(page.says(row.says))}")
+        rows.append([_cell(span), "<br>".join(_cell(r) for r in result), _code(f"{table.id}.{row.id}", in_table=True)])
+    result_head = _cell(page.label(targets[0])) if single else "결과"
+    out.append("")
+    out.extend(_table([f"구간 ({_cell(key)})", result_head, "규칙 ID"], rows))
+    return out
+
+
+def _emit_grid_table(page: _Page, number: int, grid: A.GridTable) -> list[str]:
+    target = page.label(grid.target)
+    row_key = page.sub(grid.row_key, _BOUNDED, None)
+    col_key = page.sub(grid.col_key, _BOUNDED, None)
+    out = [
+        f"### {number}. {_md(target)}: {_md(row_key)} × {_md(col_key)}",
+        "",
+        f"{_md(_topic(target))} 아래 표로 정합니다. 행은 {_md(row_key)}, 열은 {_md(col_key)}입니다.",
+        "",
+    ]
+    header = [_cell(row_key)] + [
+        f"{_cell(page.head(grid.col_key, col))} ({_code(col.name, in_table=True)})" for col in grid.columns
+    ]
+    rows = []
+    for row in grid.rows:
+        cells = [f"{_cell(page.head(grid.row_key, row.head))} ({_code(row.head.name, in_table=True)})"]
+        cells += [_cell(_fmt_literal(c, page.zone)) for c in row.cells]
+        rows.append(cells)
+    out.extend(_table(header, rows))
+    out += [
+        "",
+        f"- 안내: {_md(page.says(grid.says))}",
+        f"- 규칙 ID: {_code(grid.id + '.<행>.<열>')}"
+        + (f" (예: {_code(f'{grid.id}.{grid.rows[0].head.name}.{grid.columns[0].name}')})"
+           if grid.rows and grid.columns else ""),
+    ]
+    return out
+
+
+def _emit_boundaries(page: _Page) -> list[str]:
+    notes = [_md(n.text) for n in page.policy.notes]
+    for decider in page.policy.deciders:
+        if isinstance(decider, A.WindowTable) and decider.note is not None:
+            notes.append(f"{_md(decider.title.text)}: {_md(decider.note.text)}")
+        elif isinstance(decider, A.GridTable) and decider.note is not None:
+            notes.append(f"{_md(page.label(decider.target))} 표: {_md(decider.note.text)}")
+    if not notes:
+        return []
+    return ["## 경계 기준", ""] + [f"- {n}" for n in notes]
+
+
+def _emit_examples(page: _Page, examples: list[dict]) -> list[str]:
+    out = ["## 계산 예시"]
+    if not examples:
+        return out + ["", "등록된 계산 예시가 없습니다."]
+    for example in examples:
+        out += ["", f"### {_md(str(example.get('name', '')))}", "", "입력", ""]
+        given = example.get("input") or {}
+        if given:
+            out.extend(_example_values(page, given, page.inputs))
+        else:
+            out.append("- 없음")
+        out += ["", "결과", ""]
+        expected = example.get("expected") or {}
+        if expected:
+            out.extend(_example_values(page, expected, page.outputs))
+        else:
+            out.append("- 없음")
+        rule = example.get("rule")
+        note = example.get("note")
+        if rule is not None:
+            line = f"결정 규칙: {_code(str(rule))}"
+            step = page.steps.get(str(rule))
+            if step is not None:
+                number, where = step
+                line += f" (판단 순서 {number}번" + (f": {_md(where)})" if where else ")")
+            out += ["", line]
+        if note is not None:
+            out += ["", f"참고: {_md(str(note))}"]
+    return out
+
+
+def _example_values(page: _Page, values: dict, decls: dict) -> list[str]:
+    out = []
+    for key in _ordered_keys(values, list(decls)):
+        decl = decls.get(key)
+        label = _md(decl.label.text) if decl is not None else _code(key)
+        ref = decl.type if decl is not None else None
+        value = values[key]
+        record = page.records.get(ref.name) if ref is not None and ref.is_list else None
+        if record is not None and isinstance(value, list):
+            out.append(f"- {label}: {len(value):,}건")
+            for item in value[:_LIST_SHOWN]:
+                words = page.record_words(item, record) if isinstance(item, dict) else page.value_words(item, None)
+                out.append(f"  - {_md(words)}")
+            if len(value) > _LIST_SHOWN:
+                out.append(f"  - 외 {len(value) - _LIST_SHOWN:,}건")
+        else:
+            out.append(f"- {label}: {_md(page.value_words(value, ref))}")
+    return out
+
+
+def _emit_sources(policy: A.Policy) -> list[str]:
+    out = ["## 근거", ""]
+    if not policy.sources:
+        return out + ["- 등록된 근거 문서가 없습니다."]
+    return out + [f"- 상담 문서 {_code(s.file)}, 「{_md(s.section)}」 항목" for s in policy.sources]
+
+
+# ---------------------------------------------------------------- index
+
+
+def emit_index(policies: list[A.Policy]) -> str:
+    """Render `generated/docs/index.md`: every policy by domain, linked, with its question."""
+    out = ["# 상담 정책 목록", "", f"> {GENERATED_NOTE}"]
+    if not policies:
+        out += ["", "등록된 정책이 없습니다."]
+    by_domain: dict[str, list[A.Policy]] = {}
+    for policy in sorted(policies, key=lambda p: (p.domain, p.name)):
+        by_domain.setdefault(policy.domain, []).append(policy)
+    for domain, members in by_domain.items():
+        out += ["", f"## {_md(domain)}", ""]
+        for policy in members:
+            line = f"- [{_md(policy.title.text, brackets=True)}]({policy.domain}/{policy.name}.md)"
+            if policy.question is not None:
+                line += f" — {_md(policy.question.text)}"
+            out.append(line)
+    return "\n".join(out) + "\n"

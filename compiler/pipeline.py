@@ -1,0 +1,286 @@
+"""Chains the stages: find policies, parse, check, emit, and write generated/ atomically.
+
+The only module that reads policy files or writes generated files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from compiler.check import Analysis, analyze
+from compiler.diagnostics import Diagnostic, PolicyError, Span
+from compiler.emit_docs import emit_docs, emit_index
+from compiler.emit_python import emit_python
+from compiler.emit_schema import emit_schema
+from dsl import ast as A
+from dsl.parser import parse
+
+POLICY_GLOB = "*.policy"
+RUNTIME_SOURCE = Path(__file__).with_name("runtime.py")
+GENERATED = "generated"
+
+
+@dataclass
+class Loaded:
+    """A policy that parsed and passed its checks, with its worked examples."""
+
+    path: Path
+    source: str
+    policy: A.Policy
+    analysis: Analysis
+    examples: list[dict] = field(default_factory=list)
+    example_lines: list[int] = field(default_factory=list)
+
+
+@dataclass
+class LoadResult:
+    policies: list[Loaded]
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str]  # shown path -> text, for rendering diagnostics
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The project root: the nearest directory at or above start holding `policies/`."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / "policies").is_dir():
+            return d
+    return here
+
+
+def discover(root: Path) -> list[Path]:
+    """Every policy file under root/policies, in a stable order."""
+    return sorted((root / "policies").rglob(POLICY_GLOB), key=lambda p: p.as_posix())
+
+
+def shown_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load(root: Path, paths: list[Path] | None = None) -> LoadResult:
+    """Parse and check policies (all of them by default); collect every diagnostic."""
+    paths = discover(root) if paths is None else paths
+    loaded: list[Loaded] = []
+    diags: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    for path in paths:
+        shown = shown_path(path, root)
+        try:
+            raw = path.read_bytes()
+        except OSError as err:
+            diags.append(Diagnostic("E000", f"cannot read the file: {err.strerror or err}", Span(shown, 1, 1, 1, 1)))
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            diags.append(Diagnostic("E001", f"the file is not UTF-8 text (byte {err.start})", Span(shown, 1, 1, 1, 1),
+                                    help="save the policy file as UTF-8"))
+            continue
+        sources[shown] = text
+        try:
+            policy = parse(text, shown)
+        except PolicyError as err:
+            diags.extend(err.diagnostics)
+            continue
+        an = analyze(policy)
+        diags.extend(an.diagnostics)
+        if any(d.severity == "error" for d in an.diagnostics):
+            continue
+        item = Loaded(path, text, policy, an)
+        ex_diags = _load_examples(item, root, sources)
+        diags.extend(ex_diags)
+        loaded.append(item)
+    seen: dict[str, Loaded] = {}
+    for item in loaded:
+        if item.policy.id in seen:
+            other = seen[item.policy.id]
+            diags.append(Diagnostic("E300", f"policy id `{item.policy.id}` is also used by `{other.policy.path}`",
+                                    item.policy.title.span))
+        seen[item.policy.id] = item
+    diags.sort(key=Diagnostic.sort_key)
+    return LoadResult(loaded, diags, sources)
+
+
+def examples_path(policy_path: Path) -> Path:
+    return policy_path.with_name(policy_path.name[: -len(".policy")] + ".examples.yaml")
+
+
+def _load_examples(item: Loaded, root: Path, sources: dict[str, str]) -> list[Diagnostic]:
+    path = examples_path(item.path)
+    shown = shown_path(path, root)
+    if not path.exists():
+        return [Diagnostic("W301", "the policy has no worked examples", item.policy.title.span, severity="warning",
+                           help=f"add `{shown}` with input → expected cases")]
+    text = path.read_text(encoding="utf-8")
+    sources[shown] = text
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = getattr(err, "problem", None) or str(err)
+        return [Diagnostic("E302", f"examples file is not valid YAML: {problem}", Span(shown, line, col, line, col + 1),
+                           help="quote texts that contain `: `")]
+    if data is None:
+        data, node = [], None
+    if not isinstance(data, list):
+        return [Diagnostic("E303", "examples file must be a list of examples", Span(shown, 1, 1, 1, 2))]
+    diags: list[Diagnostic] = []
+    outputs = {o.name for o in item.policy.outputs}
+    names: set[str] = set()
+    for i, ex in enumerate(data):
+        line = node.value[i].start_mark.line + 1 if node is not None else 1
+        span = Span(shown, line, 1, line, 2)
+        if not isinstance(ex, dict) or not isinstance(ex.get("name"), str) or not isinstance(ex.get("input"), dict):
+            diags.append(Diagnostic("E304", "an example needs `name` (text) and `input` (a mapping)", span))
+            continue
+        if ex["name"] in names:
+            diags.append(Diagnostic("E305", f"example name `{ex['name']}` is used twice", span))
+        names.add(ex["name"])
+        expected = ex.get("expected", {})
+        if not isinstance(expected, dict):
+            diags.append(Diagnostic("E306", "`expected` must map output names to values", span))
+            continue
+        for key in expected:
+            if key not in outputs:
+                diags.append(Diagnostic("E307", f"`{key}` in example `{ex['name']}` is not an output of the policy", span))
+        if "rule" in ex and ex["rule"] not in item.analysis.rule_ids:
+            diags.append(Diagnostic("E308", f"example `{ex['name']}` names rule `{ex['rule']}`, which does not exist", span))
+        extra = set(ex) - {"name", "input", "expected", "rule", "note", "invalid"}
+        if extra:
+            diags.append(Diagnostic("E309", "unknown key " + ", ".join(f"`{k}`" for k in sorted(extra)) + " in an example", span,
+                                    help="an example has `name`, `input`, `expected`, `rule`, `note` or `invalid`"))
+        item.examples.append(ex)
+        item.example_lines.append(line)
+    return diags
+
+
+# ---------------------------------------------------------------- emitting
+
+
+def build(loaded: list[Loaded]) -> dict[str, str]:
+    """Every file of generated/, keyed by path relative to it. Deterministic."""
+    files: dict[str, str] = {}
+    files["__init__.py"] = (
+        '"""Evaluators generated by policyc from policies/. Do not edit: run `policyc compile`."""\n'
+    )
+    runtime = RUNTIME_SOURCE.read_text(encoding="utf-8")
+    files["_runtime.py"] = (
+        "# 자동 생성 파일입니다. 직접 수정하지 마세요. (generated by policyc — do not edit)\n"
+        "# source: compiler/runtime.py\n" + runtime
+    )
+    domains: dict[str, list[Loaded]] = {}
+    for item in sorted(loaded, key=lambda x: x.policy.id):
+        domains.setdefault(item.policy.domain, []).append(item)
+    for domain, items in sorted(domains.items()):
+        names = ", ".join(f"`{i.policy.name}`" for i in items)
+        files[f"{domain}/__init__.py"] = f'"""Generated evaluators of the `{domain}` domain: {names}."""\n'
+        for item in items:
+            p = item.policy
+            files[f"{domain}/{p.name}.py"] = emit_python(item.analysis, item.source)
+            files[f"docs/{domain}/{p.name}.md"] = emit_docs(p, item.examples)
+            files[f"schemas/{domain}/{p.name}.json"] = emit_schema(p, list(item.analysis.rule_ids))
+    files["docs/index.md"] = emit_index([i.policy for i in sorted(loaded, key=lambda x: x.policy.id)])
+    for rel, text in files.items():
+        if rel.endswith(".py"):
+            compile(text, f"generated/{rel}", "exec")  # INVARIANT: emitters produce valid Python
+    return files
+
+
+def existing_tree(out_dir: Path) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    if not out_dir.is_dir():
+        return found
+    for path in sorted(out_dir.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            found[path.relative_to(out_dir).as_posix()] = path.read_bytes()
+    return found
+
+
+def stale_files(files: dict[str, str], out_dir: Path) -> list[str]:
+    """Paths (relative to out_dir) that differ from, are missing from, or are extra to `files`."""
+    have = existing_tree(out_dir)
+    want = {k: v.encode("utf-8") for k, v in files.items()}
+    return sorted(k for k in set(have) | set(want) if have.get(k) != want.get(k))
+
+
+def write_tree(files: dict[str, str], out_dir: Path) -> None:
+    """Replace out_dir with exactly `files`: written aside, then swapped in.
+
+    If anything fails before the swap, out_dir is untouched.
+    """
+    parent = out_dir.parent
+    tmp = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=parent))
+    try:
+        for rel, text in sorted(files.items()):
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        old = None
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.old-", dir=parent))
+            os.rmdir(old)
+            os.replace(out_dir, old)
+        try:
+            os.replace(tmp, out_dir)
+        except BaseException:
+            if old is not None:
+                os.replace(old, out_dir)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    importlib.invalidate_caches()
+
+
+def compile_all(root: Path) -> tuple[LoadResult, dict[str, str] | None]:
+    """Load every policy and build the generated tree, or return None on any error."""
+    result = load(root)
+    if result.errors:
+        return result, None
+    return result, build(result.policies)
+
+
+# ---------------------------------------------------------------- evaluators
+
+
+def import_evaluator(policy_id: str, root: Path):
+    """Import generated.<domain>.<name> from root (not from any other copy on sys.path)."""
+    domain, _, name = policy_id.partition(".")
+    if not domain or not name or not all(part.isidentifier() for part in (domain, name)):
+        raise LookupError(f"`{policy_id}` is not a policy id (expected `<domain>.<name>`)")
+    root_str = str(root.resolve())
+    if sys.path[:1] != [root_str]:
+        sys.path.insert(0, root_str)
+    pkg = sys.modules.get(GENERATED)
+    if pkg is not None and not str(Path(getattr(pkg, "__file__", "") or "").resolve()).startswith(root_str):
+        for mod in [m for m in sys.modules if m == GENERATED or m.startswith(GENERATED + ".")]:
+            del sys.modules[mod]
+    module_name = f"{GENERATED}.{domain}.{name}"
+    if not (root / GENERATED / domain / f"{name}.py").is_file():
+        raise LookupError(f"no generated evaluator for `{policy_id}`; run `policyc compile` (looked in {GENERATED}/{domain}/{name}.py)")
+    return importlib.import_module(module_name)
+
+
+def source_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,1 @@
+"""Generated evaluators of the `callbus` domain: `cancellation_penalty`, `suspension`."""

@@ -1,0 +1,1 @@
+"""Generated evaluators of the `jeju_rentcar` domain: `cancellation_fee`."""

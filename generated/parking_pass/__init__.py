@@ -1,0 +1,1 @@
+"""Generated evaluators of the `parking_pass` domain: `registration`."""

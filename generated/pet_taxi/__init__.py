@@ -1,0 +1,1 @@
+"""Generated evaluators of the `pet_taxi` domain: `cancellation_fee`."""

@@ -274,7 +274,7 @@ class _Checker:
                     self.err("E113", f"field `{f.name}` cannot hold a {t.kind}", f.type.span,
                              help="record fields are single values: money, datetime, text, an enum, …")
 
-    def resolve_type(self, ref: A.TypeRef) -> Type:
+    def resolve_type(self, ref: A.TypeRef, need_bound: bool = True) -> Type:
         name = ref.name
         if name in BUILTIN_TYPES:
             base = BUILTIN_TYPES[name]
@@ -294,7 +294,7 @@ class _Checker:
         if ref.max_length is not None and base.kind != "text":
             self.err("E122", f"`max` applies to text and lists, not to {name}", ref.span)
         if ref.is_list:
-            if ref.max_items is None:
+            if ref.max_items is None and need_bound:
                 self.err("E123", f"list `{name}` needs a size bound", ref.span,
                          help=f"write `list of {name} max 1000` (inputs past the bound are refused)")
             t = Type("list", None, base)
@@ -317,7 +317,7 @@ class _Checker:
                 if kind == "let":
                     t = ERROR  # inferred later
                 else:
-                    t = self.resolve_type(d.type)
+                    t = self.resolve_type(d.type, need_bound=(kind == "input"))
                 table[d.name] = Symbol(d.name, kind, t, d)
         for o in self.p.outputs:
             if o.formula is None:
@@ -395,6 +395,7 @@ class _Checker:
         decided = self.an.decided
         total_at: A.Decider | None = None
         ids: set[str] = set()
+        self.proven: frozenset[str] = frozenset()  # names later deciders may treat as given
         for dec in self.p.deciders:
             if total_at is not None:
                 what = "an `otherwise` rule" if isinstance(total_at, A.Rule) else f"table `{total_at.id}`"
@@ -406,6 +407,9 @@ class _Checker:
             if isinstance(dec, A.Rule):
                 self.check_rule(dec)
                 self.an.rule_ids.append(dec.id)
+                if dec.condition is not None:
+                    # Past a rule `when x is missing`, x is given in every later rule and table.
+                    self.proven = self.proven | _missing_in(dec.condition)
                 if dec.condition is None or (isinstance(dec.condition, A.Bool) and dec.condition.value):
                     total_at = total_at or dec
             elif isinstance(dec, A.WindowTable):
@@ -457,16 +461,18 @@ class _Checker:
         if not NAME_RE.match(rule.id):
             self.err("E164", f"rule id `{rule.id}` must be lowercase letters, digits and `_`", rule.span)
         given: frozenset[str] = frozenset()
+        self.given = self.proven
         if rule.condition is not None:
             t = self.expr(rule.condition, expected=BOOL)
             if t is not ERROR and t.kind != "bool":
                 self.err("E175", f"a rule's condition must be true or false, not {t.show()}", _span(rule.condition))
             given = _given_in(rule.condition)
-        self.given = given
+        self.given = self.proven | given
         self.check_assignments(rule.id, _head_span(rule), rule.assignments)
         self.given = frozenset()
 
     def check_window_table(self, table: A.WindowTable) -> None:
+        self.given = self.proven
         key_t = self.expr(table.key)
         if key_t is not ERROR and key_t.kind not in ORDERED:
             self.err("E180", f"a window table needs a key that has an order, not {key_t.show()}", _span(table.key),
@@ -485,6 +491,7 @@ class _Checker:
                 pieces.append(_Piece(bound_value(row.interval.low), row.interval.low_closed,
                                      bound_value(row.interval.high), row.interval.high_closed, row.id, row.interval.span))
             self.check_assignments(f"{table.id}.{row.id}", row.span, row.assignments)
+        self.given = frozenset()
         if len(pieces) == len(table.rows) and key_t is not ERROR:
             self.report_coverage(pieces, _key_words(table.key), table, row_word="row")
 
@@ -540,6 +547,7 @@ class _Checker:
             if o != grid.target and not self.an.symbols[o].type.optional:
                 self.err("E174", f"`{grid.id}` leaves output `{o}` unset", _head_span(grid),
                          help="a grid sets only one output; set the others with a formula")
+        self.given = self.proven
         row_t = self.expr(grid.row_key)
         col_t = self.expr(grid.col_key)
         self.check_axis(grid, grid.row_key, row_t, [r.head for r in grid.rows], "row")
@@ -988,6 +996,15 @@ def _given_in(cond) -> frozenset[str]:
         return frozenset({cond.operand.name})
     if isinstance(cond, A.Binary) and cond.op == "and":
         return _given_in(cond.left) | _given_in(cond.right)
+    return frozenset()
+
+
+def _missing_in(cond) -> frozenset[str]:
+    """Names a rule proves present for the rules after it: the rule fires whenever any is missing."""
+    if isinstance(cond, A.Presence) and not cond.present and isinstance(cond.operand, A.Name):
+        return frozenset({cond.operand.name})
+    if isinstance(cond, A.Binary) and cond.op == "or":
+        return _missing_in(cond.left) | _missing_in(cond.right)
     return frozenset()
 
 

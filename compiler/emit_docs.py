@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import fields as dataclass_fields, is_dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
@@ -108,7 +110,7 @@ def _code(text: str, *, in_table: bool = False) -> str:
 
 
 def _final_consonant(word: str) -> bool | None:
-    """Whether the last sounded syllable of word ends in a consonant (None: cannot tell)."""
+    """Tell whether the last sounded syllable of word ends in a consonant (None: cannot tell)."""
     stripped = word.rstrip(" )]}>'\"’”»」』〉》›")
     if not stripped:
         return None
@@ -156,7 +158,7 @@ _ENDINGS = (
 
 
 def _connective(phrase: str) -> str:
-    """`A이 있음` -> `A이 있고`; a phrase ending in a noun takes `이고`."""
+    """Turn a condition phrase into its connective form: `A이 있음` -> `A이 있고`, a noun takes `이고`."""
     for ending, conj, _ in _ENDINGS:
         if phrase.endswith(ending):
             return phrase[: -len(ending)] + conj
@@ -164,7 +166,7 @@ def _connective(phrase: str) -> str:
 
 
 def _adnominal(phrase: str) -> str:
-    """`A이 있음` -> `A이 있는`; a phrase ending in a noun takes `인`."""
+    """Turn a condition phrase into its adnominal form: `A이 있음` -> `A이 있는`, a noun takes `인`."""
     for ending, _, adn in _ENDINGS:
         if phrase.endswith(ending):
             return phrase[: -len(ending)] + adn
@@ -175,7 +177,7 @@ def _adnominal(phrase: str) -> str:
 
 
 def _fmt_decimal(value: Decimal) -> str:
-    """A number the article way: thousands separated, written digits kept, a real minus."""
+    """Write a number the article way: thousands separated, written digits kept, a real minus."""
     sign = MINUS if value < 0 else ""
     value = abs(value)
     if value == value.to_integral_value():
@@ -192,7 +194,7 @@ def _fmt_percent(value: Decimal) -> str:
 
 
 def _fmt_duration(value: timedelta, text: str | None = None) -> str:
-    """`24시간`, `10분`, `1시간 30분`, `0분`, `−1시간`; whole days only where written in days."""
+    """Write a duration as `24시간`, `10분`, `1시간 30분`, `0분` or `−1시간`; days only if written so."""
     sign = MINUS if value < timedelta(0) else ""
     value = abs(value)
     total = value.days * 86400 + value.seconds
@@ -223,7 +225,7 @@ def _zone_short(zone: str) -> str:
 
 
 def _fmt_datetime(value: datetime, zone: str) -> str:
-    """A local time in the policy zone: `2025-06-01 14:00 (한국 시간)`."""
+    """Write a moment in the policy zone: `2025-06-01 14:00 (한국 시간)`."""
     if value.tzinfo is not None:
         try:
             value = value.astimezone(ZoneInfo(zone))
@@ -234,7 +236,7 @@ def _fmt_datetime(value: datetime, zone: str) -> str:
 
 
 def _fmt_interval(interval: A.Interval, zone: str) -> str:
-    """`9시간 초과 24시간 이하`, `168시간 이상`, `1시간 이하`; every number from the AST."""
+    """Write an interval as `9시간 초과 24시간 이하`, `168시간 이상` or `1시간 이하`."""
     low, high = interval.low, interval.high
     low_open_end = isinstance(low, A.Infinity)
     high_open_end = isinstance(high, A.Infinity)
@@ -249,7 +251,7 @@ def _fmt_interval(interval: A.Interval, zone: str) -> str:
 
 
 def _fmt_literal(lit: Any, zone: str) -> str:
-    """A literal of the DSL in words, as the articles write it."""
+    """Write a literal of the DSL in words, as the articles write it."""
     if isinstance(lit, A.Money):
         return _fmt_money(lit.value)
     if isinstance(lit, A.Percent):
@@ -332,7 +334,7 @@ class _Page:
 
     def type_of(self, expr: Any, fields: dict[str, A.RecordField] | None = None,
                 seen: frozenset[str] = frozenset()) -> str | None:
-        """The base type name of an expression (`money`, `datetime`, an enum name, `list`…)."""
+        """Infer the base type name of an expression (`money`, `datetime`, an enum name, `list`…)."""
         if isinstance(expr, A.Money):
             return "money"
         if isinstance(expr, A.Percent):
@@ -409,7 +411,7 @@ class _Page:
         return None
 
     def fields_of(self, source: A.Name, fields: dict[str, A.RecordField] | None) -> dict[str, A.RecordField]:
-        """The record fields visible inside `where` of a count or list over source."""
+        """Return the record fields visible inside `where` of a count or list over source."""
         ref = self.type_ref(source.name, fields)
         record = self.records.get(ref.name) if ref is not None else None
         return {f.name: f for f in record.fields} if record else {}
@@ -417,7 +419,7 @@ class _Page:
     # -- labels
 
     def label(self, name: str, fields: dict[str, A.RecordField] | None = None) -> str:
-        """The Korean label of a name in scope; the bare name when nothing declares it."""
+        """Return the Korean label of a name in scope; the bare name when nothing declares it."""
         if fields and name in fields:
             return fields[name].label.text
         for table in (self.inputs, self.lets, self.outputs):
@@ -435,13 +437,13 @@ class _Page:
         return self.enum_values[value][1].label.text if value in self.enum_values else value
 
     def head(self, key: Any, head: A.GridHead) -> str:
-        """A grid heading in words: its interval, or the label of its enum value."""
+        """Write a grid heading in words: its interval, or the label of its enum value."""
         if head.interval is not None:
             return _fmt_interval(head.interval, self.zone)
         return self.enum_label(self.type_of(key), head.name)
 
     def says(self, label: A.Label) -> str:
-        """A counselor sentence with `{name}` shown as `‹label›`."""
+        """Show a counselor sentence with each `{name}` as `‹label›`."""
         def repl(m: re.Match) -> str:
             name = m.group(1)
             if name in self.inputs or name in self.lets or name in self.outputs:
@@ -452,7 +454,7 @@ class _Page:
     # -- expressions in words (plain text; escaped where placed)
 
     def words(self, expr: Any, fields: dict[str, A.RecordField] | None = None) -> str:
-        """A value expression in Korean words."""
+        """Write a value expression in Korean words."""
         if isinstance(expr, _LITERALS):
             return _fmt_literal(expr, self.zone)
         if isinstance(expr, A.Name):
@@ -460,7 +462,8 @@ class _Page:
         if isinstance(expr, A.Field):
             base_type = self.type_of(expr.base, fields)
             record = self.records.get(base_type or "")
-            label = next((f.label.text for f in record.fields if f.name == expr.field), expr.field) if record else expr.field
+            found = [f.label.text for f in record.fields if f.name == expr.field] if record else []
+            label = found[0] if found else expr.field
             return f"{self.sub(expr.base, _ATOM, fields)}의 {label}"
         if isinstance(expr, A.Binary) and expr.op in ("+", "-", "*", "/"):
             mine = _strength(expr)
@@ -513,12 +516,12 @@ class _Page:
         return self.cond(expr, fields)
 
     def sub(self, expr: Any, needed: int, fields: dict[str, A.RecordField] | None) -> str:
-        """Words of a sub-expression, parenthesised when it binds looser than its place needs."""
+        """Write a sub-expression, parenthesised when it binds looser than its place needs."""
         text = self.words(expr, fields)
         return f"({text})" if _strength(expr) < needed else text
 
     def cond(self, expr: Any, fields: dict[str, A.RecordField] | None = None) -> str:
-        """A condition in Korean words: `출발까지 남은 시간이 24시간 이상`."""
+        """Write a condition in Korean words: `출발까지 남은 시간이 24시간 이상`."""
         if isinstance(expr, A.Binary) and expr.op in ("and", "or"):
             parts = []
             for part in _flatten(expr, expr.op):
@@ -542,7 +545,8 @@ class _Page:
         if isinstance(expr, A.InPeriod):
             what = "날" if expr.period == "day" else "달"
             anchor = _with(self.sub(expr.anchor, _BOUNDED, fields))
-            return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {anchor} 같은 {what}({_zone_short(self.zone)})"
+            operand = _subject(self.sub(expr.operand, _BOUNDED, fields))
+            return f"{operand} {anchor} 같은 {what}({_zone_short(self.zone)})"
         if isinstance(expr, A.InSet):
             members = " 또는 ".join(self.words(m, fields) for m in expr.members)
             return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {members}"
@@ -550,7 +554,7 @@ class _Page:
         return f"{_subject(self.sub(expr, _BOUNDED, fields))} 예"
 
     def negated(self, expr: Any, fields: dict[str, A.RecordField] | None) -> str:
-        """`not x` in words, turned around where Korean has a direct form."""
+        """Write `not x` in words, turned around where Korean has a direct form."""
         if isinstance(expr, A.Presence):
             return self.cond(A.Presence(expr.operand, not expr.present, expr.span), fields)
         if isinstance(expr, A.Binary) and expr.op in ("=", "!="):
@@ -616,7 +620,7 @@ class _Page:
     # -- worked-example values
 
     def value_words(self, value: Any, ref: A.TypeRef | None) -> str:
-        """A value of a worked example, formatted by its declared type (plain text)."""
+        """Write a worked example's value by its declared type (plain text, escaped where placed)."""
         if value is None:
             return "없음"
         kind = ref.name if ref is not None else None
@@ -676,7 +680,7 @@ def _flatten(expr: Any, op: str) -> list[Any]:
 
 
 def _ordered_keys(mapping: dict, declared: list[str]) -> list[str]:
-    """Declared names in declaration order, then any others sorted."""
+    """List the declared names present in declaration order, then any others sorted."""
     known = [k for k in declared if k in mapping]
     return known + sorted((str(k) for k in mapping if k not in declared))
 
@@ -698,7 +702,7 @@ def _to_decimal(value: Any) -> Decimal | None:
 
 
 def _to_timedelta(value: Any) -> timedelta | None:
-    """Durations as examples write them: `24h`, `1h30min`, `24시간`, ISO 8601 `PT1H30M`."""
+    """Read a duration as examples write it: `24h`, `1h30min`, `24시간`, ISO 8601 `PT1H30M`."""
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
@@ -786,7 +790,7 @@ def _emit_overview(policy: A.Policy) -> list[str]:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    """A Markdown table; cells must already be escaped."""
+    """Lay out a Markdown table; cells must already be escaped."""
     out = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     out.extend("| " + " | ".join(row) + " |" for row in rows)
     return out
@@ -830,21 +834,17 @@ def _emit_outputs(page: _Page) -> list[str]:
 
 
 def _uses_percent_of_money(page: _Page) -> bool:
-    found = False
-
-    def visit(node: Any) -> None:
-        nonlocal found
+    """Tell whether any formula takes a percentage of money (and so drops fractions of a won)."""
+    def visit(node: Any) -> bool:
         if isinstance(node, A.PercentOf) and page.type_of(node.amount) == "money":
-            found = True
+            return True
         if isinstance(node, tuple):
-            for item in node:
-                visit(item)
-        elif hasattr(node, "__slots__") and not isinstance(node, A.Span):
-            for slot in node.__slots__:
-                visit(getattr(node, slot))
+            return any(visit(item) for item in node)
+        if is_dataclass(node) and not isinstance(node, A.Span):
+            return any(visit(getattr(node, f.name)) for f in dataclass_fields(node))
+        return False
 
-    visit((page.policy.lets, page.policy.outputs, page.policy.deciders))
-    return found
+    return visit((page.policy.lets, page.policy.outputs, page.policy.deciders))
 
 
 def _emit_deciders(page: _Page) -> list[str]:
@@ -864,7 +864,10 @@ def _emit_deciders(page: _Page) -> list[str]:
 
 
 def _emit_rule(page: _Page, number: int, rule: A.Rule) -> list[str]:
-    condition = page.cond(rule.condition) if rule.condition is not None else "위 항목에 모두 해당하지 않을 때"
+    if rule.condition is None:
+        condition = "위 항목에 모두 해당하지 않을 때"
+    else:
+        condition = page.cond(rule.condition)
     out = [f"### {number}. {_md(page.says(rule.says))}", "", f"- 조건: {_md(condition)}"]
     results = page.assignments(rule.assignments)
     if len(results) == 1:
@@ -945,16 +948,17 @@ def _emit_examples(page: _Page, examples: list[dict]) -> list[str]:
     for example in examples:
         out += ["", f"### {_md(str(example.get('name', '')))}", "", "입력", ""]
         given = example.get("input") or {}
-        if given:
-            out.extend(_example_values(page, given, page.inputs))
+        invalid = example.get("invalid")
+        if invalid is not None:
+            # Rejected input is shown exactly as sent: formatting it would make it look valid.
+            out.extend(_raw_values(page, given) or ["- 없음"])
+            out += ["", "결과", ""]
+            fields = ", ".join(_code(str(path)) for path in invalid)
+            out.append(f"- 입력 오류로 거절합니다. 잘못된 항목: {fields}")
         else:
-            out.append("- 없음")
-        out += ["", "결과", ""]
-        expected = example.get("expected") or {}
-        if expected:
-            out.extend(_example_values(page, expected, page.outputs))
-        else:
-            out.append("- 없음")
+            out.extend(_example_values(page, given, page.inputs) or ["- 없음"])
+            out += ["", "결과", ""]
+            out.extend(_example_values(page, example.get("expected") or {}, page.outputs) or ["- 없음"])
         rule = example.get("rule")
         note = example.get("note")
         if rule is not None:
@@ -986,6 +990,16 @@ def _example_values(page: _Page, values: dict, decls: dict) -> list[str]:
                 out.append(f"  - 외 {len(value) - _LIST_SHOWN:,}건")
         else:
             out.append(f"- {label}: {_md(page.value_words(value, ref))}")
+    return out
+
+
+def _raw_values(page: _Page, values: dict) -> list[str]:
+    out = []
+    for key in _ordered_keys(values, list(page.inputs)):
+        decl = page.inputs.get(key)
+        label = _md(decl.label.text) if decl is not None else _code(key)
+        raw = json.dumps(values[key], ensure_ascii=False, sort_keys=True, default=str)
+        out.append(f"- {label}: {_code(raw)}")
     return out
 
 

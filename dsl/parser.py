@@ -80,7 +80,12 @@ def parse(text: str, path: str = "<policy>") -> A.Policy:
 def parse_file(path: Path | str, root: Path | None = None) -> A.Policy:
     """Read and parse a policy file; the span path is relative to root when given."""
     p = Path(path)
-    shown = str(p.relative_to(root)) if root is not None and p.is_absolute() else str(p)
+    shown = p.as_posix()
+    if root is not None:
+        try:
+            shown = p.resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            pass
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
@@ -188,6 +193,14 @@ class _Otherwise:
     pass
 
 
+class _Zone:
+    __slots__ = ("name", "span")
+
+    def __init__(self, name, span):
+        self.name = name
+        self.span = span
+
+
 _OTHERWISE = _Otherwise()
 
 
@@ -222,11 +235,20 @@ class _ToAst(Transformer):
                 A.OutputDecl: outputs, A.LetDecl: lets, A.Rule: deciders,
                 A.WindowTable: deciders, A.GridTable: deciders,
             }[type(item)].append(item)
+        seen_meta: set[str] = set()
+        for m in metas:
+            if m[0] in ("effective", "zone", "question", "summary"):
+                if m[0] in seen_meta:
+                    span = m[1].span if hasattr(m[1], "span") else self._span(meta)
+                    raise PolicyError([Diagnostic("E009", f"`{m[0]}` is given twice", span,
+                                                  help=f"keep one `{m[0]}` line")])
+                seen_meta.add(m[0])
         sources = tuple(m[1] for m in metas if m[0] == "source")
         def one(kind):
             found = [m[1] for m in metas if m[0] == kind]
             return found[-1] if found else None
         zone = one("zone")
+        zone = zone.name if zone is not None else None
         return A.Policy(
             id=str(pid), title=title, sources=sources, effective=one("effective"),
             zone=zone if zone is not None else DEFAULT_ZONE,
@@ -249,7 +271,7 @@ class _ToAst(Transformer):
         return ("effective", _date_lit(children[0], self.path))
 
     def zone(self, meta, children):
-        return ("zone", str(children[0]))
+        return ("zone", _Zone(str(children[0]), _tok_span(self.path, children[0])))
 
     def question(self, meta, children):
         return ("question", self._label(children[0]))

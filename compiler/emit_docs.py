@@ -389,7 +389,7 @@ class _Page:
             return self.type_of(expr.amount, fields, seen)
         if isinstance(expr, A.Bounded):
             return self.type_of(expr.value, fields, seen)
-        if isinstance(expr, (A.LastDayOfMonth, A.DateOf)):
+        if isinstance(expr, A.LastDayOfMonth):
             return "date"
         if isinstance(expr, A.Count):
             return "int"
@@ -487,8 +487,6 @@ class _Page:
             return out
         if isinstance(expr, A.LastDayOfMonth):
             return f"{_subject(self.sub(expr.operand, _ATOM, fields))} 속한 달의 말일"
-        if isinstance(expr, A.DateOf):
-            return f"{self.sub(expr.operand, _ATOM, fields)}의 날짜({_zone_short(self.zone)})"
         if isinstance(expr, A.Count):
             source = self.label(expr.source.name, fields)
             if expr.where is None:

@@ -377,7 +377,7 @@ def show(kind: str, value: Any, labels: dict[str, dict[str, str]], tz: ZoneInfo)
 
 def show_duration(value: timedelta) -> str:
     secs = int(value.total_seconds())
-    sign = "-" if secs < 0 else ""
+    sign = "−" if secs < 0 else ""
     secs = abs(secs)
     if secs == 0:
         return "0분"

@@ -228,14 +228,6 @@ class LastDayOfMonth:
 
 
 @dataclass(frozen=True, slots=True)
-class DateOf:
-    """`date of x`: the calendar date of a datetime in the policy zone."""
-
-    operand: "Expr"
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
 class Count:
     """`count items where cond`: how many records of a list satisfy cond."""
 
@@ -256,7 +248,7 @@ class Collect:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """A built-in function call: `min(a, b)`, `max(a, b)`, `length(text)`."""
+    """A built-in function call: `min(a, b)`, `max(a, b)`."""
 
     func: str
     args: tuple["Expr", ...]
@@ -266,7 +258,7 @@ class Call:
 Expr = Union[
     Money, Percent, Duration, Number, DateLit, DateTimeLit, Bool, Text,
     Name, Field, Unary, Binary, PercentOf, Bounded, Presence, InInterval,
-    InPeriod, InSet, LastDayOfMonth, DateOf, Count, Collect, Call,
+    InPeriod, InSet, LastDayOfMonth, Count, Collect, Call,
 ]
 
 # ---------------------------------------------------------------- declarations

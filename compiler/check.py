@@ -21,7 +21,14 @@ BUILTIN_TYPES = {
     "money": MONEY, "percent": PERCENT, "int": INT, "number": NUMBER, "duration": DURATION,
     "datetime": DATETIME, "date": DATE, "bool": BOOL, "text": TEXT,
 }
-FUNCTIONS = ("min", "max")
+FUNCTIONS = ("min", "max", "length", "year", "aligned", "add_business_days")
+# Results of the checks, usable by outputs and rules once a policy has `check`s.
+CHECK_RESULTS = {
+    "failed_checks": Type("list", None, TEXT),
+    "failed_check_ids": Type("list", None, TEXT),
+    "refused": BOOL,
+    "needs_review": BOOL,
+}
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -47,7 +54,8 @@ class Analysis:
     types: dict[int, Type] = field(default_factory=dict)  # id(expr) -> type
     enum_values: dict[int, str] = field(default_factory=dict)  # id(Name) -> enum name it is a value of
     field_refs: dict[int, str] = field(default_factory=dict)  # id(Name) -> record name whose field it names
-    before: list[str] = field(default_factory=list)  # lets / computed outputs evaluated before deciding
+    before: list[str] = field(default_factory=list)  # lets / computed outputs evaluated before the checks
+    after_checks: list[str] = field(default_factory=list)  # those that need check results, before deciding
     after: list[str] = field(default_factory=list)  # computed outputs that need decided outputs
     decided: list[str] = field(default_factory=list)  # outputs set by rules, in declaration order
     rule_ids: list[str] = field(default_factory=list)
@@ -204,6 +212,8 @@ class _Checker:
         self.scope_records: list[tuple[str, A.RecordDecl]] = []  # innermost last: (list name, record)
         self.given: frozenset[str] = frozenset()
         self.current_def: str | None = None
+        self.in_check = False
+        self.allow_fraction = False
 
     # -- reporting
     def err(self, code: str, message: str, span: A.Span, help: str | None = None,
@@ -223,6 +233,7 @@ class _Checker:
             if inp.default is not None:
                 self.check_default(inp)
         self.order_definitions()
+        self.check_checks()
         self.check_deciders()
         self.check_placeholders()
 
@@ -319,6 +330,13 @@ class _Checker:
                 else:
                     t = self.resolve_type(d.type, need_bound=(kind == "input"))
                 table[d.name] = Symbol(d.name, kind, t, d)
+        for name, t in CHECK_RESULTS.items():
+            if name in table:
+                decl = table[name].decl
+                self.err("E132", f"`{name}` is a reserved name: it holds the results of the checks", decl.span,
+                         help="choose another name")
+            elif self.p.checks:
+                table[name] = Symbol(name, "check", t, None)
         for o in self.p.outputs:
             if o.formula is None:
                 self.an.decided.append(o.name)
@@ -368,9 +386,14 @@ class _Checker:
         for n in sorted(defs, key=self._decl_index):
             visit(n, [])
         needs_decision: set[str] = set()
+        needs_checks: set[str] = set()
+        check_names = set(CHECK_RESULTS) if self.p.checks else set()
         for n in order:
+            names = _names_in(defs[n])
             if deps[n] & set(self.an.decided) or deps[n] & needs_decision:
                 needs_decision.add(n)
+            if names & check_names or deps[n] & needs_checks:
+                needs_checks.add(n)
         for n in order:
             sym = self.an.symbols[n]
             self.current_def = n
@@ -382,13 +405,36 @@ class _Checker:
             elif t is not ERROR and sym.type is not ERROR and not _assignable(sym.type, t):
                 self.err("E151", f"output `{n}` is {sym.type.show()}, but its formula gives {t.show()}",
                          _span(defs[n]))
-            (self.an.after if n in needs_decision else self.an.before).append(n)
+            if n in needs_decision:
+                self.an.after.append(n)
+            elif n in needs_checks:
+                self.an.after_checks.append(n)
+            else:
+                self.an.before.append(n)
 
     def _decl_index(self, name: str) -> int:
         for i, d in enumerate((*self.p.inputs, *self.p.lets, *self.p.outputs)):
             if d.name == name:
                 return i
         return 10**6
+
+    # -- checks
+    def check_checks(self) -> None:
+        ids: set[str] = set()
+        self.in_check = True
+        for chk in self.p.checks:
+            if not NAME_RE.match(chk.id):
+                self.err("E165", f"check id `{chk.id}` must be lowercase letters, digits and `_`", chk.span)
+            if chk.id in ids:
+                self.err("E166", f"check id `{chk.id}` is used twice", chk.span)
+            ids.add(chk.id)
+            self.given = frozenset()
+            t = self.expr(chk.condition, expected=BOOL)
+            if t is not ERROR and t.kind != "bool":
+                self.err("E167", f"a check `requires` a condition that is true or false, not {t.show()}", _span(chk.condition))
+        self.given = frozenset()
+        self.in_check = False
+        self.check_ids = ids
 
     # -- deciders
     def check_deciders(self) -> None:
@@ -401,7 +447,7 @@ class _Checker:
                 what = "an `otherwise` rule" if isinstance(total_at, A.Rule) else f"table `{total_at.id}`"
                 self.err("E160", f"`{dec.id}` can never apply: {what} above already decides every case",
                          _head_span(dec), help="move it above, or remove it")
-            if dec.id in ids or dec.id in self.an.symbols:
+            if dec.id in ids or dec.id in getattr(self, "check_ids", ()):
                 self.err("E161", f"rule id `{dec.id}` is used twice", _head_span(dec))
             ids.add(dec.id)
             if isinstance(dec, A.Rule):
@@ -420,16 +466,15 @@ class _Checker:
                 self.check_grid(dec)
                 self.an.rule_ids.extend(f"{dec.id}.{r.head.name}.{c.name}" for r in dec.rows for c in dec.columns)
                 total_at = total_at or dec
-        needed = [o for o in decided if not self.an.symbols[o].type.optional]
-        if decided and total_at is None and self.p.deciders:
+        if total_at is None and self.p.deciders:
             last = self.p.deciders[-1]
-            self.err("E162", "some inputs reach no rule, leaving "
-                     + ", ".join(f"`{o}`" for o in decided) + " unset",
-                     _head_span(last), help="end with `rule <id> \"…\" otherwise then …` or a table that covers every case")
-        if decided and not self.p.deciders:
-            self.err("E163", "outputs " + ", ".join(f"`{o}`" for o in decided) + " are never set",
-                     self.p.title.span, help="add rules that set them, or give each a formula with `=`")
-        del needed
+            unset = f", leaving {', '.join(f'`{o}`' for o in decided)} unset" if decided else ""
+            self.err("E162", f"some inputs reach no rule{unset}",
+                     _head_span(last), help="end with `rule <id> \"…\" otherwise …` or a table that covers every case")
+        if not self.p.deciders:
+            what = ("outputs " + ", ".join(f"`{o}`" for o in decided) + " are never set") if decided else "the policy has no rule"
+            self.err("E163", what, self.p.title.span,
+                     help="add rules, ending with `rule <id> \"…\" otherwise …`: every decision names the rule that made it")
 
     def check_assignments(self, owner: str, span: A.Span, assignments: tuple[A.Assignment, ...],
                           extra_set: tuple[str, ...] = ()) -> None:
@@ -605,15 +650,27 @@ class _Checker:
 
     # -- placeholders in counselor sentences
     def check_placeholders(self) -> None:
+        for chk in self.p.checks:
+            self.check_label(chk.message, allowed=self.check_message_names())
         for dec in self.p.deciders:
             labels = [dec.says] if isinstance(dec, (A.Rule, A.GridTable)) else [r.says for r in dec.rows]
             for label in labels:
                 self.check_label(label)
 
-    def check_label(self, label: A.Label) -> None:
+    def check_message_names(self) -> set[str]:
+        """Names a check's message may show: inputs and values computed before the checks."""
+        return {i.name for i in self.p.inputs} | set(self.an.before)
+
+    def check_label(self, label: A.Label, allowed: set[str] | None = None) -> None:
         for m in PLACEHOLDER.finditer(label.text):
             name = m.group(1).strip()
-            if name in self.an.symbols:
+            if name in self.an.symbols and (allowed is None or name in allowed):
+                continue
+            if allowed is not None and name in self.an.symbols:
+                col = label.span.col + 1 + m.start()
+                span = A.Span(label.span.path, label.span.line, col, label.span.line, col + len(m.group(0)))
+                self.err("E202", f"a check's message cannot show `{name}`: it is not known yet when checks run", span,
+                         help="show an input or a `let` computed from inputs")
                 continue
             col = label.span.col + 1 + m.start()
             span = A.Span(label.span.path, label.span.line, col, label.span.line, col + len(m.group(0)))
@@ -634,8 +691,9 @@ class _Checker:
 
     def _expr(self, e, expected: Type | None) -> Type:  # noqa: C901 - one case per node kind
         if isinstance(e, A.Money):
-            if e.value != e.value.to_integral():
-                self.err("E210", f"`{e.value}원` is not a whole amount of won", e.span, help="amounts are whole won")
+            if e.value != e.value.to_integral() and not self.allow_fraction:
+                self.err("E210", f"`{e.value}원` is not a whole amount of won", e.span,
+                         help="amounts are whole won; a rate like `18.5원` may only multiply a count (`minutes * 18.5원`)")
             return MONEY
         if isinstance(e, A.Percent):
             return PERCENT
@@ -761,6 +819,27 @@ class _Checker:
                 return ERROR
             ft = self.resolve_type(fld.type)
             return Type("list", None, ft.required())
+        if isinstance(e, A.Sum):
+            rec = self.list_record(e.source)
+            if rec is None:
+                if e.where is not None:
+                    self.in_record(None, e.source.name, e.where)
+                return ERROR
+            fld = next((f for f in rec.fields if f.name == e.field), None)
+            if e.where is not None:
+                self.in_record(rec, e.source.name, e.where)
+            if fld is None:
+                guess = suggest(e.field, [f.name for f in rec.fields])
+                self.err("E225", f"record `{rec.name}` has no field `{e.field}`", e.span,
+                         help=f"did you mean `{guess}`?" if guess else None)
+                return ERROR
+            ft = self.resolve_type(fld.type)
+            if ft.optional or ft.kind not in ("money", "int", "number", "duration", "percent"):
+                self.err("E232", f"`sum` adds amounts, numbers or durations; `{e.field}` is {ft.show()}", e.span)
+                return ERROR
+            return ft
+        if isinstance(e, A.Call) and e.func in ("length", "year", "aligned", "add_business_days"):
+            return self.builtin_call(e)
         if isinstance(e, A.Call):
             if e.func not in FUNCTIONS:
                 guess = suggest(e.func, list(FUNCTIONS))
@@ -783,6 +862,40 @@ class _Checker:
                 return ERROR
             return good[0].required() if good else ERROR
         raise AssertionError(f"unhandled expression {type(e).__name__}")
+
+    def builtin_call(self, e: A.Call) -> Type:
+        arity = {"length": 1, "year": 1, "aligned": 2, "add_business_days": 2}[e.func]
+        ts = [self.expr(a) for a in e.args]
+        for a, t in zip(e.args, ts):
+            self.check_optional(a, t)
+        if len(e.args) != arity:
+            self.err("E233", f"`{e.func}` takes {arity} value{'s' * (arity != 1)}, not {len(e.args)}", e.span)
+            return ERROR
+        if any(t is ERROR for t in ts):
+            return ERROR
+        first = ts[0]
+        if e.func == "length":
+            if first.kind not in ("text", "list"):
+                self.err("E234", f"`length` counts the characters of a text or the items of a list, not {first.show()}", _span(e.args[0]))
+                return ERROR
+            return INT
+        if e.func == "year":
+            if first.kind not in ("datetime", "date"):
+                self.err("E234", f"`year` needs a date or datetime, not {first.show()}", _span(e.args[0]))
+                return ERROR
+            return INT
+        if e.func == "aligned":
+            if first.kind not in ("datetime", "duration") or ts[1].kind != "duration":
+                self.err("E234", "`aligned(x, step)` needs a datetime or duration and a duration step, like `aligned(departure_at, 10min)`", e.span)
+                return ERROR
+            if isinstance(e.args[1], A.Duration) and e.args[1].value <= timedelta(0):
+                self.err("E235", "the step of `aligned` must be longer than zero", _span(e.args[1]))
+            return BOOL
+        # add_business_days
+        if first.kind not in ("datetime", "date") or ts[1].kind != "int":
+            self.err("E234", "`add_business_days(day, n)` needs a date or datetime and a whole number of days", e.span)
+            return ERROR
+        return DATE
 
     def require(self, e, t: Type, kinds: tuple[str, ...], message: str) -> Type:
         if t is ERROR:
@@ -807,6 +920,8 @@ class _Checker:
             saved = self.given
             if op == "and":
                 self.given = self.given | _given_in(e.left)
+            else:  # the right side of `x is missing or …` runs only when x is given
+                self.given = self.given | _missing_in(e.left)
             rt = self.expr(e.right, BOOL)
             self.given = saved
             for side, t in ((e.left, lt), (e.right, rt)):
@@ -829,8 +944,11 @@ class _Checker:
                 self.err("E242", f"`{op}` needs values with an order; {lt.required().show()} has none", e.span,
                          help="use `=` or `!=`")
             return BOOL
+        self.allow_fraction = op == "*"
         lt = self.expr(e.left, expected if op in ("+", "-") else None)
+        self.allow_fraction = op == "*"
         rt = self.expr(e.right, expected if op in ("+", "-") else None)
+        self.allow_fraction = False
         self.check_optional(e.left, lt)
         self.check_optional(e.right, rt)
         if lt is ERROR or rt is ERROR:
@@ -858,6 +976,14 @@ class _Checker:
                 return Type("enum", enum.name)
         sym = self.an.symbols.get(e.name)
         if sym is not None:
+            if self.in_check and (sym.kind == "check" or sym.name in self.an.after_checks or sym.name in self.an.after):
+                self.err("E255", f"a check cannot use `{e.name}`, which depends on the checks' results", e.span)
+                return ERROR
+            if self.in_check and sym.kind == "output" and sym.decl.formula is None:
+                self.err("E250", f"output `{e.name}` is decided by the rules and cannot be used in a check", e.span)
+                return ERROR
+            if sym.kind == "check":
+                return sym.type
             if sym.kind == "output" and self.current_def is None and sym.decl.formula is None:
                 self.err("E250", f"output `{e.name}` is decided by the rules and cannot be used in a condition", e.span,
                          help="use it in a computed output (`output x: … = …`) instead")
@@ -882,6 +1008,9 @@ class _Checker:
         if expected is not None and expected.kind == "enum" and expected.name in self.an.enums:
             candidates += [v.name for v in self.an.enums[expected.name].values]
         guess = suggest(e.name, candidates)
+        if e.name in CHECK_RESULTS and not self.p.checks:
+            self.err("E252", f"unknown name `{e.name}`", e.span, help=f"`{e.name}` exists once the policy has `check`s")
+            return ERROR
         self.err("E252", f"unknown name `{e.name}`", e.span,
                  help=f"did you mean `{guess}`?" if guess else "declare it as an input, a let or an output")
         return ERROR
@@ -971,7 +1100,7 @@ def _names_in(e) -> set[str]:
         if isinstance(x, A.Name):
             out.add(x.name)
             return
-        if isinstance(x, (A.Count, A.Collect)):
+        if isinstance(x, (A.Count, A.Collect, A.Sum)):
             out.add(x.source.name)
             if x.where is not None:
                 walk(x.where)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from compiler.examples import run_examples
 
 EXIT_POLICY_ERROR = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 70
 
 
 def _root_option(f):
@@ -37,7 +38,25 @@ def _print_diagnostics(diags: list[Diagnostic], sources: dict[str, str], fmt: st
         click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns an unexpected exception into one clear line instead of a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:
+            sys.exit(0)
+        except Exception as err:  # noqa: BLE001 - last line of defence for CLI users
+            if os.environ.get("POLICYC_DEBUG"):
+                raise
+            click.echo(f"policyc: internal error: {type(err).__name__}: {err}", err=True)
+            click.echo("this is a bug in policyc; set POLICYC_DEBUG=1 to see the traceback", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="policyc")
 def main() -> None:
     """policyc: compile service policies into evaluators, counselor pages and schemas."""

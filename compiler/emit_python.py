@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from compiler.check import PLACEHOLDER, Analysis, bound_value, _NEG_INF, _POS_INF
+from compiler.check import CHECK_RESULTS, PLACEHOLDER, Analysis, bound_value, _NEG_INF, _POS_INF
 from compiler.types import Type
 from compiler.writer import Writer
 from dsl import ast as A
@@ -37,7 +37,7 @@ class _PythonEmitter:
         self.consts: dict[str, str] = {}  # constant name -> python expression
         self.local: dict[str, str] = {}
         taken: set[str] = set()
-        for name in [i.name for i in self.p.inputs] + [l.name for l in self.p.lets] + [o.name for o in self.p.outputs]:
+        for name in [i.name for i in self.p.inputs] + [l.name for l in self.p.lets] + [o.name for o in self.p.outputs] + list(CHECK_RESULTS):
             py = name if not name.startswith("_") else "v" + name
             while py in _RESERVED or py in taken:
                 py += "_"
@@ -237,6 +237,10 @@ class _PythonEmitter:
             w.line(f"({', '.join(names)}{',' if len(names) == 1 else ''}) = _read(inputs)")
             for name in an.before:
                 self.emit_definition(w, name)
+            if p.checks:
+                self.emit_checks(w)
+            for name in an.after_checks:
+                self.emit_definition(w, name)
             for o in an.decided:
                 if an.symbols[o].type.optional:
                     w.line(f"{self.local[o]} = None")
@@ -254,6 +258,34 @@ class _PythonEmitter:
         decl = sym.decl
         w.line(f"# {sym.kind} {name}: {_comment(decl.label.text)} ({decl.span.path}:{decl.span.line})")
         w.line(f"{self.local[name]} = {self.expr(decl.formula)}")
+
+    def emit_checks(self, w: Writer) -> None:
+        p = self.p
+        ids, msgs = self.local["failed_check_ids"], self.local["failed_checks"]
+        w.line(f"{ids}: list[str] = []")
+        w.line(f"{msgs}: list[str] = []")
+        allowed = [i.name for i in p.inputs] + list(self.an.before)
+        for chk in p.checks:
+            w.line(f"# check {chk.id}{' (review)' if chk.review else ''}: {chk.span.path}:{chk.span.line}")
+            w.line(f"if not {_paren(self.expr(chk.condition))}:")
+            with w.indent():
+                w.line(f"{ids}.append({chk.id!r})")
+                used = [m.group(1).strip() for m in PLACEHOLDER.finditer(chk.message.text)]
+                if used:
+                    names = list(dict.fromkeys(used))
+                    parts = self.says_parts(chk.message.text, names)
+                    kinds = tuple(self.kind_word(self.an.symbols[n].type) for n in names)
+                    values = ", ".join(self.local[n] for n in names) + ("," if len(names) == 1 else "")
+                    w.line(f"{msgs}.append(_rt.fill({parts!r}, ({values}), {kinds!r}, _SPEC.labels, _ZONE))")
+                else:
+                    w.line(f"{msgs}.append({chk.message.text!r})")
+        refusals = tuple(c.id for c in p.checks if not c.review)
+        reviews = tuple(c.id for c in p.checks if c.review)
+        self.consts["_REFUSALS"] = f"frozenset({sorted(refusals)!r})"
+        self.consts["_REVIEWS"] = f"frozenset({sorted(reviews)!r})"
+        w.line(f"{self.local['refused']} = not _REFUSALS.isdisjoint({ids})")
+        w.line(f"{self.local['needs_review']} = not _REVIEWS.isdisjoint({ids})")
+        del allowed
 
     def emit_decider(self, w: Writer, dec, index: int, first: bool) -> None:
         if isinstance(dec, A.Rule):
@@ -351,7 +383,8 @@ class _PythonEmitter:
     # ------------------------------------------------------------ explanation and trace
     def env_names(self) -> list[str]:
         p = self.p
-        return [i.name for i in p.inputs] + [l.name for l in p.lets] + [o.name for o in p.outputs]
+        checks = list(CHECK_RESULTS) if p.checks else []
+        return [i.name for i in p.inputs] + [l.name for l in p.lets] + [o.name for o in p.outputs] + checks
 
     def emit_spec(self, w: Writer) -> None:
         p = self.p
@@ -391,6 +424,8 @@ class _PythonEmitter:
             w.line(f"{tuple(steps)!r},")
             w.line(f"{labels!r},")
             w.line("_ZONE,")
+            if p.checks:
+                w.line(f"{tuple(c.id for c in p.checks)!r},")
         w.line(")")
 
     def says_parts(self, text: str, names: list[str]) -> tuple:
@@ -405,7 +440,7 @@ class _PythonEmitter:
             parts.append(text[pos:])
         return tuple(parts)
 
-    def kind_word(self, t: Type) -> str:
+    def kind_word(self, t: Type) -> str:  # noqa: D401 - formatting kind of a value
         if t.kind == "enum":
             return f"enum:{t.name}"
         if t.kind == "list":
@@ -439,6 +474,12 @@ class _PythonEmitter:
         return conv
 
     # ------------------------------------------------------------ expressions
+    def need_holidays(self) -> None:
+        if "_HOLIDAYS" not in self.consts:
+            # Korean public holidays (the `holidays` package, pinned in pyproject.toml).
+            self.consts["_HOLIDAYS"] = _holiday_table("KR", HOLIDAY_YEARS)
+            self.consts["_HOLIDAY_YEARS"] = repr(HOLIDAY_YEARS)
+
     def const(self, prefix: str, key: str, value: str) -> str:
         name = f"_{prefix}_{key}"
         self.consts[name] = value
@@ -508,10 +549,20 @@ class _PythonEmitter:
             return f"{_paren(self.expr(e.operand))} in ({members}{',' if len(e.members) == 1 else ''})"
         if isinstance(e, A.LastDayOfMonth):
             return f"_rt.last_day_of_month({self.expr(e.operand)}, _ZONE)"
-        if isinstance(e, (A.Count, A.Collect)):
+        if isinstance(e, (A.Count, A.Collect, A.Sum)):
             return self.comprehension(e)
         if isinstance(e, A.Call):
-            return f"{e.func}({', '.join(self.expr(a) for a in e.args)})"
+            args = [self.expr(a) for a in e.args]
+            if e.func == "length":
+                return f"len({args[0]})"
+            if e.func == "year":
+                return f"_rt.local_year({args[0]}, _ZONE)"
+            if e.func == "aligned":
+                return f"_rt.aligned({args[0]}, {args[1]}, _ZONE)"
+            if e.func == "add_business_days":
+                self.need_holidays()
+                return f"_rt.add_business_days({args[0]}, {args[1]}, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE)"
+            return f"{e.func}({', '.join(args)})"
         raise AssertionError(f"cannot emit {type(e).__name__}")
 
     def comprehension(self, e) -> str:
@@ -523,6 +574,11 @@ class _PythonEmitter:
         self.records.pop()
         self.depth -= 1
         src = self.local[e.source.name]
+        if isinstance(e, A.Sum):
+            idx = next(i for i, f in enumerate(rec.fields) if f.name == e.field)
+            ft = self.an_type(next(f for f in rec.fields if f.name == e.field).type)
+            start = ", timedelta(0)" if ft.kind == "duration" else ""
+            return f"sum(({var}[{idx}] for {var} in {src}{cond}){start})"
         if isinstance(e, A.Count):
             if not cond:
                 return f"len({src})"
@@ -539,14 +595,36 @@ class _PythonEmitter:
             py = {"=": "==", "!=": "!="}.get(op, op)
             return f"{_paren(left)} {py} {_paren(right)}"
         lt, rt = self.an.type_of(e.left), self.an.type_of(e.right)
-        if op == "*" and "money" in (lt.kind, rt.kind) and "number" in (lt.kind, rt.kind):
+        fractional = any(isinstance(x, A.Money) and x.value != x.value.to_integral_value() for x in (e.left, e.right))
+        if op == "*" and "money" in (lt.kind, rt.kind) and ("number" in (lt.kind, rt.kind) or fractional):
             amount, factor = (left, right) if lt.kind == "money" else (right, left)
+            amount_node = e.left if lt.kind == "money" else e.right
+            if isinstance(amount_node, A.Money) and amount_node.value != amount_node.value.to_integral_value():
+                amount = _number(amount_node.value, self)
             return f"_rt.money_times({amount}, {factor})"
         if op == "/" and lt.kind == "money":
             return f"_rt.money_div({left}, {right})"
         if op == "/":
             return f"_rt.number_div({left}, {right})"
         return f"({_paren(left)} {op} {_paren(right)})"
+
+
+HOLIDAY_YEARS = (2015, 2035)
+
+
+def _holiday_table(country: str, years: tuple[int, int]) -> str:
+    """Public holidays as a frozenset literal, computed now (compile time) from `holidays`."""
+    import holidays  # compile-time only: generated code never imports it
+
+    days = sorted(holidays.country_holidays(country, years=range(years[0], years[1] + 1)))
+    by_year: dict[int, list[str]] = {}
+    for d in days:
+        by_year.setdefault(d.year, []).append(f"date({d.year}, {d.month}, {d.day})")
+    lines = ["frozenset(("]
+    for year in sorted(by_year):
+        lines.append("    " + ", ".join(by_year[year]) + ",")
+    lines.append("))")
+    return "\n".join(lines)
 
 
 def _number(value: Decimal, em: _PythonEmitter) -> str:

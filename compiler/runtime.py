@@ -80,11 +80,11 @@ class Decision:
 class Spec:
     """Per-policy tables a Decision needs to explain itself: sentences, steps, env names."""
 
-    __slots__ = ("policy", "names", "kinds", "says", "steps", "labels", "zone")
+    __slots__ = ("policy", "names", "kinds", "says", "steps", "labels", "zone", "checks")
 
     def __init__(self, policy: str, names: tuple[str, ...], kinds: tuple[str, ...],
                  says: dict[str, tuple], steps: tuple[tuple[str, tuple[str, ...]], ...],
-                 labels: dict[str, dict[str, str]], zone: ZoneInfo):
+                 labels: dict[str, dict[str, str]], zone: ZoneInfo, checks: tuple[str, ...] = ()):
         self.policy = policy
         self.names = names  # env slot -> name
         self.kinds = kinds  # env slot -> formatting kind ("money", "enum:<name>", ...)
@@ -92,6 +92,7 @@ class Spec:
         self.steps = steps  # (step id, names of the table's keys) in decision order
         self.labels = labels  # enum name -> value -> Korean label
         self.zone = zone
+        self.checks = checks  # check ids in order; env slot `failed_check_ids` holds the failures
 
     def explain(self, rule: str, env: tuple) -> str:
         out = []
@@ -107,6 +108,9 @@ class Spec:
 
     def trace(self, step: int, rule: str, env: tuple) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
+        if self.checks:
+            failed = set(env[self.names.index("failed_check_ids")])
+            out.extend({"check": c, "passes": c not in failed} for c in self.checks)
         for i, (sid, keys) in enumerate(self.steps[: step + 1]):
             entry: dict[str, Any] = {"rule": rule if i == step else sid, "applies": i == step}
             if keys and i == step:
@@ -151,6 +155,38 @@ def last_day_of_month(value: datetime | date, tz: ZoneInfo) -> date:
 # ---------------------------------------------------------------- arithmetic
 
 
+def local_year(value: datetime | date, tz: ZoneInfo) -> int:
+    return local_date(value, tz).year
+
+
+def aligned(value: datetime | timedelta, step: timedelta, tz: ZoneInfo) -> bool:
+    """Whether a duration is a whole multiple of step, or a local clock time falls on step's grid."""
+    if isinstance(value, datetime):
+        local = value.astimezone(tz)
+        value = local - local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return value % step == timedelta(0)
+
+
+def add_business_days(value: datetime | date, days: int, holidays: frozenset, years: tuple[int, int],
+                      tz: ZoneInfo) -> date:
+    """The date `days` business days after value's date (weekends and public holidays skipped)."""
+    d = local_date(value, tz)
+    step = 1 if days >= 0 else -1
+    left = abs(days)
+    while left:
+        d += timedelta(days=step)
+        if d.year < years[0] or d.year > years[1]:
+            raise InvalidInput([{"path": "", "message": f"the business-day calendar covers {years[0]}–{years[1]}; {d.isoformat()} is outside it"}])
+        if d.weekday() < 5 and d not in holidays:
+            left -= 1
+    return d
+
+
+def fill(parts: tuple, values: tuple, kinds: tuple, labels: dict[str, dict[str, str]], tz: ZoneInfo) -> str:
+    """Render a sentence whose int parts index into values."""
+    return "".join(p if isinstance(p, str) else show(kinds[p], values[p], labels, tz) for p in parts)
+
+
 def percent_of(percent: int | Decimal, amount: int) -> int:
     """`percent`% of a whole-won amount, fractions of a won dropped (rounded down)."""
     if type(percent) is int:
@@ -158,11 +194,11 @@ def percent_of(percent: int | Decimal, amount: int) -> int:
     return math.floor(Fraction(percent) * amount / 100)
 
 
-def money_times(amount: int, factor: int | Decimal) -> int:
-    """An amount times a factor, fractions of a won dropped."""
-    if type(factor) is int:
+def money_times(amount: int | Decimal, factor: int | Decimal) -> int:
+    """An amount (or a rate such as 18.5원) times a factor, fractions of a won dropped."""
+    if type(factor) is int and type(amount) is int:
         return amount * factor
-    return math.floor(Fraction(factor) * amount)
+    return math.floor(Fraction(amount) * Fraction(factor))
 
 
 def money_div(amount: int, divisor: int) -> int:

@@ -247,8 +247,19 @@ class Collect:
 
 
 @dataclass(frozen=True, slots=True)
+class Sum:
+    """`sum field of items where cond`: the total of one field over the records satisfying cond."""
+
+    field: str
+    source: Name
+    where: "Expr | None"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
-    """A built-in function call: `min(a, b)`, `max(a, b)`."""
+    """A built-in function call: `min(a, b)`, `max(a, b)`, `length(x)`, `year(x)`,
+    `aligned(x, step)`, `add_business_days(x, n)`."""
 
     func: str
     args: tuple["Expr", ...]
@@ -258,7 +269,7 @@ class Call:
 Expr = Union[
     Money, Percent, Duration, Number, DateLit, DateTimeLit, Bool, Text,
     Name, Field, Unary, Binary, PercentOf, Bounded, Presence, InInterval,
-    InPeriod, InSet, LastDayOfMonth, Count, Collect, Call,
+    InPeriod, InSet, LastDayOfMonth, Count, Collect, Sum, Call,
 ]
 
 # ---------------------------------------------------------------- declarations
@@ -415,6 +426,20 @@ class GridTable:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A condition the input must meet. Every check is evaluated; the messages of those that
+    fail are collected. A `review` check sends the case to a person ("확인 후 가능") instead
+    of refusing it."""
+
+    id: str
+    message: Label
+    review: bool
+    condition: "Expr"
+    note: Label | None
+    span: Span
+
+
 Decider = Union[Rule, WindowTable, GridTable]
 
 
@@ -444,6 +469,7 @@ class Policy:
     inputs: tuple[InputDecl, ...]
     outputs: tuple[OutputDecl, ...]
     lets: tuple[LetDecl, ...]
+    checks: tuple[Check, ...]
     deciders: tuple[Decider, ...]
     path: str
     span: Span

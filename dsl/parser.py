@@ -228,11 +228,11 @@ class _ToAst(Transformer):
     def start(self, meta, children):
         header, *items = children
         pid, title, metas = header
-        enums, records, inputs, outputs, lets, deciders = [], [], [], [], [], []
+        enums, records, inputs, outputs, lets, checks, deciders = [], [], [], [], [], [], []
         for item in items:
             {
                 A.EnumDecl: enums, A.RecordDecl: records, A.InputDecl: inputs,
-                A.OutputDecl: outputs, A.LetDecl: lets, A.Rule: deciders,
+                A.OutputDecl: outputs, A.LetDecl: lets, A.Check: checks, A.Rule: deciders,
                 A.WindowTable: deciders, A.GridTable: deciders,
             }[type(item)].append(item)
         seen_meta: set[str] = set()
@@ -255,7 +255,7 @@ class _ToAst(Transformer):
             question=one("question"), summary=one("summary"),
             notes=tuple(m[1] for m in metas if m[0] == "note"),
             enums=tuple(enums), records=tuple(records), inputs=tuple(inputs),
-            outputs=tuple(outputs), lets=tuple(lets), deciders=tuple(deciders),
+            outputs=tuple(outputs), lets=tuple(lets), checks=tuple(checks), deciders=tuple(deciders),
             path=self.path, span=self._span(meta),
         )
 
@@ -341,10 +341,20 @@ class _ToAst(Transformer):
 
     # -- deciders
     def rule(self, meta, children):
-        name, says, condition, assignments, *rest = children
+        name, says, condition, *rest = children
+        assignments = rest.pop(0) if rest and isinstance(rest[0], tuple) else ()
         note = rest[0].label if rest else None
         cond = None if isinstance(condition, _Otherwise) else condition
         return A.Rule(str(name), self._label(says), cond, assignments, note, self._span(meta))
+
+    def check(self, meta, children):
+        name, *rest = children
+        review = bool(rest) and isinstance(rest[0], Token) and rest[0].type == "REVIEW"
+        if review:
+            rest = rest[1:]
+        message, condition, *tail = rest
+        note = tail[0].label if tail else None
+        return A.Check(str(name), self._label(message), review, condition, note, self._span(meta))
 
     def when(self, meta, children):
         return children[0]
@@ -514,6 +524,11 @@ class _ToAst(Transformer):
         field, source, *where = c
         return A.Collect(str(field), A.Name(str(source), _tok_span(self.path, source)),
                          where[0] if where else None, self._span(meta))
+
+    def sum_of(self, meta, c):
+        field, source, *where = c
+        return A.Sum(str(field), A.Name(str(source), _tok_span(self.path, source)),
+                     where[0] if where else None, self._span(meta))
 
     def where(self, meta, c):
         return c[0]

@@ -236,6 +236,7 @@ class _Checker:
         self.check_checks()
         self.check_deciders()
         self.check_placeholders()
+        self.check_sentence_numbers()
 
     def check_header(self) -> None:
         p = self.p
@@ -442,6 +443,7 @@ class _Checker:
         total_at: A.Decider | None = None
         ids: set[str] = set()
         self.proven: frozenset[str] = frozenset()  # names later deciders may treat as given
+        regions: list[tuple[A.Rule, dict]] = []
         for dec in self.p.deciders:
             if total_at is not None:
                 what = "an `otherwise` rule" if isinstance(total_at, A.Rule) else f"table `{total_at.id}`"
@@ -453,6 +455,14 @@ class _Checker:
             if isinstance(dec, A.Rule):
                 self.check_rule(dec)
                 self.an.rule_ids.append(dec.id)
+                if dec.condition is not None and total_at is None:
+                    region = _region(dec.condition, self.an)
+                    for earlier, earlier_region in regions:
+                        if _covers(earlier_region, region):
+                            self.err("E168", f"rule `{dec.id}` can never apply: rule `{earlier.id}` above applies whenever it does",
+                                     _head_span(dec), help=f"move `{dec.id}` above `{earlier.id}`, or narrow `{earlier.id}`")
+                            break
+                    regions.append((dec, region))
                 if dec.condition is not None:
                     # Past a rule `when x is missing`, x is given in every later rule and table.
                     self.proven = self.proven | _missing_in(dec.condition)
@@ -649,6 +659,47 @@ class _Checker:
             self.err("E197", f"a table key must be an enum or have an order, not {key_t.show()}", _span(key))
 
     # -- placeholders in counselor sentences
+    def check_sentence_numbers(self) -> None:
+        """Amounts, percentages and durations written in a sentence must be values its rule uses."""
+        for chk in self.p.checks:
+            self.match_numbers(chk.message, [chk.condition], f"check `{chk.id}`")
+        for dec in self.p.deciders:
+            if isinstance(dec, A.Rule):
+                self.match_numbers(dec.says, [dec.condition, *(a.value for a in dec.assignments)], f"rule `{dec.id}`")
+            elif isinstance(dec, A.WindowTable):
+                for row in dec.rows:
+                    self.match_numbers(row.says, [row.interval.low, row.interval.high, *(a.value for a in row.assignments)],
+                                       f"row `{dec.id}.{row.id}`")
+            else:
+                cells = [c for r in dec.rows for c in r.cells]
+                bounds = [b for h in (*dec.columns, *(r.head for r in dec.rows)) if h.interval for b in (h.interval.low, h.interval.high)]
+                self.match_numbers(dec.says, cells + bounds, f"table `{dec.id}`")
+
+    def match_numbers(self, label: A.Label, exprs: list, owner: str) -> None:
+        used = {"money": set(), "percent": set(), "duration": set()}
+        for e in exprs:
+            for lit in _literals_in(e):
+                if isinstance(lit, A.Money):
+                    used["money"].add(abs(lit.value))
+                elif isinstance(lit, A.Percent):
+                    used["percent"].add(abs(lit.value))
+                elif isinstance(lit, A.Duration):
+                    used["duration"].add(abs(lit.value))
+        text = PLACEHOLDER.sub(" ", label.text)
+        for m in SENTENCE_NUMBER.finditer(text):
+            kind, value = _sentence_value(m)
+            if value is None or value in used[kind]:
+                continue
+            # A compound duration such as "1시간 30분" is matched part by part; accept parts of a used value.
+            if kind == "duration" and any(value < u for u in used["duration"]) and m.group("unit") in ("분", "초"):
+                continue
+            shown = ", ".join(_show_used(kind, v) for v in sorted(used[kind])) or "none"
+            col = label.span.col + 1 + label.text.find(m.group(0).strip())
+            span = A.Span(label.span.path, label.span.line, col, label.span.line, col + len(m.group(0).strip()))
+            self.err("E203", f"the sentence says `{m.group(0).strip()}`, but {owner} uses no such {kind.replace('duration', 'time')}",
+                     span, notes=(f"{owner} uses: {shown}",),
+                     help="write the rule's own number, or show it with a `{placeholder}`")
+
     def check_placeholders(self) -> None:
         for chk in self.p.checks:
             self.check_label(chk.message, allowed=self.check_message_names())
@@ -1126,6 +1177,154 @@ def _given_in(cond) -> frozenset[str]:
     if isinstance(cond, A.Binary) and cond.op == "and":
         return _given_in(cond.left) | _given_in(cond.right)
     return frozenset()
+
+
+SENTENCE_NUMBER = re.compile(
+    r"(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<unit>만\s*원|원|%|시간|분|초|일)(?![가-힣]*\s*(?:단위|회|건|명|세|번째|년|월))"
+)
+
+
+def _sentence_value(m: re.Match):
+    num = Decimal(m.group("num").replace(",", ""))
+    unit = re.sub(r"\s", "", m.group("unit"))
+    if unit == "원":
+        return "money", num
+    if unit == "만원":
+        return "money", num * 10000
+    if unit == "%":
+        return "percent", num
+    if num != num.to_integral_value():
+        return "duration", None
+    secs = {"시간": 3600, "분": 60, "초": 1, "일": 86400}[unit]
+    return "duration", timedelta(seconds=int(num) * secs)
+
+
+def _show_used(kind: str, v) -> str:
+    if kind == "money":
+        return f"{int(v):,}원"
+    if kind == "percent":
+        return f"{v.normalize():f}%"
+    return show_duration(v)
+
+
+def _literals_in(e) -> list:
+    out: list = []
+
+    def walk(x):
+        if isinstance(x, (A.Money, A.Percent, A.Duration)):
+            out.append(x)
+            return
+        if x is None or isinstance(x, (A.Span, str, A.Infinity, A.Label)):
+            return
+        for slot in getattr(type(x), "__slots__", ()):
+            v = getattr(x, slot)
+            if isinstance(v, tuple):
+                for item in v:
+                    walk(item)
+            elif hasattr(type(v), "__slots__"):
+                walk(v)
+
+    walk(e)
+    return out
+
+
+# ---------------------------------------------------------------- rule regions (masking)
+#
+# A condition that is a conjunction of simple tests is a box: for each term (a name or an
+# expression, compared by shape) the set of values it allows. A later rule whose box lies
+# inside an earlier rule's box can never fire.
+
+
+def _shape(e):
+    """A span-free, hashable form of an expression, so equal expressions compare equal."""
+    if isinstance(e, (A.Span, A.Label)):
+        return None
+    if isinstance(e, tuple):
+        return tuple(_shape(x) for x in e)
+    if hasattr(type(e), "__slots__") and not isinstance(e, str):
+        return (type(e).__name__,) + tuple(_shape(getattr(e, s)) for s in type(e).__slots__ if s != "span")
+    return e
+
+
+def _region(cond, an: "Analysis") -> dict:
+    region: dict = {}
+    for atom in _conjuncts(cond):
+        key, constraint = _atom(atom, an)
+        if key in region:
+            merged = _intersect(region[key], constraint)
+            region[key] = merged
+        else:
+            region[key] = constraint
+    return region
+
+
+def _conjuncts(cond) -> list:
+    if isinstance(cond, A.Binary) and cond.op == "and":
+        return _conjuncts(cond.left) + _conjuncts(cond.right)
+    return [cond]
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _atom(atom, an: "Analysis"):
+    """(term key, constraint): ("bool", v), ("set", frozenset), ("range", lo, lc, hi, hc) or ("opaque",)."""
+    if isinstance(atom, A.Name) and an.type_of(atom).kind == "bool":
+        return _shape(atom), ("bool", True)
+    if isinstance(atom, A.Unary) and atom.op == "not" and isinstance(atom.operand, A.Name):
+        return _shape(atom.operand), ("bool", False)
+    if isinstance(atom, A.Presence):
+        return ("given", _shape(atom.operand)), ("bool", atom.present)
+    if isinstance(atom, A.Binary) and atom.op in ("=", "!=") and id(atom.right) in an.enum_values:
+        enum = an.enums[an.enum_values[id(atom.right)]]
+        values = frozenset({atom.right.name}) if atom.op == "=" else frozenset(v.name for v in enum.values) - {atom.right.name}
+        return _shape(atom.left), ("set", values)
+    if isinstance(atom, A.InSet) and all(id(m) in an.enum_values for m in atom.members):
+        return _shape(atom.operand), ("set", frozenset(m.name for m in atom.members))
+    if isinstance(atom, A.InInterval):
+        iv = atom.interval
+        return _shape(atom.operand), ("range", bound_value(iv.low), iv.low_closed, bound_value(iv.high), iv.high_closed)
+    if isinstance(atom, A.Binary) and atom.op in _FLIP:
+        left, right, op = atom.left, atom.right, atom.op
+        if isinstance(left, (A.Money, A.Percent, A.Duration, A.Number)):
+            left, right, op = right, left, _FLIP[op]
+        if isinstance(right, (A.Money, A.Percent, A.Duration, A.Number)):
+            v = right.value
+            if op in ("<", "<="):
+                return _shape(left), ("range", _NEG_INF, False, v, op == "<=")
+            return _shape(left), ("range", v, op == ">=", _POS_INF, False)
+    return _shape(atom), ("bool", True)
+
+
+def _intersect(a, b):
+    if a[0] == "set" and b[0] == "set":
+        return ("set", a[1] & b[1])
+    if a[0] == "range" and b[0] == "range":
+        lo, lc = (a[1], a[2]) if _lt(b[1], a[1]) or (a[1] == b[1] and not a[2]) else (b[1], b[2])
+        hi, hc = (a[3], a[4]) if _lt(a[3], b[3]) or (a[3] == b[3] and not a[4]) else (b[3], b[4])
+        return ("range", lo, lc, hi, hc)
+    return a if a == b else ("empty",)
+
+
+def _inside(inner, outer) -> bool:
+    if inner == outer:
+        return True
+    if inner[0] == "empty":
+        return True
+    if inner[0] == "set" and outer[0] == "set":
+        return inner[1] <= outer[1]
+    if inner[0] == "range" and outer[0] == "range":
+        _, ilo, ilc, ihi, ihc = inner
+        _, olo, olc, ohi, ohc = outer
+        low_ok = _lt(olo, ilo) or (olo == ilo and (olc or not ilc)) or olo is _NEG_INF
+        high_ok = _lt(ihi, ohi) or (ihi == ohi and (ohc or not ihc)) or ohi is _POS_INF
+        return low_ok and high_ok
+    return False
+
+
+def _covers(outer: dict, inner: dict) -> bool:
+    """Whether every input satisfying `inner` also satisfies `outer`."""
+    return all(key in inner and _inside(inner[key], c) for key, c in outer.items())
 
 
 def _missing_in(cond) -> frozenset[str]:

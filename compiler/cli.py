@@ -214,8 +214,11 @@ def _report_invalid(errors: list[dict[str, str]]) -> None:
 
 @main.command("test")
 @click.argument("policy_ids", nargs=-1)
+@click.option("--coverage", is_flag=True,
+              help="Also show which rules, table cells, checks and boundaries the examples exercise; "
+                   "fail if a rule or cell is never reached or a check never fails.")
 @_root_option
-def test_cmd(policy_ids: tuple[str, ...], root: Path | None) -> None:
+def test_cmd(policy_ids: tuple[str, ...], root: Path | None, coverage: bool) -> None:
     """Run the worked examples of every policy (or of POLICY_IDS) against generated/."""
     root = pipeline.find_root(root)
     result, files = pipeline.compile_all(root)
@@ -246,9 +249,72 @@ def test_cmd(policy_ids: tuple[str, ...], root: Path | None) -> None:
             click.echo(f"  {ex_path}:{r.line}: {r.name}", err=True)
             for problem in r.problems:
                 click.echo(f"    - {problem}", err=True)
+    gaps = _print_coverage(chosen, root) if coverage else 0
     click.echo(f"{total - failed} passed, {failed} failed")
-    if failed:
+    if failed or gaps:
         sys.exit(EXIT_POLICY_ERROR)
+
+
+def _print_coverage(chosen, root: Path) -> int:
+    """Print what the examples exercise per policy; return the number of gaps that fail the run."""
+    from compiler.boundaries import exercise, show
+
+    gaps = 0
+    click.echo("")
+    click.echo(f"{'policy':<36} {'rules':>9} {'checks':>9} {'boundaries':>11}")
+    reports = []
+    for item in chosen:
+        module = pipeline.import_evaluator(item.policy.id, root)
+        ex = exercise(item.analysis, module, item.examples)
+        reports.append(ex)
+        rules_hit = sum(1 for n in ex.rules.values() if n)
+        checks_hit = sum(1 for _, bad in ex.checks.values() if bad)
+        both = sum(1 for _, lo, hi in ex.boundaries if lo and hi)
+        click.echo(f"{ex.policy:<36} {rules_hit:>4}/{len(ex.rules):<4} {checks_hit:>4}/{len(ex.checks):<4} {both:>5}/{len(ex.boundaries):<5}")
+    for ex in reports:
+        missing_rules, missing_checks = ex.unexercised_rules, ex.untested_checks
+        half = [(b, lo, hi) for b, lo, hi in ex.boundaries if not (lo and hi)]
+        if not (missing_rules or missing_checks or half):
+            continue
+        click.echo(f"\n{ex.policy}:")
+        for r in missing_rules:
+            click.echo(f"  rule never reached by an example: {r}")
+        for c in missing_checks:
+            click.echo(f"  check never failed by an example: {c}")
+        for b, lo, hi in half:
+            sides = " and ".join(s for s, seen in (("below", lo), ("above", hi)) if not seen)
+            click.echo(f"  boundary {b.key} = {show(b.at)} ({b.owner}): no example just {sides} it")
+        gaps += len(missing_rules) + len(missing_checks)
+    return gaps
+
+
+@main.command("boundaries")
+@click.argument("policy_id")
+@_root_option
+def boundaries_cmd(policy_id: str, root: Path | None) -> None:
+    """List every window boundary of POLICY_ID with the values on both sides and where each falls."""
+    from compiler.boundaries import find_boundaries, show
+
+    root = pipeline.find_root(root)
+    result = pipeline.load(root)
+    known = {item.policy.id: item for item in result.policies}
+    if policy_id not in known:
+        if result.errors:
+            _print_diagnostics(result.errors, result.sources)
+            sys.exit(EXIT_POLICY_ERROR)
+        raise click.UsageError(f"unknown policy `{policy_id}`; known: " + ", ".join(sorted(known)))
+    item = known[policy_id]
+    rows = find_boundaries(item.analysis)
+    if not rows:
+        click.echo(f"{policy_id}: no window boundaries")
+        return
+    click.echo(f"{policy_id}: {len(rows)} boundaries")
+    for b in rows:
+        below = f"{b.key} = {show(b.below)} → {b.below_rule or '(not this rule)'}"
+        above = f"{b.key} = {show(b.above)} → {b.above_rule or '(not this rule)'}"
+        click.echo(f"  {item.policy.path}:{b.line} {b.owner} at {show(b.at)}")
+        click.echo(f"      {below}")
+        click.echo(f"      {above}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -48,6 +48,10 @@ class _Group(click.Group):
             raise
         except BrokenPipeError:
             sys.exit(0)
+        except pipeline.NoProject as err:
+            raise click.UsageError(str(err)) from None
+        except UnicodeDecodeError as err:
+            raise click.UsageError(f"the input is not UTF-8 text (byte {err.start})") from None
         except Exception as err:  # noqa: BLE001 - last line of defence for CLI users
             if os.environ.get("POLICYC_DEBUG"):
                 raise
@@ -161,6 +165,10 @@ def _first_record(stream) -> tuple[tuple[bool, object] | None, object]:
         try:
             return (True, json.loads(text)), None
         except json.JSONDecodeError as err:
+            lines = [(lineno + i, t) for i, t in enumerate(text.splitlines(keepends=True)) if t.strip()]
+            if len(lines) > 1 and _is_json(lines[1][1]):
+                # JSON Lines whose first line is bad: report it in place and go on.
+                return (False, lines), iter(())
             raise click.UsageError(f"the input is not JSON: {err.msg} at line {lineno + err.lineno - 1}, column {err.colno}") from None
     n = lineno
     for nxt in stream:
@@ -168,6 +176,14 @@ def _first_record(stream) -> tuple[tuple[bool, object] | None, object]:
         if nxt.strip():
             return (False, [(lineno, line), (n, nxt)]), stream
     return (True, parsed), None
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 def _evaluate_lines(module, head: list[tuple[int, str]], rest) -> int:

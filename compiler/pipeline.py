@@ -52,13 +52,23 @@ class LoadResult:
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
+class NoProject(LookupError):
+    """No `policies/` directory where one was looked for."""
+
+
 def find_root(start: Path | None = None) -> Path:
-    """The project root: the nearest directory at or above start holding `policies/`."""
-    here = (start or Path.cwd()).resolve()
+    """The project root: `start` itself when given, else the nearest directory at or above
+    the current one that holds `policies/`."""
+    if start is not None:
+        root = Path(start).resolve()
+        if not (root / "policies").is_dir():
+            raise NoProject(f"{start} has no policies/ directory")
+        return root
+    here = Path.cwd().resolve()
     for d in (here, *here.parents):
         if (d / "policies").is_dir():
             return d
-    return here
+    raise NoProject(f"no policies/ directory in {here} or above it; run policyc from a policyc project or pass --root")
 
 
 def discover(root: Path) -> list[Path]:
@@ -195,7 +205,7 @@ def build(loaded: list[Loaded]) -> dict[str, str]:
         for item in items:
             p = item.policy
             files[f"{domain}/{p.name}.py"] = emit_python(item.analysis, item.source)
-            files[f"docs/{domain}/{p.name}.md"] = emit_docs(p, item.examples)
+            files[f"docs/{domain}/{p.name}.md"] = emit_docs(p, item.examples, item.analysis)
             files[f"schemas/{domain}/{p.name}.json"] = emit_schema(p, list(item.analysis.rule_ids))
     files["docs/index.md"] = emit_index([i.policy for i in sorted(loaded, key=lambda x: x.policy.id)])
     for rel, text in files.items():
@@ -228,6 +238,9 @@ def write_tree(files: dict[str, str], out_dir: Path) -> None:
     """
     parent = out_dir.parent
     tmp = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the swapped-in tree must not be private
     try:
         for rel, text in sorted(files.items()):
             target = tmp / rel
@@ -269,17 +282,27 @@ def import_evaluator(policy_id: str, root: Path):
     domain, _, name = policy_id.partition(".")
     if not domain or not name or not all(part.isidentifier() for part in (domain, name)):
         raise LookupError(f"`{policy_id}` is not a policy id (expected `<domain>.<name>`)")
+    if name.startswith("_") or domain.startswith("_"):
+        raise LookupError(f"`{policy_id}` is not a policy id (expected `<domain>.<name>`)")
+    wanted = (root / GENERATED).resolve()
     root_str = str(root.resolve())
     if sys.path[:1] != [root_str]:
         sys.path.insert(0, root_str)
     pkg = sys.modules.get(GENERATED)
-    if pkg is not None and not str(Path(getattr(pkg, "__file__", "") or "").resolve()).startswith(root_str):
-        for mod in [m for m in sys.modules if m == GENERATED or m.startswith(GENERATED + ".")]:
-            del sys.modules[mod]
+    if pkg is not None:
+        locations = [Path(p).resolve() for p in getattr(pkg, "__path__", [])]
+        if wanted not in locations:
+            # A `generated` package from another project (or the installed copy) is loaded: drop it.
+            for mod in [m for m in sys.modules if m == GENERATED or m.startswith(GENERATED + ".")]:
+                del sys.modules[mod]
+            importlib.invalidate_caches()
     module_name = f"{GENERATED}.{domain}.{name}"
     if not (root / GENERATED / domain / f"{name}.py").is_file():
         raise LookupError(f"no generated evaluator for `{policy_id}`; run `policyc compile` (looked in {GENERATED}/{domain}/{name}.py)")
-    return importlib.import_module(module_name)
+    module = importlib.import_module(module_name)
+    if not hasattr(module, "evaluate"):
+        raise LookupError(f"`{policy_id}` is not a generated evaluator")
+    return module
 
 
 def source_digest(text: str) -> str:

@@ -242,6 +242,8 @@ def _missing(path: str, errors: list) -> None:
 def read_money(value: Any, path: str, errors: list) -> Any:
     if type(value) is int and value >= 0:
         return value
+    if type(value) is float and value.is_integer() and 0 <= value <= 2**53:
+        return int(value)  # JSON `50000.0` is a whole number, as JSON Schema's "integer" agrees
     errors.append({"path": path, "message": "expected an amount in whole won: an integer, 0 or more"})
     return None
 
@@ -249,6 +251,8 @@ def read_money(value: Any, path: str, errors: list) -> Any:
 def read_int(value: Any, path: str, errors: list) -> Any:
     if type(value) is int:
         return value
+    if type(value) is float and value.is_integer() and abs(value) <= 2**53:
+        return int(value)
     errors.append({"path": path, "message": "expected a whole number"})
     return None
 

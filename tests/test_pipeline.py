@@ -1,0 +1,251 @@
+"""Tests for compiler/pipeline.py: deterministic builds, the committed tree, atomic writes,
+and generated modules that stand alone.
+
+Anything that writes works in a temporary directory; the repository's generated/ is only read.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import os
+import random
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compiler import pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPILER_ONLY = ("lark", "jsonschema", "yaml", "click", "compiler", "dsl")
+
+
+@pytest.fixture(scope="module")
+def loaded() -> list[pipeline.Loaded]:
+    result = pipeline.load(ROOT)
+    assert not result.errors, [f"{d.span.path}:{d.span.line}: {d.message}" for d in result.errors]
+    return result.policies
+
+
+@pytest.fixture(scope="module")
+def files(loaded) -> dict[str, str]:
+    return pipeline.build(loaded)
+
+
+def tree_hashes(directory: Path) -> dict[str, str]:
+    return {
+        p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def leftovers(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith(("generated.tmp-", "generated.old-")))
+
+
+# ---------------------------------------------------------------- determinism
+
+
+def test_build_twice_is_identical(loaded, files):
+    assert pipeline.build(loaded) == files
+    again = pipeline.load(ROOT)
+    assert pipeline.build(again.policies) == files
+
+
+def test_build_ignores_load_order(loaded, files):
+    rng = random.Random(20250515)
+    paths = pipeline.discover(ROOT)
+    assert len(paths) >= 2
+    for _ in range(3):
+        shuffled = paths[:]
+        rng.shuffle(shuffled)
+        result = pipeline.load(ROOT, shuffled)
+        assert not result.errors
+        assert pipeline.build(result.policies) == files
+        items = loaded[:]
+        rng.shuffle(items)
+        assert pipeline.build(items) == files
+
+
+def test_build_covers_every_policy(loaded, files):
+    for item in loaded:
+        p = item.policy
+        for rel in (f"{p.domain}/{p.name}.py", f"docs/{p.domain}/{p.name}.md", f"schemas/{p.domain}/{p.name}.json"):
+            assert rel in files
+        assert f"{p.domain}/__init__.py" in files
+    assert {"__init__.py", "_runtime.py", "docs/index.md"} <= set(files)
+
+
+def test_compiles_into_two_dirs_byte_identical(tmp_path):
+    """Two separate processes with different hash seeds: no set or dict order leaks into output."""
+    trees = []
+    for seed in ("1", "2"):
+        root = tmp_path / f"p{seed}"
+        root.mkdir()
+        shutil.copytree(ROOT / "policies", root / "policies")
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        proc = subprocess.run([sys.executable, "-m", "compiler.cli", "compile", "--root", str(root)],
+                              capture_output=True, env=env, cwd=tmp_path, timeout=60)
+        assert proc.returncode == 0, proc.stderr.decode()
+        trees.append(tree_hashes(root / "generated"))
+    assert trees[0] == trees[1]
+    assert len(trees[0]) >= 10
+
+
+def test_every_generated_python_file_compiles(files):
+    py = [rel for rel in files if rel.endswith(".py")]
+    assert len(py) >= 5
+    for rel in py:
+        compile(files[rel], f"generated/{rel}", "exec")
+    for path in sorted((ROOT / "generated").rglob("*.py")):
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+def test_committed_generated_is_fresh(files):
+    assert pipeline.stale_files(files, ROOT / "generated") == [], "run `policyc compile` and commit generated/"
+
+
+def test_stale_files_reports_changed_missing_and_extra(files, tmp_path):
+    out = tmp_path / "generated"
+    pipeline.write_tree(files, out)
+    assert pipeline.stale_files(files, out) == []
+    (out / "docs/index.md").write_text("changed\n", encoding="utf-8")
+    (out / "_runtime.py").unlink()
+    (out / "extra.txt").write_text("x", encoding="utf-8")
+    (out / "__pycache__").mkdir()
+    (out / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")  # caches are not part of the tree
+    assert pipeline.stale_files(files, out) == ["_runtime.py", "docs/index.md", "extra.txt"]
+    assert pipeline.stale_files(files, tmp_path / "absent") == sorted(files)
+
+
+# ---------------------------------------------------------------- atomic write
+
+
+def _old_tree(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    out = tmp_path / "generated"
+    pipeline.write_tree({"__init__.py": "# old\n", "pet_taxi/old.py": "OLD = 1\n"}, out)
+    return out, tree_hashes(out)
+
+
+def test_write_tree_replaces_exactly(files, tmp_path):
+    out, _ = _old_tree(tmp_path)
+    pipeline.write_tree(files, out)
+    assert not (out / "pet_taxi/old.py").exists()
+    assert pipeline.stale_files(files, out) == []
+    assert leftovers(tmp_path) == []
+
+
+def test_write_tree_failure_while_writing_keeps_old_tree(files, tmp_path, monkeypatch):
+    out, before = _old_tree(tmp_path)
+    real_open = builtins.open
+    calls = {"n": 0}
+
+    def failing_open(file, mode="r", *args, **kwargs):
+        if "w" in mode:
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise OSError(28, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "open", failing_open, raising=False)
+    with pytest.raises(OSError, match="No space left"):
+        pipeline.write_tree(files, out)
+    assert calls["n"] == 3
+    assert tree_hashes(out) == before
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("failing_call", [1, 2], ids=["moving-old-aside", "moving-new-in"])
+def test_write_tree_failure_while_swapping_keeps_old_tree(files, tmp_path, monkeypatch, failing_call):
+    out, before = _old_tree(tmp_path)
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def failing_replace(src, dst, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == failing_call:
+            raise OSError(18, "Invalid cross-device link")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="cross-device"):
+        pipeline.write_tree(files, out)
+    monkeypatch.undo()
+    assert tree_hashes(out) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_write_tree_interrupted_keeps_old_tree(files, tmp_path, monkeypatch):
+    out, before = _old_tree(tmp_path)
+    real_open = builtins.open
+
+    def interrupted(file, mode="r", *args, **kwargs):
+        if "w" in mode and str(file).endswith(".json"):
+            raise KeyboardInterrupt
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "open", interrupted, raising=False)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.write_tree(files, out)
+    assert tree_hashes(out) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_write_tree_into_new_directory(files, tmp_path):
+    out = tmp_path / "generated"
+    pipeline.write_tree(files, out)
+    assert pipeline.stale_files(files, out) == []
+    assert leftovers(tmp_path) == []
+
+
+def test_write_tree_directory_mode_follows_umask(files, tmp_path):
+    out = tmp_path / "generated"
+    pipeline.write_tree(files, out)
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(reference.stat().st_mode)
+
+
+# ---------------------------------------------------------------- generated modules stand alone
+
+
+def test_generated_modules_import_without_compiler_dependencies(loaded):
+    modules = [f"generated.{i.policy.id}" for i in sorted(loaded, key=lambda i: i.policy.id)]
+    code = (
+        f"import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        f"print([m for m in sys.modules if m.split('.')[0] in {COMPILER_ONLY!r}])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+    proc = subprocess.run(
+        [sys.executable, "-c", "import generated.pet_taxi.cancellation_fee, sys; print([m for m in sys.modules "
+         "if m.split('.')[0] in ('lark','jsonschema','yaml','click','compiler','dsl')])"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_generated_runtime_imports_only_the_standard_library(files):
+    import ast
+
+    allowed = set(sys.stdlib_module_names) | {"__future__"}
+    for rel, text in files.items():
+        if not rel.endswith(".py"):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] in allowed, f"generated/{rel} imports {name}"

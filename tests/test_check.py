@@ -1,0 +1,132 @@
+"""Unit tests of the checker's analysis: types, evaluation order, narrowing, coverage, checks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from compiler.check import _NEG_INF, _POS_INF, _Piece, analyze, coverage_problems
+from dsl.parser import parse
+
+HEAD = 'policy t.p "시험"\n  source "x.txt" section "s"\n'
+
+
+def run(body: str):
+    return analyze(parse(HEAD + body, "policies/t/p.policy"))
+
+
+def codes(body: str) -> list[str]:
+    return [d.code for d in run(body).diagnostics if d.severity == "error"]
+
+
+def piece(lo, lc, hi, hc, name="r"):
+    return _Piece(lo, lc, hi, hc, name, None)
+
+
+H = timedelta(hours=1)
+
+
+def test_coverage_of_a_perfect_partition_is_clean():
+    pieces = [piece(_NEG_INF, False, 1 * H, True), piece(1 * H, False, 9 * H, True), piece(9 * H, False, _POS_INF, False)]
+    assert coverage_problems(pieces) == []
+
+
+@pytest.mark.parametrize("pieces,kind", [
+    ([piece(_NEG_INF, False, H, False), piece(H, False, _POS_INF, False)], "gap"),  # the point 1h
+    ([piece(_NEG_INF, False, H, True), piece(H, True, _POS_INF, False)], "overlap"),  # 1h twice
+    ([piece(_NEG_INF, False, H, True)], "gap"),  # nothing above 1h
+    ([piece(H, True, _POS_INF, False)], "gap"),  # nothing below 1h
+    ([piece(_NEG_INF, False, 5 * H, False), piece(H, True, _POS_INF, False)], "overlap"),
+])
+def test_coverage_finds_gaps_and_overlaps(pieces, kind):
+    problems = coverage_problems(pieces)
+    assert [p[0] for p in problems] == [kind]
+
+
+def test_gap_counterexample_is_exact():
+    pieces = [piece(_NEG_INF, False, H, True), piece(2 * H, True, _POS_INF, False)]
+    (kind, (lo, lc, hi, hc)), = coverage_problems(pieces)
+    assert (kind, lo, lc, hi, hc) == ("gap", H, False, 2 * H, False)
+
+
+def test_types_of_datetime_arithmetic():
+    an = run('input a: datetime "a"\ninput b: datetime "b"\noutput o: bool "o"\n'
+             'let d = a - b "d"\nlet e = a + 24h "e"\n'
+             'rule r "x" when d > 1h and e > b then o = true\nrule s "y" otherwise then o = false\n')
+    assert an.diagnostics == []
+    assert an.symbols["d"].type.kind == "duration"
+    assert an.symbols["e"].type.kind == "datetime"
+
+
+def test_computed_outputs_are_ordered_by_dependency():
+    an = run('input x: money "x"\noutput c: money = b + 1원 "c"\noutput b: money = a + 1원 "b"\noutput a: money "a"\n'
+             'rule r "x" otherwise then a = x\n')
+    assert an.diagnostics == []
+    assert an.after == ["b", "c"]
+
+
+def test_a_cycle_is_reported():
+    assert "E150" in codes('input x: money "x"\nlet a = b + x "a"\nlet b = a + x "b"\noutput o: money = a "o"\nrule r "x" otherwise\n')
+
+
+def test_optional_input_needs_a_guard_and_the_guard_narrows():
+    base = 'input x: optional datetime "x"\ninput y: datetime "y"\noutput o: bool "o"\n'
+    assert "E231" in codes(base + 'rule r "x" when x > y then o = true\nrule s "z" otherwise then o = false\n')
+    assert codes(base + 'rule r "x" when x is given and x > y then o = true\nrule s "z" otherwise then o = false\n') == []
+    # `x is missing or …` narrows its right side; a rule `when x is missing` narrows every later rule.
+    assert codes(base + 'rule r "x" when x is missing or x > y then o = true\nrule s "z" otherwise then o = false\n') == []
+    assert codes(base + 'rule r "x" when x is missing then o = true\nrule q "w" when x > y then o = true\n'
+                        'rule s "z" otherwise then o = false\n') == []
+
+
+def test_masked_rule_is_reported_with_its_mask():
+    body = ('enum k "k"\n  a "A"\n  b "B"\ninput kind: k "k"\ninput n: int "n"\noutput o: int "o"\n'
+            'rule wide "x" when kind = a and n >= 3 then o = 1\n'
+            'rule narrow "y" when n >= 5 and kind = a then o = 2\n'
+            'rule other "z" when kind = b then o = 3\n'
+            'rule rest "w" otherwise then o = 0\n')
+    an = run(body)
+    masked = [d for d in an.diagnostics if d.code == "E168"]
+    assert len(masked) == 1 and "`narrow`" in masked[0].message and "`wide`" in masked[0].message
+
+
+def test_rule_after_a_total_table_is_dead():
+    body = ('input n: int "n"\noutput o: int "o"\n'
+            'table t by n "t"\n  lo (-∞, 5): o = 0 "a"\n  hi [5, ∞): o = 1 "b"\n'
+            'rule late "x" when n > 3 then o = 2\n')
+    assert "E160" in codes(body)
+
+
+def test_sentence_numbers_must_be_the_rules_numbers():
+    body = 'input fare: money "운임"\noutput fee: money "수수료"\n'
+    assert codes(body + 'rule r "운임의 10%, 최대 8,000원" otherwise then fee = 10% of fare at most 8,000원\n') == []
+    errors = run(body + 'rule r "운임의 10%, 최대 9,000원" otherwise then fee = 10% of fare at most 8,000원\n').diagnostics
+    assert [d.code for d in errors] == ["E203"]
+    assert "9,000원" in errors[0].message and "8,000원" in errors[0].notes[0]
+
+
+def test_checks_collect_results_and_may_not_use_them():
+    body = ('input age: int "나이"\noutput reasons: list of text = failed_checks "사유"\noutput ok: bool "가능"\n'
+            'check adult "만 15세 이상만 가입할 수 있습니다." requires age >= 15\n'
+            'rule no "x" when refused then ok = false\nrule yes "y" otherwise then ok = true\n')
+    an = run(body)
+    assert an.diagnostics == []
+    assert an.after_checks == ["reasons"]
+    bad = body.replace("requires age >= 15", "requires refused")
+    assert "E255" in codes(bad)
+
+
+def test_checks_names_are_unknown_without_checks():
+    assert "E252" in codes('input a: int "a"\noutput o: bool "o"\nrule r "x" when refused then o = true\nrule s "y" otherwise then o = false\n')
+
+
+def test_money_rate_only_in_a_product():
+    body = 'input minutes: int "분"\noutput fee: money "보험료"\n'
+    assert codes(body + 'rule r "x" otherwise then fee = minutes * 18.5원\n') == []
+    assert "E210" in codes(body + 'rule r "x" otherwise then fee = 18.5원\n')
+
+
+def test_every_policy_must_name_a_deciding_rule():
+    assert "E163" in codes('input a: int "a"\noutput o: int = a "o"\n')
+    assert "E162" in codes('input a: int "a"\noutput o: optional int "o"\nrule r "x" when a > 1 then o = 1\n')

@@ -73,7 +73,11 @@ def check(policy: A.Policy) -> list[Diagnostic]:
 def analyze(policy: A.Policy) -> Analysis:
     """Resolve names, infer types and check the policy; diagnostics are in the result."""
     checker = _Checker(policy)
-    checker.run()
+    try:
+        checker.run()
+    except RecursionError:
+        checker.diags.append(Diagnostic("E010", "an expression is nested too deeply to check", policy.title.span,
+                                        help="split it into `let`s"))
     an = checker.an
     an.diagnostics = sorted(checker.diags, key=Diagnostic.sort_key)
     return an
@@ -507,8 +511,9 @@ class _Checker:
             if t is not ERROR and sym.type is not ERROR and not _assignable(sym.type, t):
                 self.err("E173", f"`{asg.target}` is {sym.type.show()}, but this gives {t.show()}", _span(asg.value),
                          help=_unit_help(sym.type, t))
+        bad_target = any(self.an.symbols.get(a.target) is None or self.an.symbols[a.target].kind != "output" for a in assignments)
         for o in self.an.decided:
-            if o not in seen and not self.an.symbols[o].type.optional:
+            if o not in seen and not self.an.symbols[o].type.optional and not bad_target:
                 self.err("E174", f"`{owner}` leaves output `{o}` unset", span,
                          help=f"add `{o} = …` to it")
 
@@ -578,12 +583,12 @@ class _Checker:
             if kind == "gap":
                 lo, lc, hi, hc = detail
                 where = f"= {show_value(lo)}" if lo == hi else f"in {show_interval(lo, lc, hi, hc)}"
-                self.err("E187", f"no {row_word} covers {prefix}{key} {where}",
-                         _head_span(table), help=f"add a {row_word} for {show_interval(lo, lc, hi, hc)} or widen a neighbour")
+                self.err("E187", f"no {row_word} covers {prefix}`{key}` {where}",
+                         _head_span(table), help=f"add a {row_word} for {show_value(lo) if lo == hi else show_interval(lo, lc, hi, hc)} or widen a neighbour")
             else:
                 a, b, lo, lc, hi, hc = detail
                 where = show_interval(lo, lc, hi, hc) if (lo != hi or not (lc and hc)) else show_value(lo)
-                self.err("E188", f"{row_word}s `{a.owner}` and `{b.owner}` both cover {prefix}{key} "
+                self.err("E188", f"{row_word}s `{a.owner}` and `{b.owner}` both cover {prefix}`{key}` "
                          + (f"= {where}" if lo == hi else f"in {where}"),
                          b.span, help="make one end open: `[a, b)` then `[b, c)`")
 
@@ -800,7 +805,8 @@ class _Checker:
                 if vt is not ERROR and bt is not ERROR and not vt.same_base(bt):
                     self.err("E215", f"`{word}` compares {vt.show()} with {bt.show()}", _span(bound), help=_unit_help(vt, bt))
                 if isinstance(bound, (A.Money, A.Number, A.Percent, A.Duration)) and bound.value < (timedelta(0) if isinstance(bound, A.Duration) else 0):
-                    self.err("E216", f"a {'cap' if word == 'at most' else 'floor'} below zero", _span(bound))
+                    self.err("E216", f"a {'cap' if word == 'at most' else 'floor'} below zero", _span(bound),
+                             help="caps and floors are 0 or more")
             if vt is not ERROR and vt.kind not in ORDERED:
                 self.err("E217", f"`at most`/`at least` need an amount, number or duration, not {vt.show()}", _span(e.value))
                 return ERROR
@@ -1025,6 +1031,13 @@ class _Checker:
             if enum is not None and any(v.name == e.name for v in enum.values):
                 self.an.enum_values[id(e)] = enum.name
                 return Type("enum", enum.name)
+            if enum is not None and e.name not in self.an.symbols:
+                values = [v.name for v in enum.values]
+                guess = suggest(e.name, values)
+                self.err("E256", f"`{e.name}` is not a value of `{enum.name}`", e.span,
+                         expected=tuple(f"`{v}`" for v in values),
+                         help=f"did you mean `{guess}`?" if guess else None)
+                return ERROR
         sym = self.an.symbols.get(e.name)
         if sym is not None:
             if self.in_check and (sym.kind == "check" or sym.name in self.an.after_checks or sym.name in self.an.after):
@@ -1138,6 +1151,8 @@ def _unit_help(a: Type, b: Type) -> str | None:
         return "write amounts with `원`: `8,000원`"
     if kinds == {"duration", "int"}:
         return "write durations with a unit: `24h`, `10min`, `7d`"
+    if kinds == {"money", "duration"}:
+        return "an amount is written `8,000원`, a duration `24h`: compare like with like"
     if kinds == {"datetime", "date"}:
         return "compare a datetime with a date using `in day of`"
     return None

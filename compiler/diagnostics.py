@@ -92,7 +92,10 @@ def render(diag: Diagnostic, source: str | None) -> str:
             width = max(1, len(text) - span.col + 1) if span.end_line > span.line else 1
         width = max(1, min(width, max(1, len(text) - span.col + 1)))
         out.append(f"  {gutter} | {text}")
-        out.append(f"  {pad} | {' ' * _display_width(text[: span.col - 1])}{'^' * _display_width(text[span.col - 1 : span.col - 1 + width])}")
+        lead = _display_width(text[: span.col - 1]) + max(0, span.col - 1 - len(text))
+        # At the end of the line (an unexpected end of file) the caret sits just past the text.
+        marks = max(1, _display_width(text[span.col - 1 : span.col - 1 + width]))
+        out.append(f"  {pad} | {' ' * lead}{'^' * marks}")
     if diag.expected:
         out.append("  = expected: " + _join_words(diag.expected))
     for note in diag.notes:

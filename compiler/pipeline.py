@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from compiler.check import Analysis, analyze
+from compiler.coverage import check_coverage, coverage_files, emit_coverage, load_coverage, project_root
 from compiler.diagnostics import Diagnostic, PolicyError, Span
 from compiler.emit_docs import emit_docs, emit_index
 from compiler.emit_python import emit_python
@@ -97,7 +98,7 @@ def load(root: Path, paths: list[Path] | None = None) -> LoadResult:
             diags.append(Diagnostic("E000", f"cannot read the file: {err.strerror or err}", Span(shown, 1, 1, 1, 1)))
             continue
         try:
-            text = raw.decode("utf-8")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as err:
             diags.append(Diagnostic("E001", f"the file is not UTF-8 text (byte {err.start})", Span(shown, 1, 1, 1, 1),
                                     help="save the policy file as UTF-8"))
@@ -123,6 +124,12 @@ def load(root: Path, paths: list[Path] | None = None) -> LoadResult:
             diags.append(Diagnostic("E300", f"policy id `{item.policy.id}` is also used by `{other.policy.path}`",
                                     item.policy.title.span))
         seen[item.policy.id] = item
+    # Coverage names policies by id: hold it to them only when every policy loaded cleanly.
+    complete = not any(d.severity == "error" for d in diags) and (
+        {p.resolve() for p in paths} == {p.resolve() for p in discover(root)})
+    articles, coverage_diags = load_coverage(root, sources)
+    diags.extend(coverage_diags)
+    diags.extend(check_coverage(articles, loaded, complete=complete))
     diags.sort(key=Diagnostic.sort_key)
     return LoadResult(loaded, diags, sources)
 
@@ -207,7 +214,12 @@ def build(loaded: list[Loaded]) -> dict[str, str]:
             files[f"{domain}/{p.name}.py"] = emit_python(item.analysis, item.source)
             files[f"docs/{domain}/{p.name}.md"] = emit_docs(p, item.examples, item.analysis)
             files[f"schemas/{domain}/{p.name}.json"] = emit_schema(p, list(item.analysis.rule_ids))
-    files["docs/index.md"] = emit_index([i.policy for i in sorted(loaded, key=lambda x: x.policy.id)])
+    root = project_root(item.path for item in loaded)
+    if root is not None and coverage_files(root):
+        articles, _ = load_coverage(root)  # INVARIANT: load() already reported its diagnostics
+        files["docs/coverage.md"] = emit_coverage(articles, [i.policy for i in loaded])
+    files["docs/index.md"] = emit_index([i.policy for i in sorted(loaded, key=lambda x: x.policy.id)],
+                                        coverage="docs/coverage.md" in files)
     for rel, text in files.items():
         if rel.endswith(".py"):
             compile(text, f"generated/{rel}", "exec")  # INVARIANT: emitters produce valid Python

@@ -52,6 +52,16 @@ _DURATION_UNITS = {
 _DURATION_PART = re.compile(r"(\d+)(min|시간|분|초|일|d|h|s)")
 
 
+# The same mistakes after a first declaration: match_examples compares parser states,
+# stack depth included, so each example is also given one declaration deeper.
+for _label, _snippets in list(_MISTAKES.items()):
+    _MISTAKES[_label] = _snippets + [
+        s.replace('policy a.b "t" ', 'policy a.b "t" input a: money "a" ', 1) for s in _snippets if s.startswith('policy a.b "t" ')
+    ]
+
+MAX_NESTING = 200  # deeper expressions are refused with a diagnostic instead of exhausting the stack
+
+
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     return Lark(
@@ -65,29 +75,59 @@ def _lark() -> Lark:
 
 def parse(text: str, path: str = "<policy>") -> A.Policy:
     """Parse one policy file. Raise PolicyError with one diagnostic on a syntax error."""
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a byte order mark, as some editors write: not part of the policy
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as err:
         raise PolicyError([_syntax_diagnostic(err, text, path)]) from None
+    except RecursionError:
+        raise PolicyError([_too_deep(path)]) from None
+    depth = _depth(tree)
+    if depth > MAX_NESTING:
+        raise PolicyError([_too_deep(path, depth)])
     try:
         return _ToAst(path).transform(tree)
     except VisitError as err:
         if isinstance(err.orig_exc, PolicyError):
             raise err.orig_exc from None
+        if isinstance(err.orig_exc, RecursionError):
+            raise PolicyError([_too_deep(path)]) from None
         raise
+    except RecursionError:
+        raise PolicyError([_too_deep(path)]) from None
+
+
+def _depth(tree) -> int:
+    """The nesting depth of a parse tree, measured without recursion."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        if d > deepest:
+            deepest = d
+        for child in getattr(node, "children", ()):
+            if isinstance(child, Tree):
+                stack.append((child, d + 1))
+    return deepest
+
+
+def _too_deep(path: str, depth: int | None = None) -> Diagnostic:
+    return Diagnostic("E010", "an expression is nested too deeply" + (f" ({depth} levels)" if depth else ""),
+                      A.Span(path, 1, 1, 1, 2), help=f"split it into `let`s; at most {MAX_NESTING} levels are allowed")
 
 
 def parse_file(path: Path | str, root: Path | None = None) -> A.Policy:
     """Read and parse a policy file; the span path is relative to root when given."""
     p = Path(path)
-    shown = p.as_posix()
+    shown = p.as_posix()  # INVARIANT: spans carry the path as given or relative to root, never made absolute
     if root is not None:
         try:
             shown = p.resolve().relative_to(Path(root).resolve()).as_posix()
         except ValueError:
             pass
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         span = A.Span(shown, 1, 1, 1, 2)
         raise PolicyError([Diagnostic("E001", f"the file is not UTF-8 text (byte {err.start})", span,
@@ -112,6 +152,10 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> Diagnostic
     if isinstance(err, UnexpectedCharacters):
         ch = text[err.pos_in_stream] if 0 <= err.pos_in_stream < len(text) else "?"
         span = A.Span(path, line, col, line, col + 1)
+        if ch == '"':
+            rest = text[err.pos_in_stream + 1:].split("\n", 1)[0]
+            return Diagnostic("E011", "this text is not closed", span,
+                              help='end it with `"` on the same line' + (" (a `\\` before the last `\"` escapes it)" if rest.endswith('\\"') else ""))
         help_text = _char_help(ch)
         shown = ch if ch.isprintable() and not ch.isspace() else repr(ch)
         return Diagnostic("E003", f"unexpected character `{shown}`", span,
@@ -146,7 +190,7 @@ def _friendly_expected(names) -> tuple[str, ...]:
             word = f"`{name.lower()}`" if name.isupper() and name.isalpha() else None
         if word and word not in words:
             words.append(word)
-    return tuple(words[:12])
+    return tuple(words)
 
 
 def _char_help(ch: str) -> str | None:
@@ -503,7 +547,10 @@ class _ToAst(Transformer):
         return A.PercentOf(c[0], c[1], self._span(meta))
 
     def neg(self, meta, c):
-        return A.Unary("-", c[0], self._span(meta))
+        lit = c[0]
+        if isinstance(lit, (A.Money, A.Percent, A.Duration, A.Number)):
+            return self.negative_literal(meta, [lit])  # `-8,000원` is one literal, as in intervals
+        return A.Unary("-", lit, self._span(meta))
 
     def name(self, meta, c):
         return A.Name(str(c[0]), _tok_span(self.path, c[0]))
@@ -548,8 +595,12 @@ class _ToAst(Transformer):
     def duration(self, meta, c):
         tok = c[0]
         total = timedelta(0)
-        for amount, unit in _DURATION_PART.findall(str(tok)):
-            total += int(amount) * _DURATION_UNITS[unit]
+        try:
+            for amount, unit in _DURATION_PART.findall(str(tok)):
+                total += int(amount) * _DURATION_UNITS[unit]
+        except OverflowError:
+            raise PolicyError([Diagnostic("E007", f"`{tok}` is too long a duration", _tok_span(self.path, tok),
+                                          help="durations go up to 999,999,999 days")]) from None
         return A.Duration(total, str(tok), _tok_span(self.path, tok))
 
     def number(self, meta, c):

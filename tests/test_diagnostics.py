@@ -1,0 +1,248 @@
+"""Diagnostics of tests/cases/bad/*.policy: a text snapshot of what the policy owner reads, plus structural facts.
+
+Each file holds one mistake (`three_mistakes.policy` holds three, to show they are all reported
+in one run). Its policy id is `bad.<file name>`, so the checker's path rule is satisfied.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from compiler.check import check
+from compiler.diagnostics import Diagnostic, PolicyError, render, render_json
+from dsl.parser import parse, parse_file
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD_DIR = ROOT / "tests" / "cases" / "bad"
+BAD = sorted(p.stem for p in BAD_DIR.glob("*.policy"))
+
+FIRST_LINE = re.compile(r"^[^:]+:\d+:\d+: error: ")
+SOURCE_LINE = re.compile(r"^  (\d+) \| ")
+CARET_LINE = re.compile(r"^  +\| *\^+$")
+
+
+@dataclass(frozen=True)
+class Expect:
+    """The first error a case must produce: its code, a regex its message must match, and its help."""
+
+    code: str
+    message: str
+    help: str | None = None
+    line: int | None = None
+
+
+EXPECTED: dict[str, Expect] = {
+    # syntax: parsing stops at the first error
+    "syntax_missing_equals": Expect("E004", r"^unexpected `0원`$", line=16),
+    "syntax_unterminated_text": Expect("E011", r"^this text is not closed$", line=10),
+    "syntax_uppercase_name": Expect("E003", r"^unexpected character `F`$", "names are lowercase letters, digits and `_`", line=5),
+    "syntax_korean_outside_quotes": Expect("E003", r"^unexpected character `운`$", "Korean text belongs inside double quotes", line=5),
+    "syntax_missing_label": Expect("E004", r"^unexpected `input`$", "every declaration needs a Korean label in quotes after it", line=8),
+    "syntax_unexpected_eof": Expect("E002", r"^unexpected end of file$", "finish the declaration that starts above", line=20),
+    # names
+    "unknown_name": Expect("E252", r"^unknown name `canceled_at`$", "did you mean `cancelled_at`?", line=12),
+    "unknown_name_in_sentence": Expect("E200", r"^unknown name `fair` in the sentence$", "did you mean `fare`?", line=21),
+    "unknown_type": Expect("E120", r"^unknown type `mony`$", "did you mean `money`?", line=5),
+    "unknown_output_in_assignment": Expect("E170", r"^`fees` is not an output$", "did you mean `fee`?", line=16),
+    "assign_input": Expect("E170", r"^`fare` is an input, not an output$", line=16),
+    "let_cycle": Expect("E150", r"^`before` is defined in terms of itself: `before` → `margin` → `before`$", line=12),
+    "decided_output_in_condition": Expect("E250", r"^output `fee` is decided by the rules and cannot be used in a condition$", line=15),
+    "optional_without_is_given": Expect("E231", r"^`dispatched_at` may be missing here$", "check `dispatched_at is given and …` first", line=15),
+    # an enum value the compared enum does not have: say so, and list the values it does have
+    "enum_value_not_in_enum": Expect("E256", r"^`premium` is not a value of `rate_plan_kind`$", line=20),
+    "enum_value_of_other_enum": Expect("E256", r"^`premium` is not a value of `rate_plan_kind`$", line=24),
+    # types and units
+    "money_vs_duration": Expect("E173", r"^`fee` is money, but this gives duration$", line=16),
+    "datetime_compared_with_duration": Expect("E241", r"^cannot compare datetime with duration$", line=15),
+    "percent_of_duration": Expect("E213", r"^`of` takes a percentage of an amount of money, not of duration$", line=20),
+    "percent_over_100": Expect("E214", r"^150% is more than the whole amount$", line=22),
+    "negative_cap": Expect("E216", r"^a cap below zero$", line=21),
+    "cap_wrong_unit": Expect("E215", r"^`at most` compares money with duration$", line=21),
+    # window tables
+    "window_gap": Expect("E187", r"^no row covers `?before`? in \(8h, 9h\]$", line=18),
+    "window_overlap": Expect("E188", r"^rows `late` and `early` both cover `?before`? in \(9h, 10h\]$", line=20),
+    "window_point_overlap": Expect("E188", r"^rows `late` and `early` both cover `?before`? = 9h$", line=20),
+    "window_point_gap": Expect("E187", r"^no row covers `?before`? = 9h$", line=18),
+    # grids
+    "grid_missing_enum_value": Expect("E195", r"^table `fee_table` has no row for `rate_plan` = `standard`$", line=23),
+    "grid_wrong_cell_count": Expect("E191", r"^row `discount` has 3 cells but the table has 4 columns$", line=26),
+    "grid_column_gap": Expect("E187", r"^no column covers `?hours_before`? in \[48h, 72h\)$", line=23),
+    # rules
+    "rule_after_table": Expect("E160", r"^`late_notice` can never apply: table `by_time` above already decides every case$", line=24),
+    "rule_after_otherwise": Expect("E160", r"^`by_time` can never apply: an `otherwise` rule above already decides every case$", line=22),
+    "output_left_unset": Expect("E174", r"^`by_time.late` leaves output `refund` unset$", "add `refund = …` to it", line=22),
+    "no_final_otherwise": Expect("E162", r"^some inputs reach no rule, leaving `fee` unset$", line=14),
+    "duplicate_rule_id": Expect("E161", r"^rule id `dispatch_grace` is used twice$", line=18),
+    # several mistakes at once
+    "three_mistakes": Expect("E120", r"^unknown type `mony`$", "did you mean `money`?", line=5),
+}
+
+# Cases the checker does not yet get right: each test still runs, and must start passing once fixed.
+NOT_DETECTED: dict[str, str] = {}
+UNCLEAR: dict[str, str] = {}
+# A single mistake that produces follow-on errors.
+CASCADES: dict[str, str] = {}
+# Renders that break the layout: path:line:col line, source line with gutter, caret line.
+LAYOUT: dict[str, str] = {}
+# Style guide 4: user text in backticks. Coverage messages print the table key bare.
+UNQUOTED_KEY = "E187/E188 print the key bare (`no row covers before in …`); STYLE.md 4 puts user text in backticks"
+COVERAGE_CASES = ("window_gap", "window_overlap", "window_point_overlap", "window_point_gap", "grid_column_gap")
+
+
+def _xfail(reasons: dict[str, str], names=BAD):
+    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=reasons[n]))
+            if n in reasons else n for n in names]
+
+
+def diagnose(name: str) -> tuple[list[Diagnostic], str]:
+    """Parse and check one bad case; the span paths are repository-relative."""
+    path = BAD_DIR / f"{name}.policy"
+    source = path.read_text(encoding="utf-8")
+    try:
+        policy = parse_file(path, ROOT)
+    except PolicyError as err:
+        return err.diagnostics, source
+    return check(policy), source
+
+
+def errors_of(name: str) -> list[Diagnostic]:
+    return [d for d in diagnose(name)[0] if d.severity == "error"]
+
+
+def rendered(name: str) -> str:
+    diags, source = diagnose(name)
+    if not diags:
+        return "(no diagnostics)\n"
+    return "\n\n".join(render(d, source) for d in diags) + "\n"
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_rendered(name, text_snapshot):
+    assert rendered(name) == text_snapshot
+
+
+# ---------------------------------------------------------------- structure
+
+
+def test_every_case_has_an_expectation():
+    assert BAD, "no bad cases found"
+    assert sorted(EXPECTED) == BAD
+
+
+@pytest.mark.parametrize("name", _xfail({**NOT_DETECTED, **UNCLEAR, **CASCADES}))
+def test_first_error(name):
+    errors = errors_of(name)
+    assert errors, "no error reported"
+    first, want = errors[0], EXPECTED[name]
+    assert (first.code, first.span.line) == (want.code, want.line)
+    assert re.search(want.message, first.message), first.message
+    if want.help is not None:
+        assert first.help == want.help
+
+
+@pytest.mark.parametrize("name", _xfail(NOT_DETECTED))
+def test_at_least_one_error(name):
+    assert errors_of(name)
+
+
+@pytest.mark.parametrize("name", _xfail(CASCADES, [n for n in BAD if n != "three_mistakes"]))
+def test_one_mistake_one_error(name):
+    errors = errors_of(name)
+    assert len(errors) <= 1, [d.message for d in errors]
+
+
+@pytest.mark.parametrize("name", _xfail(LAYOUT))
+def test_layout(name):
+    diags, source = diagnose(name)
+    for d in diags:
+        if d.severity != "error":
+            continue
+        lines = render(d, source).split("\n")
+        assert FIRST_LINE.match(lines[0]), lines[0]
+        assert lines[0].startswith(f"tests/cases/bad/{name}.policy:{d.span.line}:{d.span.col}: error: ")
+        assert "\n" not in d.message and not d.message.endswith(".") and not d.message[:1].isupper(), d.message
+        assert SOURCE_LINE.match(lines[1]) and SOURCE_LINE.match(lines[1]).group(1) == str(d.span.line), lines[1]
+        assert lines[1].split(" | ", 1)[1] == source.splitlines()[d.span.line - 1]
+        assert CARET_LINE.match(lines[2]), repr(lines[2])
+        for extra in lines[3:]:
+            assert re.match(r"^  = (expected|note|help): \S", extra), extra
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_paths_are_repository_relative(name):
+    text = rendered(name)
+    assert "/work/" not in text and str(ROOT) not in text
+    for d in diagnose(name)[0]:
+        assert d.span.path == f"tests/cases/bad/{name}.policy"
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_no_internal_names(name):
+    text = rendered(name)
+    for leak in ("__ANON", "Token(", "Tree(", "NAME", "STRING", "$END", "dsl.ast", "Type(", "<class"):
+        assert leak not in text
+
+
+@pytest.mark.parametrize("name, suggestion", [
+    ("unknown_name", "cancelled_at"),
+    ("unknown_name_in_sentence", "fare"),
+    ("unknown_type", "money"),
+    ("unknown_output_in_assignment", "fee"),
+    ("three_mistakes", "departure_at"),
+])
+def test_did_you_mean(name, suggestion):
+    assert f"  = help: did you mean `{suggestion}`?" in rendered(name).split("\n")
+
+
+def test_all_errors_reported_in_one_run():
+    errors = errors_of("three_mistakes")
+    assert [(d.code, d.span.line) for d in errors] == [("E120", 5), ("E252", 15), ("E187", 18)]
+    assert [d.span.line for d in errors] == sorted(d.span.line for d in errors)
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_render_json(name):
+    diags, _ = diagnose(name)
+    items = json.loads(render_json(diags))
+    assert len(items) == len(diags)
+    for item, d in zip(items, diags):
+        assert (item["code"], item["severity"], item["message"]) == (d.code, d.severity, d.message)
+        assert (item["path"], item["line"], item["col"]) == (d.span.path, d.span.line, d.span.col)
+        assert item["help"] == d.help
+
+
+@pytest.mark.parametrize("name", COVERAGE_CASES)
+def test_coverage_messages_quote_the_key(name):
+    message = errors_of(name)[0].message
+    assert re.search(r"covers? `\w+` ", message), message
+
+
+def test_expected_after_equals_is_not_truncated():
+    (d,), _ = diagnose("syntax_unexpected_eof")
+    assert "a percentage like `10%`" in d.expected and "a number" in d.expected
+
+
+def test_named_mistake_after_other_declarations():
+    text = 'policy a.b "t"\ninput a: money "a"\ninput fare: money\ninput x: money "y"\n'
+    with pytest.raises(PolicyError) as err:
+        parse(text)
+    assert err.value.diagnostics[0].help == "every declaration needs a Korean label in quotes after it"
+
+
+def test_named_mistake_in_first_declaration():
+    with pytest.raises(PolicyError) as err:
+        parse('policy a.b "t"\ninput fare: money\ninput x: money "y"\n')
+    assert err.value.diagnostics[0].help == "every declaration needs a Korean label in quotes after it"
+
+
+def test_unterminated_text_says_so():
+    (d,), _ = diagnose("syntax_unterminated_text")
+    assert re.search(r"closing|unterminated|not closed", f"{d.message} {d.help}")

@@ -61,6 +61,8 @@ def find_boundaries(an: Analysis) -> list[Boundary]:
     for dec in an.policy.deciders:
         if isinstance(dec, A.WindowTable):
             kind = an.type_of(dec.key).kind
+            if any(r.interval is None for r in dec.rows):
+                continue  # an enum-keyed table: no boundaries
             rows = [(f"{dec.id}.{r.id}", r.interval) for r in dec.rows]
             out += _table_points(dec.id, dec.key, kind, rows, dec.span.line)
         elif isinstance(dec, A.GridTable):

@@ -21,6 +21,7 @@ BUILTIN_TYPES = {
     "money": MONEY, "percent": PERCENT, "int": INT, "number": NUMBER, "duration": DURATION,
     "datetime": DATETIME, "date": DATE, "bool": BOOL, "text": TEXT,
 }
+RESERVED_TYPE_NAMES = ("decision", "input", "list")
 FUNCTIONS = ("min", "max", "length", "year", "aligned", "add_business_days")
 # Results of the checks, usable by outputs and rules once a policy has `check`s.
 CHECK_RESULTS = {
@@ -268,6 +269,10 @@ class _Checker:
             if decl.name in BUILTIN_TYPES or decl.name in seen:
                 self.err("E110", f"type `{decl.name}` is declared twice" if decl.name in seen
                          else f"`{decl.name}` is a built-in type and cannot be redeclared", decl.span)
+                continue
+            if decl.name in RESERVED_TYPE_NAMES:
+                self.err("E114", f"`{decl.name}` is reserved: the schema of the decision uses it", decl.span,
+                         help=f"rename the type, e.g. `{decl.name}_kind`")
                 continue
             seen[decl.name] = decl.span
             if isinstance(decl, A.EnumDecl):
@@ -534,6 +539,18 @@ class _Checker:
     def check_window_table(self, table: A.WindowTable) -> None:
         self.given = self.proven
         key_t = self.expr(table.key)
+        if key_t is not ERROR and key_t.kind == "enum" and not key_t.optional:
+            self.check_enum_table(table, key_t)
+            self.given = frozenset()
+            return
+        if any(row.interval is None for row in table.rows) and key_t is not ERROR:
+            row = next(r for r in table.rows if r.interval is None)
+            self.err("E189", f"row `{row.id}` needs an interval of `{_key_words(table.key)}`", row.span,
+                     help=f"write `{row.id} [a, b): …`; rows without an interval are for enum keys")
+            for r in table.rows:
+                self.check_assignments(f"{table.id}.{r.id}", r.span, r.assignments)
+            self.given = frozenset()
+            return
         if key_t is not ERROR and key_t.kind not in ORDERED:
             self.err("E180", f"a window table needs a key that has an order, not {key_t.show()}", _span(table.key),
                      help="use a duration, amount, number, date or datetime; for enum values use a grid (`sets`)")
@@ -554,6 +571,28 @@ class _Checker:
         self.given = frozenset()
         if len(pieces) == len(table.rows) and key_t is not ERROR:
             self.report_coverage(pieces, _key_words(table.key), table, row_word="row")
+
+    def check_enum_table(self, table: A.WindowTable, key_t: Type) -> None:
+        """An enum-keyed table: one row per value, named by it, every value present once."""
+        enum = self.an.enums[key_t.name]
+        values = [v.name for v in enum.values]
+        seen: set[str] = set()
+        for row in table.rows:
+            if row.interval is not None:
+                self.err("E193", f"`{_key_words(table.key)}` is an enum: rows are its values, without intervals", row.interval.span)
+            if row.id not in values:
+                guess = suggest(row.id, values)
+                self.err("E194", f"`{row.id}` is not a value of `{enum.name}`", row.span,
+                         help=f"did you mean `{guess}`?" if guess else None, expected=tuple(f"`{v}`" for v in values))
+            elif row.id in seen:
+                self.err("E182", f"table `{table.id}` has two rows for `{row.id}`", row.span)
+            seen.add(row.id)
+            self.check_assignments(f"{table.id}.{row.id}", row.span, row.assignments)
+        missing = [v for v in values if v not in seen]
+        if missing:
+            self.err("E195", f"table `{table.id}` has no row for `{_key_words(table.key)}` = "
+                     + ", ".join(f"`{m}`" for m in missing), _head_span(table),
+                     help=f"add a row for each value of `{enum.name}`")
 
     def check_interval(self, iv: A.Interval, key_t: Type, table) -> bool:
         ok = True
@@ -673,7 +712,8 @@ class _Checker:
                 self.match_numbers(dec.says, [dec.condition, *(a.value for a in dec.assignments)], f"rule `{dec.id}`")
             elif isinstance(dec, A.WindowTable):
                 for row in dec.rows:
-                    self.match_numbers(row.says, [row.interval.low, row.interval.high, *(a.value for a in row.assignments)],
+                    ends = [row.interval.low, row.interval.high] if row.interval is not None else []
+                    self.match_numbers(row.says, [*ends, *(a.value for a in row.assignments)],
                                        f"row `{dec.id}.{row.id}`")
             else:
                 cells = [c for r in dec.rows for c in r.cells]
@@ -682,6 +722,16 @@ class _Checker:
 
     def match_numbers(self, label: A.Label, exprs: list, owner: str) -> None:
         used = {"money": set(), "percent": set(), "duration": set()}
+        # Numbers of the lets and computed values a rule uses are its numbers too.
+        formulas = {l.name: l.formula for l in self.p.lets} | {o.name: o.formula for o in self.p.outputs if o.formula is not None}
+        pending, seen = list(exprs), set()
+        while pending:
+            e = pending.pop()
+            for n in _names_in(e) if e is not None and not isinstance(e, A.Infinity) else ():
+                if n in formulas and n not in seen:
+                    seen.add(n)
+                    exprs.append(formulas[n])
+                    pending.append(formulas[n])
         for e in exprs:
             for lit in _literals_in(e):
                 if isinstance(lit, A.Money):
@@ -1025,7 +1075,10 @@ class _Checker:
             fld = next((f for f in rec.fields if f.name == e.name), None)
             if fld is not None:
                 self.an.field_refs[id(e)] = rec.name
-                return self.resolve_type(fld.type)
+                t = self.resolve_type(fld.type)
+                if t.optional and e.name in self.given and not allow_optional:
+                    return t.required()
+                return t
         if expected is not None and expected.kind == "enum":
             enum = self.an.enums.get(expected.name)
             if enum is not None and any(v.name == e.name for v in enum.values):
@@ -1095,7 +1148,12 @@ class _Checker:
     def in_record(self, rec: A.RecordDecl | None, list_name: str, where: A.Expr) -> None:
         if rec is not None:
             self.scope_records.append((list_name, rec))
+        saved = self.given
+        if rec is not None:
+            # Inside `where`, a field name shadows an outer name: forget what was known of it.
+            self.given = self.given - {f.name for f in rec.fields}
         t = self.expr(where, BOOL)
+        self.given = saved
         if rec is not None:
             self.scope_records.pop()
         if t is not ERROR and t.kind != "bool":

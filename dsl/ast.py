@@ -374,10 +374,11 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class TableRow:
-    """One row of a window table: an interval of the key and what it sets."""
+    """One row of a window table: an interval of the key (or, when the key is an enum, the
+    value the row is named after: `interval` None) and what it sets."""
 
     id: str
-    interval: Interval
+    interval: Interval | None
     assignments: tuple[Assignment, ...]
     says: Label
     span: Span
@@ -385,7 +386,8 @@ class TableRow:
 
 @dataclass(frozen=True, slots=True)
 class WindowTable:
-    """Rows over disjoint intervals of one key that together cover every value."""
+    """Rows over disjoint intervals of one key that together cover every value; or, for an
+    enum key, one row per value."""
 
     id: str
     key: "Expr"

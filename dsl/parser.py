@@ -422,7 +422,11 @@ class _ToAst(Transformer):
         return A.WindowTable(str(name), key, self._label(title), tuple(rest), note, self._span(meta))
 
     def table_row(self, meta, children):
-        name, interval, assignments, says = children
+        if len(children) == 3:  # a row of an enum-keyed table: named by the value, no interval
+            name, assignments, says = children
+            interval = None
+        else:
+            name, interval, assignments, says = children
         return A.TableRow(str(name), interval, assignments, self._label(says), self._span(meta))
 
     def grid_table(self, meta, children):

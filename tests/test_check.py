@@ -130,3 +130,28 @@ def test_money_rate_only_in_a_product():
 def test_every_policy_must_name_a_deciding_rule():
     assert "E163" in codes('input a: int "a"\noutput o: int = a "o"\n')
     assert "E162" in codes('input a: int "a"\noutput o: optional int "o"\nrule r "x" when a > 1 then o = 1\n')
+
+
+ENUM_TABLE = ('enum damage "종류"\n  seat "카시트"\n  cover "시트커버 밖"\n  whole "내부 전반"\n'
+              'input kind: damage "종류"\noutput cap: money "한도"\n'
+              'table caps by kind "종류별 한도"\n'
+              '  seat: cap = 10,000원 "카시트 오염: 최대 10,000원"\n'
+              '  cover: cap = 50,000원 "시트커버 밖 오염: 최대 50,000원"\n')
+
+
+def test_enum_table_needs_every_value_once():
+    assert "E195" in codes(ENUM_TABLE)
+    complete = ENUM_TABLE + '  whole: cap = 200,000원 "내부 전반 오염: 최대 200,000원"\n'
+    an = run(complete)
+    assert an.diagnostics == []
+    assert an.rule_ids == ["caps.seat", "caps.cover", "caps.whole"]
+    assert "E182" in codes(complete + '  seat: cap = 1원 "x"\n')
+    assert "E194" in codes(ENUM_TABLE + '  hole: cap = 200,000원 "내부 전반 오염: 최대 200,000원"\n')
+
+
+def test_optional_record_field_is_narrowed_inside_where():
+    body = ('record pet "반려동물"\n  breed: optional text "견종"\n'
+            'input pets: list of pet max 3 "반려동물"\noutput n: int = count pets where breed is given and breed = "tosa" "맹견 수"\n'
+            'rule r "x" otherwise\n')
+    assert codes(body) == []
+    assert "E231" in codes(body.replace("breed is given and ", ""))

@@ -22,7 +22,8 @@ BUILTIN_TYPES = {
     "datetime": DATETIME, "date": DATE, "bool": BOOL, "text": TEXT,
 }
 RESERVED_TYPE_NAMES = ("decision", "input", "list")
-FUNCTIONS = ("min", "max", "length", "year", "aligned", "add_business_days")
+FUNCTIONS = ("min", "max", "length", "year", "aligned", "add_business_days", "clock", "weekday",
+             "is_business_day", "years_between")
 # Results of the checks, usable by outputs and rules once a policy has `check`s.
 CHECK_RESULTS = {
     "failed_checks": Type("list", None, TEXT),
@@ -742,6 +743,9 @@ class _Checker:
                     used["duration"].add(abs(lit.value))
         text = PLACEHOLDER.sub(" ", label.text)
         for m in SENTENCE_NUMBER.finditer(text):
+            before = text[max(0, m.start() - 8):m.start()]
+            if m.group("unit") == "일" and (re.search(r"\d+\s*월\s*$", before) or "영업일" in before):
+                continue  # a calendar date ("12월 31일") or a count of business days, not a duration
             kind, value = _sentence_value(m)
             if value is None or value in used[kind]:
                 continue
@@ -945,7 +949,7 @@ class _Checker:
                 self.err("E232", f"`sum` adds amounts, numbers or durations; `{e.field}` is {ft.show()}", e.span)
                 return ERROR
             return ft
-        if isinstance(e, A.Call) and e.func in ("length", "year", "aligned", "add_business_days"):
+        if isinstance(e, A.Call) and e.func in _BUILTIN_ARITY:
             return self.builtin_call(e)
         if isinstance(e, A.Call):
             if e.func not in FUNCTIONS:
@@ -971,7 +975,7 @@ class _Checker:
         raise AssertionError(f"unhandled expression {type(e).__name__}")
 
     def builtin_call(self, e: A.Call) -> Type:
-        arity = {"length": 1, "year": 1, "aligned": 2, "add_business_days": 2}[e.func]
+        arity = _BUILTIN_ARITY[e.func]
         ts = [self.expr(a) for a in e.args]
         for a, t in zip(e.args, ts):
             self.check_optional(a, t)
@@ -998,6 +1002,21 @@ class _Checker:
             if isinstance(e.args[1], A.Duration) and e.args[1].value <= timedelta(0):
                 self.err("E235", "the step of `aligned` must be longer than zero", _span(e.args[1]))
             return BOOL
+        if e.func == "clock":
+            if first.kind != "datetime":
+                self.err("E234", f"`clock` gives the local time of day of a datetime, not of {first.show()}", _span(e.args[0]))
+                return ERROR
+            return DURATION
+        if e.func in ("weekday", "is_business_day"):
+            if first.kind not in ("datetime", "date"):
+                self.err("E234", f"`{e.func}` needs a date or datetime, not {first.show()}", _span(e.args[0]))
+                return ERROR
+            return INT if e.func == "weekday" else BOOL
+        if e.func == "years_between":
+            if first.kind not in ("datetime", "date") or ts[1].kind not in ("datetime", "date"):
+                self.err("E234", "`years_between(from, to)` needs two dates or datetimes", e.span)
+                return ERROR
+            return INT
         # add_business_days
         if first.kind not in ("datetime", "date") or ts[1].kind != "int":
             self.err("E234", "`add_business_days(day, n)` needs a date or datetime and a whole number of days", e.span)
@@ -1158,6 +1177,10 @@ class _Checker:
             self.scope_records.pop()
         if t is not ERROR and t.kind != "bool":
             self.err("E254", f"`where` needs a condition, not {t.show()}", _span(where))
+
+
+_BUILTIN_ARITY = {"length": 1, "year": 1, "aligned": 2, "add_business_days": 2, "clock": 1, "weekday": 1,
+                  "is_business_day": 1, "years_between": 2}
 
 
 class _FakeTable:

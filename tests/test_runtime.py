@@ -1,0 +1,79 @@
+"""Unit tests of the runtime every generated evaluator shares (compiler/runtime.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from compiler import runtime as rt
+
+SEOUL = rt.zone("Asia/Seoul")
+HOLIDAYS = frozenset({date(2025, 10, 3), date(2025, 10, 6), date(2025, 10, 7), date(2025, 10, 8), date(2025, 10, 9)})
+YEARS = (2025, 2025)
+
+
+@pytest.mark.parametrize("percent,amount,expected", [
+    (10, 12345, 1234), (50, 15001, 7500), (100, 0, 0), (Decimal("12.5"), 1001, 125), (Decimal("33.3"), 3, 0),
+])
+def test_percent_of_drops_fractions_of_a_won(percent, amount, expected):
+    assert rt.percent_of(percent, amount) == expected
+
+
+def test_money_rate_times_a_count_drops_fractions():
+    assert rt.money_times(Decimal("18.5"), 61) == 1128
+    assert rt.money_times(Decimal("18.5"), 2) == 37
+
+
+def test_calendar_questions_use_the_policy_zone():
+    utc_evening = datetime(2025, 3, 31, 15, 30, tzinfo=timezone.utc)  # 2025-04-01 00:30 in Seoul
+    assert rt.local_date(utc_evening, SEOUL) == date(2025, 4, 1)
+    assert rt.same_month(utc_evening, datetime(2025, 4, 19, tzinfo=SEOUL), SEOUL)
+    assert not rt.same_day(utc_evening, datetime(2025, 3, 31, 12, tzinfo=SEOUL), SEOUL)
+    assert rt.last_day_of_month(date(2024, 2, 10), SEOUL) == date(2024, 2, 29)
+    assert rt.last_day_of_month(datetime(2025, 12, 31, 20, tzinfo=timezone.utc), SEOUL) == date(2026, 1, 31)
+
+
+def test_business_days_skip_weekends_and_holidays():
+    # 2025-09-30 (Tue) + 7 business days: Oct 1, 2, then 3 and 6–9 are holidays, 10, 13, 14, 15, 16.
+    assert rt.add_business_days(date(2025, 9, 30), 7, HOLIDAYS, YEARS, SEOUL) == date(2025, 10, 16)
+    assert rt.is_business_day(date(2025, 10, 10), HOLIDAYS, YEARS, SEOUL)
+    assert not rt.is_business_day(date(2025, 10, 9), HOLIDAYS, YEARS, SEOUL)
+    assert not rt.is_business_day(date(2025, 10, 11), HOLIDAYS, YEARS, SEOUL)
+    with pytest.raises(rt.InvalidInput):
+        rt.add_business_days(date(2025, 12, 30), 5, HOLIDAYS, YEARS, SEOUL)
+
+
+def test_clock_aligned_and_years_between():
+    at = datetime(2025, 10, 2, 0, 10, tzinfo=timezone.utc)  # 09:10 in Seoul
+    assert rt.clock(at, SEOUL) == timedelta(hours=9, minutes=10)
+    assert rt.aligned(at, timedelta(minutes=10), SEOUL)
+    assert not rt.aligned(at + timedelta(minutes=5), timedelta(minutes=10), SEOUL)
+    assert rt.aligned(timedelta(hours=1, minutes=30), timedelta(minutes=30), SEOUL)
+    assert rt.years_between(date(2000, 10, 2), date(2025, 10, 1), SEOUL) == 24
+    assert rt.years_between(date(2000, 10, 2), date(2025, 10, 2), SEOUL) == 25
+    assert rt.years_between(date(2000, 2, 29), date(2025, 2, 28), SEOUL) == 24
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("2025-06-01T14:00:00+09:00", True), ("2025-06-01T05:00:00Z", True), ("2025-06-01T14:00", True),
+    ("2025-02-30T10:00:00+09:00", False), ("2025-06-01 14:00", False), ("2025-06-01", False), (20250601, False),
+])
+def test_read_datetime(value, ok):
+    errors: list = []
+    got = rt.read_datetime(value, "/at", errors, SEOUL)
+    assert (got is not None) == ok and (errors == []) == ok
+    if ok:
+        assert got.tzinfo is not None
+
+
+def test_show_formats_like_the_articles():
+    labels = {"k": {"a": "가"}}
+    assert rt.show("money", 8000, labels, SEOUL) == "8,000원"
+    assert rt.show("percent", Decimal("12.5"), labels, SEOUL) == "12.5%"
+    assert rt.show("duration", timedelta(hours=9, minutes=30), labels, SEOUL) == "9시간 30분"
+    assert rt.show("duration", -timedelta(hours=1), labels, SEOUL) == "−1시간"
+    assert rt.show("enum:k", "a", labels, SEOUL) == "가"
+    assert rt.show("bool", True, labels, SEOUL) == "예"
+    assert rt.show("money", None, labels, SEOUL) == "없음"

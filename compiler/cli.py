@@ -116,10 +116,14 @@ def check_cmd(files: tuple[Path, ...], fmt: str, root: Path | None) -> None:
 
 @main.command("evaluate")
 @click.argument("policy_id")
-@click.option("--input", "input_file", required=True, type=click.File("r", encoding="utf-8"),
-              help="A JSON object, or JSON Lines (one object per line); `-` reads stdin.")
+@click.option("--input", "input_file", required=True, type=click.File("rb"),
+              help="A JSON object, or JSON Lines (one object per line, UTF-8); `-` reads stdin. "
+                   "For JSON Lines, output line i answers input line i: the decision, or "
+                   '{"line": i, "errors": [...]} for a bad line, or a blank line for a blank one.')
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes evaluating JSON Lines (the output keeps the input's order).")
 @_root_option
-def evaluate_cmd(policy_id: str, input_file, root: Path | None) -> None:
+def evaluate_cmd(policy_id: str, input_file, jobs: int, root: Path | None) -> None:
     """Evaluate POLICY_ID on an input and print the decision as JSON."""
     root = pipeline.find_root(root)
     try:
@@ -138,7 +142,12 @@ def evaluate_cmd(policy_id: str, input_file, root: Path | None) -> None:
             sys.exit(EXIT_BAD_INPUT)
         click.echo(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2))
         return
-    failures = _evaluate_lines(module, value, rest)
+    import itertools
+
+    path = getattr(input_file, "name", None)
+    size = os.path.getsize(path) if isinstance(path, str) and os.path.isfile(path) else None
+    failures = _evaluate_lines(module, itertools.chain(value, rest), jobs, str(root.resolve()),
+                               progress_total=size if size and sys.stderr.isatty() else None)
     if failures:
         click.echo(f"{failures} line{'s' * (failures != 1)} had invalid input", err=True)
         sys.exit(EXIT_BAD_INPUT)
@@ -148,78 +157,85 @@ def _first_record(stream) -> tuple[tuple[bool, object] | None, object]:
     """Tell a single JSON document from JSON Lines by reading as little as needed.
 
     Returns ((single, value), rest): for a single document, value is the parsed object; for
-    JSON Lines, value is the first line's (number, text) and rest the remaining stream.
+    JSON Lines, value is the lines read so far (from line 1, blank ones included) and rest the
+    remaining stream.
     """
-    lineno = 0
+    head: list[bytes] = []
     for line in stream:
-        lineno += 1
+        head.append(line)
         if line.strip():
             break
     else:
         return None, None
     try:
-        parsed = json.loads(line)
-    except json.JSONDecodeError:
-        # Not a whole line of JSON: a pretty-printed document spanning lines.
-        text = line + stream.read()
-        try:
-            return (True, json.loads(text)), None
-        except json.JSONDecodeError as err:
-            lines = [(lineno + i, t) for i, t in enumerate(text.splitlines(keepends=True)) if t.strip()]
-            if len(lines) > 1 and _is_json(lines[1][1]):
-                # JSON Lines whose first line is bad: report it in place and go on.
-                return (False, lines), iter(())
-            raise click.UsageError(f"the input is not JSON: {err.msg} at line {lineno + err.lineno - 1}, column {err.colno}") from None
-    n = lineno
-    for nxt in stream:
-        n += 1
-        if nxt.strip():
-            return (False, [(lineno, line), (n, nxt)]), stream
-    return (True, parsed), None
-
-
-def _is_json(text: str) -> bool:
+        parsed, first_ok = json.loads(line), True
+    except ValueError:  # not JSON, or not UTF-8
+        parsed, first_ok = None, False
+    nxt = None
+    for candidate in stream:
+        head.append(candidate)
+        if candidate.strip():
+            nxt = candidate
+            break
+    if nxt is None and first_ok:
+        return (True, parsed), None
+    if nxt is not None and (first_ok or (line.strip() not in (b"{", b"[") and _is_object(nxt))):
+        # JSON Lines; when the first line is bad and the next is an object on its own, it is
+        # reported in place like any other bad line.
+        return (False, head), stream
+    # A document spanning lines (pretty-printed).
+    text = b"".join(head) + stream.read()
     try:
-        json.loads(text)
-    except json.JSONDecodeError:
+        return (True, json.loads(text)), None
+    except json.JSONDecodeError as err:
+        raise click.UsageError(f"the input is not JSON: {err.msg} at line {err.lineno}, column {err.colno}") from None
+    except UnicodeDecodeError as err:
+        raise click.UsageError(f"the input is not UTF-8 text (byte {err.start})") from None
+
+
+def _is_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
         return False
-    return True
 
 
-def _evaluate_lines(module, head: list[tuple[int, str]], rest) -> int:
-    out = sys.stdout
-    failures = 0
+def _evaluate_lines(module, lines, jobs: int, root: str, progress_total: int | None = None) -> int:
+    """Stream JSON Lines through the evaluator (compiler/batch.py); return the number of bad lines.
 
-    def lines():
-        yield from head
-        n = head[-1][0]
-        for text in rest:
-            n += 1
-            yield n, text
+    A progress bar goes to stderr when progress_total (the input's size in bytes) is given.
+    """
+    from compiler.batch import evaluate_stream
 
-    for n, text in lines():
-        if not text.strip():
-            continue
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as err:
-            errors = [{"path": "", "message": f"not JSON: {err.msg} at column {err.colno}"}]
-        else:
-            try:
-                decision = module.evaluate(value)
-            except module.InvalidInput as err:
-                errors = err.errors
-            else:
-                out.write(json.dumps(decision.to_dict(), ensure_ascii=False))
-                out.write("\n")
-                continue
-        failures += 1
-        out.write(json.dumps({"line": n, "errors": errors}, ensure_ascii=False))
-        out.write("\n")
+    def report(n: int, errors: list[dict]) -> None:
         for e in errors:
-            click.echo(f"line {n}: {e['path'] or '/'}: {e['message']}", err=True)
-    out.flush()
-    return failures
+            say(f"line {n}: {e['path'] or '/'}: {e['message']}")
+
+    if progress_total is None:
+        def say(text: str) -> None:
+            click.echo(text, err=True)
+
+        return evaluate_stream(module, lines, sys.stdout, jobs, root, on_bad=report)
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                        TextColumn("{task.fields[lines]:,} lines"), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=Console(stderr=True), auto_refresh=False, transient=False)
+    task = progress.add_task(f"evaluating {module.POLICY_ID}", total=progress_total, lines=0)
+    done = 0
+
+    def say(text: str) -> None:
+        progress.console.print(text, markup=False, highlight=False)
+
+    def advance(count: int, size: int) -> None:
+        nonlocal done
+        done += count
+        progress.update(task, advance=size, lines=done, refresh=True)
+
+    with progress:
+        return evaluate_stream(module, lines, sys.stdout, jobs, root, on_bad=report, on_progress=advance)
 
 
 def _report_invalid(errors: list[dict[str, str]]) -> None:

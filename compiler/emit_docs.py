@@ -10,9 +10,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from compiler.check import CHECK_RESULTS, Analysis
+from compiler.types import Type
 from dsl import ast as A
 
-__all__ = ["emit_docs", "emit_index"]
+__all__ = ["emit_docs", "emit_index", "SERVICE_NAMES"]
 
 GENERATED_NOTE = "자동 생성 문서입니다. 직접 수정하지 마세요."
 
@@ -28,6 +30,24 @@ _BASE_TYPE_WORDS = {
     "date": "날짜",
     "bool": "예/아니요",
     "text": "텍스트",
+}
+
+# The results of a policy's checks, in words (docs/LANGUAGE.md "Checks").
+_CHECK_RESULT_WORDS = {
+    "failed_checks": "통과하지 못한 확인 조건의 안내 문구",
+    "failed_check_ids": "통과하지 못한 확인 조건 ID",
+    "refused": "거절 조건에 해당함",
+    "needs_review": "확인이 필요한 조건에 해당함",
+}
+# INVARIANT: every name the checker reserves for check results has its words here.
+assert set(_CHECK_RESULT_WORDS) == set(CHECK_RESULTS)
+
+# Korean service names of the policy domains, as the articles call them.
+SERVICE_NAMES = {
+    "pet_taxi": "카카오 T 펫",
+    "callbus": "광역콜버스",
+    "parking_pass": "주차패스",
+    "jeju_rentcar": "제주패스렌트카",
 }
 
 _LIST_SHOWN = 10  # list items written out on a worked example before "외 N건"
@@ -109,8 +129,33 @@ def _code(text: str, *, in_table: bool = False) -> str:
 # ---------------------------------------------------------------- Korean words
 
 
+def _head_word(word: str) -> str:
+    """Drop a closing parenthetical: a particle agrees with the word before it (`경력(햇수)이`)."""
+    text = word.rstrip()
+    while text.endswith(")"):
+        depth = 0
+        for i in range(len(text) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(text[i], 0)
+            if depth == 0:
+                break
+        head = text[:i].rstrip() if depth == 0 else ""
+        if not head:
+            break
+        text = head
+    return text
+
+
 def _final_consonant(word: str) -> bool | None:
     """Tell whether the last sounded syllable of word ends in a consonant (None: cannot tell)."""
+    head = _head_word(word)
+    found = _final_consonant_of(head)
+    if found is None and head != word:
+        # `No-Show(…하지 않음)`: the word before the parenthesis is not Korean; go by the end.
+        found = _final_consonant_of(word)
+    return found
+
+
+def _final_consonant_of(word: str) -> bool | None:
     stripped = word.rstrip(" )]}>'\"’”»」』〉》›")
     if not stripped:
         return None
@@ -130,6 +175,18 @@ def _josa(word: str, with_final: str, without_final: str) -> str:
     if final is None:
         return f"{word}{with_final}({without_final})"
     return word + (with_final if final else without_final)
+
+
+def _toward(word: str) -> str:
+    """Attach 로/으로 to word: 로 after a vowel or ㄹ, 으로 after any other final consonant."""
+    stripped = _head_word(word).rstrip(" )]}>'\"’”»」』〉》›")
+    ch = stripped[-1:] if stripped else ""
+    if "가" <= ch <= "힣":
+        final = (ord(ch) - 0xAC00) % 28
+        return word + ("로" if final in (0, 8) else "으로")
+    if ch.isdigit():
+        return word + ("으로" if ch in "036" else "로")
+    return f"{word}(으)로"
 
 
 def _subject(word: str) -> str:
@@ -154,6 +211,7 @@ _ENDINGS = (
     ("빠름", "빠르고", "빠른"),
     ("않음", "않고", "않는"),
     ("아님", "아니고", "아닌"),
+    ("해당함", "해당하고", "해당하는"),
 )
 
 
@@ -291,11 +349,38 @@ def _strength(expr: Any) -> int:
         return _SUM if expr.op in ("+", "-") else _PRODUCT
     if isinstance(expr, A.Unary):
         return _NOT if expr.op == "not" else _ATOM
-    if isinstance(expr, (A.Presence, A.InInterval, A.InPeriod, A.InSet)):
+    if isinstance(expr, (A.Presence, A.InInterval, A.InPeriod, A.InSet)) or _is_aligned(expr):
         return _TEST
     if isinstance(expr, A.Bounded):
         return _BOUNDED
     return _ATOM
+
+
+def _is_aligned(expr: Any) -> bool:
+    return isinstance(expr, A.Call) and expr.func == "aligned" and len(expr.args) == 2
+
+
+def _is_condition(expr: Any) -> bool:
+    """Tell whether an expression is a condition, written by `cond` rather than `words`."""
+    if isinstance(expr, A.Binary):
+        return expr.op in ("and", "or") or expr.op in _COMPARISONS
+    if isinstance(expr, A.Unary):
+        return expr.op == "not"
+    return isinstance(expr, (A.Presence, A.InInterval, A.InPeriod, A.InSet)) or _is_aligned(expr)
+
+
+def _is_rate(expr: Any) -> bool:
+    """Tell whether expr is an amount with fractions of a won (`18.5원`), a per-unit rate."""
+    return isinstance(expr, A.Money) and expr.value != expr.value.to_integral_value()
+
+
+def _type_name(t: Type) -> str | None:
+    """Turn a checker type into the page's type name: a kind, an enum or record name, or `list`."""
+    if t.kind == "error":
+        return None
+    if t.kind in ("enum", "record"):
+        return t.name
+    return t.kind
 
 
 # ---------------------------------------------------------------- the page
@@ -304,8 +389,10 @@ def _strength(expr: Any) -> int:
 class _Page:
     """Name lookups of one policy, and its expressions rendered in Korean words."""
 
-    def __init__(self, policy: A.Policy):
+    def __init__(self, policy: A.Policy, analysis: Analysis | None = None):
         self.policy = policy
+        # An analysis of another tree knows none of this tree's nodes: ignore it.
+        self.analysis = analysis if analysis is not None and analysis.policy is policy else None
         self.zone = policy.zone
         self.inputs = {d.name: d for d in policy.inputs}
         self.outputs = {d.name: d for d in policy.outputs}
@@ -334,7 +421,14 @@ class _Page:
 
     def type_of(self, expr: Any, fields: dict[str, A.RecordField] | None = None,
                 seen: frozenset[str] = frozenset()) -> str | None:
-        """Infer the base type name of an expression (`money`, `datetime`, an enum name, `list`…)."""
+        """Infer the base type name of an expression (`money`, `datetime`, an enum name, `list`…).
+
+        The checker's inferred type wins; the page guesses only for nodes it never saw.
+        """
+        if self.analysis is not None and id(expr) in self.analysis.types:
+            known = _type_name(self.analysis.type_of(expr))
+            if known is not None:
+                return known
         if isinstance(expr, A.Money):
             return "money"
         if isinstance(expr, A.Percent):
@@ -359,6 +453,8 @@ class _Page:
                 return self.type_of(self.lets[expr.name].formula, None, seen | {expr.name})
             if expr.name in self.enum_values:
                 return self.enum_values[expr.name][0].name
+            if expr.name in CHECK_RESULTS and self.policy.checks:
+                return _type_name(CHECK_RESULTS[expr.name])
             return None
         if isinstance(expr, A.Field):
             record = self.records.get(self.type_of(expr.base, fields, seen) or "")
@@ -395,9 +491,16 @@ class _Page:
             return "int"
         if isinstance(expr, A.Collect):
             return "list"
+        if isinstance(expr, A.Sum):
+            inner = self.fields_of(expr.source, fields)
+            return inner[expr.field].type.name if expr.field in inner else None
         if isinstance(expr, A.Call):
-            if expr.func == "length":
+            if expr.func in ("length", "year"):
                 return "int"
+            if expr.func == "aligned":
+                return "bool"
+            if expr.func == "add_business_days":
+                return "date"
             return self.type_of(expr.args[0], fields, seen) if expr.args else None
         return None
 
@@ -425,9 +528,41 @@ class _Page:
         for table in (self.inputs, self.lets, self.outputs):
             if name in table:
                 return table[name].label.text
+        # Declared names come before enum values, as the checker resolves them.
+        if self.is_check_result(name):
+            return _CHECK_RESULT_WORDS[name]
         if name in self.enum_values:
             return self.enum_values[name][1].label.text
         return name
+
+    def is_check_result(self, name: str) -> bool:
+        """Tell whether name holds a result of the policy's checks (`refused`, `failed_checks`…)."""
+        if name not in _CHECK_RESULT_WORDS or not self.policy.checks:
+            return False
+        if self.analysis is not None:
+            symbol = self.analysis.symbols.get(name)
+            return symbol is not None and symbol.kind == "check"
+        return name not in self.inputs and name not in self.lets and name not in self.outputs
+
+    def name_words(self, expr: A.Name, fields: dict[str, A.RecordField] | None) -> str:
+        """Write a name: the label of the record field, enum value or declaration it refers to."""
+        if self.analysis is not None:
+            record = self.records.get(self.analysis.field_refs.get(id(expr), ""))
+            for f in record.fields if record else ():
+                if f.name == expr.name:
+                    return f.label.text
+            enum = self.analysis.enum_values.get(id(expr))
+            if enum is not None:
+                return self.enum_label(enum, expr.name)
+        return self.label(expr.name, fields)
+
+    def names_check_result(self, expr: Any, fields: dict[str, A.RecordField] | None) -> bool:
+        """Tell whether expr is a bare name of a check result, not a record field or enum value."""
+        if not isinstance(expr, A.Name) or (fields and expr.name in fields):
+            return False
+        if self.analysis is not None and (id(expr) in self.analysis.field_refs or id(expr) in self.analysis.enum_values):
+            return False
+        return self.is_check_result(expr.name)
 
     def enum_label(self, enum_name: str | None, value: str) -> str:
         enum = self.enums.get(enum_name or "")
@@ -446,7 +581,7 @@ class _Page:
         """Show a counselor sentence with each `{name}` as `‹label›`."""
         def repl(m: re.Match) -> str:
             name = m.group(1)
-            if name in self.inputs or name in self.lets or name in self.outputs:
+            if name in self.inputs or name in self.lets or name in self.outputs or self.is_check_result(name):
                 return f"‹{self.label(name)}›"
             return m.group(0)
         return _PLACEHOLDER.sub(repl, label.text)
@@ -455,16 +590,26 @@ class _Page:
 
     def words(self, expr: Any, fields: dict[str, A.RecordField] | None = None) -> str:
         """Write a value expression in Korean words."""
+        # INVARIANT: `words` hands only conditions to `cond`, and `cond` hands only values back,
+        # so the two never call each other on the same node.
+        if _is_condition(expr):
+            return self.cond(expr, fields)
         if isinstance(expr, _LITERALS):
             return _fmt_literal(expr, self.zone)
         if isinstance(expr, A.Name):
-            return self.label(expr.name, fields)
+            return self.name_words(expr, fields)
         if isinstance(expr, A.Field):
             base_type = self.type_of(expr.base, fields)
             record = self.records.get(base_type or "")
             found = [f.label.text for f in record.fields if f.name == expr.field] if record else []
             label = found[0] if found else expr.field
             return f"{self.sub(expr.base, _ATOM, fields)}의 {label}"
+        if isinstance(expr, A.Binary) and expr.op == "*" and (_is_rate(expr.left) or _is_rate(expr.right)):
+            rate, times = (expr.left, expr.right) if _is_rate(expr.left) else (expr.right, expr.left)
+            times_words = self.sub(times, _PRODUCT, fields)
+            # `시간(분)(1원 미만 버림)` runs two asides together; a space keeps them apart.
+            gap = " " if times_words.endswith(")") else ""
+            return f"{_fmt_literal(rate, self.zone)} × {times_words}{gap}(1원 미만 버림)"
         if isinstance(expr, A.Binary) and expr.op in ("+", "-", "*", "/"):
             mine = _strength(expr)
             symbol = {"+": "+", "-": MINUS, "*": "×", "/": "÷"}[expr.op]
@@ -500,18 +645,40 @@ class _Page:
             if expr.where is None:
                 return f"{source}의 {field} 목록"
             return f"{source} 중 {_adnominal(self.cond(expr.where, inner))} 항목의 {field} 목록"
+        if isinstance(expr, A.Sum):
+            source = self.label(expr.source.name, fields)
+            inner = self.fields_of(expr.source, fields)
+            field = self.label(expr.field, inner)
+            if expr.where is None:
+                return f"{source}의 {field} 합계"
+            return f"{_adnominal(self.cond(expr.where, inner))} {source}의 {field} 합계"
         if isinstance(expr, A.Call):
-            args = [self.sub(a, _SUM, fields) for a in expr.args]
-            if expr.func in ("min", "max") and args:
-                which = "작은" if expr.func == "min" else "큰"
-                if len(args) == 2:
-                    return f"{_with(args[0])} {args[1]} 중 {which} 값"
-                return f"{', '.join(args)} 중 가장 {which} 값"
-            if expr.func == "length" and len(args) == 1:
-                return f"{args[0]}의 글자 수"
-            return f"{expr.func}({', '.join(args)})"
-        # A condition used as a value (a bool output or let).
-        return self.cond(expr, fields)
+            return self.call_words(expr, fields)
+        # Nothing else is a value; show the node kind's place rather than fail the page.
+        return "(알 수 없는 계산)"
+
+    def call_words(self, expr: A.Call, fields: dict[str, A.RecordField] | None) -> str:
+        """Write a built-in function call in words."""
+        args = [self.sub(a, _SUM, fields) for a in expr.args]
+        if expr.func in ("min", "max") and args:
+            which = "작은" if expr.func == "min" else "큰"
+            if len(args) == 1:
+                return args[0]
+            if len(args) == 2:
+                return f"{_with(args[0])} {args[1]} 중 {which} 값"
+            return f"{', '.join(args)} 중 가장 {which} 값"
+        if expr.func == "length" and len(args) == 1:
+            return f"{self.sub(expr.args[0], _ATOM, fields)}의 길이(글자 수/건수)"
+        if expr.func == "year" and len(args) == 1:
+            return f"{self.sub(expr.args[0], _ATOM, fields)}의 연도"
+        if expr.func == "aligned" and len(args) == 2:
+            return f"{_subject(self.sub(expr.args[0], _BOUNDED, fields))} {args[1]} 단위"
+        if expr.func == "add_business_days" and len(args) == 2:
+            start = _toward(self.sub(expr.args[0], _ATOM, fields))
+            days = expr.args[1]
+            later = f"영업일 {args[1]}일 후" if isinstance(days, A.Number) else f"영업일로 {args[1]}만큼 지난 날"
+            return f"{start}부터 {later}(주말·공휴일 제외)"
+        return f"{expr.func}({', '.join(args)})"
 
     def sub(self, expr: Any, needed: int, fields: dict[str, A.RecordField] | None) -> str:
         """Write a sub-expression, parenthesised when it binds looser than its place needs."""
@@ -548,7 +715,12 @@ class _Page:
         if isinstance(expr, A.InSet):
             members = " 또는 ".join(self.words(m, fields) for m in expr.members)
             return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {members}"
+        if _is_aligned(expr):
+            return self.call_words(expr, fields)
+        if self.names_check_result(expr, fields) and self.type_of(expr, fields) == "bool":
+            return _CHECK_RESULT_WORDS[expr.name]
         # A yes/no value on its own: a bool input, let or field.
+        # INVARIANT: expr is no condition here, so `sub` -> `words` does not come back.
         return f"{_subject(self.sub(expr, _BOUNDED, fields))} 예"
 
     def negated(self, expr: Any, fields: dict[str, A.RecordField] | None) -> str:
@@ -558,7 +730,15 @@ class _Page:
         if isinstance(expr, A.Binary) and expr.op in ("=", "!="):
             return self.compare("!=" if expr.op == "=" else "=", expr.left, expr.right, fields)
         if isinstance(expr, A.InSet):
+            if len(expr.members) > 1:
+                # `A 또는 B가 아님` reads as "A, or not B": name the set, then deny all of it.
+                members = ", ".join(self.words(m, fields) for m in expr.members)
+                return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {members} 중 어느 것도 아님"
             return _subject(self.cond(expr, fields)) + " 아님"
+        if _is_aligned(expr):
+            return _subject(self.call_words(expr, fields)) + " 아님"
+        if self.names_check_result(expr, fields) and self.type_of(expr, fields) == "bool":
+            return _CHECK_RESULT_WORDS[expr.name][: -len("함")] + "하지 않음"
         if _strength(expr) > _TEST and self.type_of(expr, fields) == "bool":
             return f"{_subject(self.sub(expr, _BOUNDED, fields))} 아니요"
         return f"({self.cond(expr, fields)})에 해당하지 않음"
@@ -733,19 +913,22 @@ def _to_datetime(value: Any) -> datetime | None:
 # ---------------------------------------------------------------- sections
 
 
-def emit_docs(policy: A.Policy, examples: list[dict]) -> str:
+def emit_docs(policy: A.Policy, examples: list[dict], analysis: Analysis | None = None) -> str:
     """Render the Korean counselor page of one checked policy.
 
     Args:
         examples: the worked examples beside the policy, each `{name, input, expected, rule}`
             with an optional `note`, in file order.
+        analysis: the checker's analysis of this very policy; its inferred types and name
+            resolutions are used instead of the page's own guesses.
     """
-    page = _Page(policy)
+    page = _Page(policy, analysis)
     blocks: list[list[str]] = [
         _emit_header(policy),
         _emit_overview(policy),
         _emit_inputs(page),
         _emit_outputs(page),
+        _emit_checks(page),
         _emit_deciders(page),
         _emit_boundaries(page),
         _emit_examples(page, examples),
@@ -842,14 +1025,40 @@ def _uses_percent_of_money(page: _Page) -> bool:
             return any(visit(getattr(node, f.name)) for f in dataclass_fields(node))
         return False
 
-    return visit((page.policy.lets, page.policy.outputs, page.policy.deciders))
+    return visit((page.policy.lets, page.policy.outputs, page.policy.checks, page.policy.deciders))
+
+
+def _emit_checks(page: _Page) -> list[str]:
+    if not page.policy.checks:
+        return []
+    out = [
+        "## 확인 조건",
+        "",
+        "아래 조건을 모두 확인합니다. 통과하지 못한 조건이 여러 개이면 그 안내 문구를 모두 함께 안내합니다.",
+    ]
+    for number, check in enumerate(page.policy.checks, 1):
+        outcome = "확인 후 가능(담당자 확인)" if check.review else "거절"
+        out += [
+            "",
+            f"### 확인 {number}. {_md(page.says(check.message))}",
+            "",
+            f"- 조건: {_md(page.cond(check.condition))}",
+            f"- 통과하지 못하면: {outcome}",
+        ]
+        if check.note is not None:
+            out.append(f"- 참고: {_md(check.note.text)}")
+        out.append(f"- 확인 조건 ID: {_code(check.id)}")
+    return out
 
 
 def _emit_deciders(page: _Page) -> list[str]:
     out = ["## 판단 순서", ""]
     if not page.policy.deciders:
         return out + ["판단 규칙이 없습니다. 판단 결과는 위의 계산대로 정합니다."]
-    out.append("위에서부터 차례로 확인하여 처음 해당하는 항목으로 결정합니다.")
+    if page.policy.checks:
+        out.append("확인 조건을 모두 확인한 다음, 위에서부터 차례로 확인하여 처음 해당하는 항목으로 결정합니다.")
+    else:
+        out.append("위에서부터 차례로 확인하여 처음 해당하는 항목으로 결정합니다.")
     for number, decider in enumerate(page.policy.deciders, 1):
         out.append("")
         if isinstance(decider, A.Rule):
@@ -868,9 +1077,10 @@ def _emit_rule(page: _Page, number: int, rule: A.Rule) -> list[str]:
         condition = page.cond(rule.condition)
     out = [f"### {number}. {_md(page.says(rule.says))}", "", f"- 조건: {_md(condition)}"]
     results = page.assignments(rule.assignments)
+    # A rule without `then` sets nothing: it only names the decision, so no result line.
     if len(results) == 1:
         out.append(f"- 결과: {_md(results[0])}")
-    else:
+    elif results:
         out.append("- 결과:")
         out.extend(f"  - {_md(r)}" for r in results)
     if rule.note is not None:
@@ -1011,19 +1221,26 @@ def _emit_sources(policy: A.Policy) -> list[str]:
 # ---------------------------------------------------------------- index
 
 
-def emit_index(policies: list[A.Policy]) -> str:
-    """Render `generated/docs/index.md`: every policy by domain, linked, with its question."""
+def emit_index(policies: list[A.Policy], coverage: bool = False) -> str:
+    """Render `generated/docs/index.md`: every policy by service, linked, with its question.
+
+    Args:
+        coverage: link the article-to-rule table (`coverage.md`), which is written beside it.
+    """
     out = ["# 상담 정책 목록", "", f"> {GENERATED_NOTE}"]
+    if coverage:
+        out += ["", "상담 문서의 구간과 질문마다 어느 정책의 어느 규칙이 판단하는지는 "
+                    "[상담 문서별 규칙 대응표](coverage.md)에 있습니다."]
     if not policies:
         out += ["", "등록된 정책이 없습니다."]
     by_domain: dict[str, list[A.Policy]] = {}
     for policy in sorted(policies, key=lambda p: (p.domain, p.name)):
         by_domain.setdefault(policy.domain, []).append(policy)
     for domain, members in by_domain.items():
-        out += ["", f"## {_md(domain)}", ""]
+        out += ["", f"## {_md(SERVICE_NAMES.get(domain, domain))}", ""]
         for policy in members:
             line = f"- [{_md(policy.title.text, brackets=True)}]({policy.domain}/{policy.name}.md)"
-            if policy.question is not None:
+            if policy.question is not None and policy.question.text.strip():
                 line += f" — {_md(policy.question.text)}"
             out.append(line)
     return "\n".join(out) + "\n"

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from compiler.check import CHECK_RESULTS, PLACEHOLDER, Analysis, bound_value, _NEG_INF, _POS_INF
+from compiler.runtime import MAX_INT
 from compiler.types import Type
 from compiler.writer import Writer
 from dsl import ast as A
@@ -18,7 +19,7 @@ RUNTIME_MODULE = "_runtime"
 
 # Names the generated module defines or imports; policy names that collide get a suffix.
 _RESERVED = {
-    "_rt", "Any", "Mapping", "Decimal", "Decision", "InvalidInput", "date", "datetime", "timedelta",
+    "_rt", "Any", "Mapping", "Decimal", "Decision", "InvalidInput", "TYPE_CHECKING", "date", "datetime", "timedelta",
     "raw", "errors", "step", "rule", "evaluate", "annotations", "POLICY_ID", "RULE_IDS", "TITLE",
     "inputs", "outputs", "env",
 } | set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
@@ -72,11 +73,18 @@ class _PythonEmitter:
         w.blank()
         w.line("from collections.abc import Mapping")
         w.line("from datetime import date, datetime, timedelta")
-        w.line("from decimal import Decimal")
-        w.line("from typing import Any")
+        if any(v.startswith("Decimal(") for v in self.consts.values()):
+            w.line("from decimal import Decimal")  # a millisecond of import time, only when a value needs it
         w.blank()
         w.line(f"from .. import {RUNTIME_MODULE} as _rt")
         w.line(f"from ..{RUNTIME_MODULE} import Decision, InvalidInput")
+        w.blank()
+        # Annotations are never evaluated (the __future__ import); `typing` costs milliseconds to
+        # import, so it is imported for type checkers only.
+        w.line("TYPE_CHECKING = False")
+        w.line("if TYPE_CHECKING:")
+        with w.indent():
+            w.line("from typing import Any")
         w.blank()
         w.line('__all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]')
         w.blank()
@@ -127,7 +135,7 @@ class _PythonEmitter:
         w.line("def _read(raw: Any) -> tuple:")
         with w.indent():
             w.line('"""Check one input against the policy; raise InvalidInput naming every bad field."""')
-            w.line("if not isinstance(raw, Mapping):")
+            w.line("if type(raw) is not dict and not isinstance(raw, Mapping):")
             with w.indent():
                 w.line('raise InvalidInput([{"path": "", "message": "expected a JSON object"}])')
             w.line("errors: list[dict[str, str]] = []")
@@ -187,10 +195,15 @@ class _PythonEmitter:
 
     def emit_convert(self, w: Writer, var: str, path: str, t: Type, max_length: int | None, max_items: int | None) -> None:
         k = t.kind
+        # The common valid case is tested inline; the reader call converts or reports the rest.
         if k == "money":
-            w.line(f"{var} = _rt.read_money({var}, {path}, errors)")
+            w.line(f"if type({var}) is not int or not 0 <= {var} <= {MAX_INT}:")
+            with w.indent():
+                w.line(f"{var} = _rt.read_money({var}, {path}, errors)")
         elif k == "int":
-            w.line(f"{var} = _rt.read_int({var}, {path}, errors)")
+            w.line(f"if type({var}) is not int or not {-MAX_INT} <= {var} <= {MAX_INT}:")
+            with w.indent():
+                w.line(f"{var} = _rt.read_int({var}, {path}, errors)")
         elif k in ("number", "percent"):
             w.line(f"{var} = _rt.read_number({var}, {path}, errors)")
         elif k == "bool":
@@ -208,7 +221,9 @@ class _PythonEmitter:
         elif k == "enum":
             enum = self.an.enums[t.name]
             shown = ", ".join(f'"{v.name}"' for v in enum.values)
-            w.line(f"{var} = _rt.read_enum({var}, {path}, errors, _ENUM_{t.name}, {shown!r})")
+            w.line(f"if type({var}) is not str or {var} not in _ENUM_{t.name}:")
+            with w.indent():
+                w.line(f"{var} = _rt.read_enum({var}, {path}, errors, _ENUM_{t.name}, {shown!r})")
         elif k == "list":
             item = t.item
             w.line(f"{var} = _rt.read_list({var}, {path}, errors, {max_items!r})")
@@ -318,10 +333,11 @@ class _PythonEmitter:
             key = self.expr(dec.key)
             w.line(f"_key = {key}")
             for j, row in enumerate(dec.rows):
-                test = self.interval_test("_key", row.interval)
+                test = self.interval_test("_key", row.interval) if row.interval is not None else f"_key == {row.id!r}"
                 last = j == len(dec.rows) - 1
                 if last:
-                    w.line(f"else:  # {self.interval_text(row.interval)}: the rows above cover the rest")
+                    shown = self.interval_text(row.interval) if row.interval is not None else repr(row.id)
+                    w.line(f"else:  # {shown}: the rows above cover the rest")
                 else:
                     w.line(f"{'if' if j == 0 else 'elif'} {test}:")
                 with w.indent():
@@ -454,7 +470,7 @@ class _PythonEmitter:
         elif k == "date":
             conv = f"{var}.isoformat()"
         elif k == "percent":
-            conv = f"_rt.json_percent({var})"
+            conv = f"{var} if type({var}) is int else _rt.json_percent({var})"
         elif k == "number":
             conv = f"_rt.json_number({var})"
         elif k == "duration":
@@ -528,7 +544,11 @@ class _PythonEmitter:
             amount = self.expr(e.amount)
             if isinstance(e.percent, A.Percent) and e.percent.value == e.percent.value.to_integral_value():
                 return f"{_paren(amount)} * {int(e.percent.value)} // 100"
-            return f"_rt.percent_of({self.expr(e.percent)}, {amount})"
+            percent = self.expr(e.percent)
+            if isinstance(e.percent, A.Name) and percent.isidentifier():
+                # A whole percent (the usual case) is integer arithmetic, as in percent_of.
+                return f"({_paren(amount)} * {percent} // 100 if type({percent}) is int else _rt.percent_of({percent}, {amount}))"
+            return f"_rt.percent_of({percent}, {amount})"
         if isinstance(e, A.Bounded):
             out = self.expr(e.value)
             if e.at_most is not None:
@@ -559,6 +579,15 @@ class _PythonEmitter:
                 return f"_rt.local_year({args[0]}, _ZONE)"
             if e.func == "aligned":
                 return f"_rt.aligned({args[0]}, {args[1]}, _ZONE)"
+            if e.func == "clock":
+                return f"_rt.clock({args[0]}, _ZONE)"
+            if e.func == "weekday":
+                return f"_rt.local_date({args[0]}, _ZONE).isoweekday()"
+            if e.func == "years_between":
+                return f"_rt.years_between({args[0]}, {args[1]}, _ZONE)"
+            if e.func == "is_business_day":
+                self.need_holidays()
+                return f"_rt.is_business_day({args[0]}, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE)"
             if e.func == "add_business_days":
                 self.need_holidays()
                 return f"_rt.add_business_days({args[0]}, {args[1]}, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE)"

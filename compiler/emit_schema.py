@@ -17,15 +17,32 @@ DECISION = "decision"
 # Digits are spelled `[0-9]`, not `\d`: Python's `re` (which the jsonschema package uses for
 # `pattern`) lets `\d` match any Unicode digit, such as `٢٠٢٥`, which the evaluator rejects;
 # `[0-9]` means the same in ECMA-262, Python and RE2.
+# Every pattern ends `$(?!\n)`: in Python `$` also matches before a final newline, so
+# "2025-06-01T14:00\n" would pass a bare `$`; in ECMA-262 the lookahead changes nothing.
+# The shapes and bounds are those the evaluator reads (compiler/runtime.py: _DATETIME_RE and
+# YEARS, _DATE_RE, _DURATION_RE, _NUMBER_RE, MAX_INT, MAX_TEXT). The one thing a pattern cannot
+# say is which months lack a 29th, 30th or 31st day: `2025-02-30` passes the schema and the
+# evaluator refuses it.
 _D = "[0-9]"
-_DATETIME_BODY = rf"{_D}{{4}}-{_D}{{2}}-{_D}{{2}}T{_D}{{2}}:{_D}{{2}}(:{_D}{{2}}(\.{_D}{{1,6}})?)?"
-_OFFSET = rf"(Z|[+-]{_D}{{2}}:{_D}{{2}})"
+_END = r"$(?!\n)"
+_YEAR = rf"(19{_D}{{2}}|2{_D}{{3}})"  # runtime.YEARS: 1900 to 2999
+_DATE_BODY = rf"{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12]{_D}|3[01])"
+_HOUR, _MINUTE = rf"([01]{_D}|2[0-3])", rf"[0-5]{_D}"
+_DATETIME_BODY = rf"{_DATE_BODY}T{_HOUR}:{_MINUTE}(:{_MINUTE}(\.{_D}{{1,6}})?)?"
+_OFFSET = rf"(Z|[+-]{_HOUR}:{_MINUTE})"
 # An input may omit the offset (a naive time is in the policy's zone); an output always has one.
-DATETIME_INPUT_PATTERN = f"^{_DATETIME_BODY}{_OFFSET}?$"
-DATETIME_OUTPUT_PATTERN = f"^{_DATETIME_BODY}{_OFFSET}$"
-DATE_PATTERN = rf"^{_D}{{4}}-{_D}{{2}}-{_D}{{2}}$"
-DURATION_PATTERN = rf"^-?P({_D}+D)?(T({_D}+H)?({_D}+M)?({_D}+S)?)?$"
-DECIMAL_PATTERN = rf"^-?{_D}+(\.{_D}+)?$"
+DATETIME_INPUT_PATTERN = f"^{_DATETIME_BODY}{_OFFSET}?{_END}"
+# What the evaluator returns is its own: any year it computes, and the offset of the policy's zone
+# at that instant, which before standard time was local mean time with seconds (`+08:27:52`).
+DATETIME_OUTPUT_PATTERN = (rf"^{_D}{{4}}-{_D}{{2}}-{_D}{{2}}T{_D}{{2}}:{_D}{{2}}(:{_D}{{2}}(\.{_D}{{1,6}})?)?"
+                           rf"(Z|[+-]{_D}{{2}}:{_D}{{2}}(:{_D}{{2}})?){_END}")
+DATE_PATTERN = f"^{_DATE_BODY}{_END}"
+# At least one part; a `T` only before a time part. runtime._DURATION_RE bounds the digits.
+DURATION_PATTERN = (rf"^-?P(?=[0-9T])({_D}{{1,5}}D)?(T(?=[0-9])({_D}{{1,6}}H)?({_D}{{1,7}}M)?({_D}{{1,9}}S)?)?"
+                    f"{_END}")
+DECIMAL_PATTERN = rf"^-?{_D}{{1,15}}(\.{_D}{{1,10}})?{_END}"
+MAX_INT = 2**53 - 1  # runtime.MAX_INT: whole numbers JSON carries exactly
+MAX_TEXT = 10_000  # runtime.MAX_TEXT: the length of a text with no `max`
 
 _BUILTINS = ("money", "int", "number", "percent", "bool", "text", "datetime", "date", "duration")
 
@@ -137,17 +154,18 @@ def _emit_value(t: A.TypeRef, types: _Types, *, output: bool) -> dict:
 
 def _emit_scalar(name: str, types: _Types, *, output: bool) -> dict:
     if name == "money":
-        return {"type": "integer"} if output else {"type": "integer", "minimum": 0}
+        return {"type": "integer"} if output else {"type": "integer", "minimum": 0, "maximum": MAX_INT}
     if name == "int":
-        return {"type": "integer"}
+        return {"type": "integer"} if output else {"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT}
     if name in ("number", "percent"):
         if output:
             return {"type": ["integer", "string"]}
-        return {"type": ["integer", "string"], "pattern": DECIMAL_PATTERN}
+        # `pattern` applies to the string, `minimum` and `maximum` to the integer.
+        return {"type": ["integer", "string"], "pattern": DECIMAL_PATTERN, "minimum": -MAX_INT, "maximum": MAX_INT}
     if name == "bool":
         return {"type": "boolean"}
     if name == "text":
-        return {"type": "string"}
+        return {"type": "string"} if output else {"type": "string", "maxLength": MAX_TEXT}
     if name == "datetime":
         return {"type": "string", "pattern": DATETIME_OUTPUT_PATTERN if output else DATETIME_INPUT_PATTERN}
     if name == "date":

@@ -12,10 +12,15 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
-from fractions import Fraction
-from typing import Any
 from zoneinfo import ZoneInfo
+
+# `decimal`, `fractions` and `typing` cost milliseconds to import and most policies never need
+# them: Decimal and Fraction are imported where a value calls for them, Any only for checkers.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from decimal import Decimal
+    from fractions import Fraction
+    from typing import Any
 
 __all__ = ["InvalidInput", "Decision", "zone"]
 
@@ -60,12 +65,14 @@ class Decision:
         return self._trace
 
     def to_dict(self) -> dict[str, Any]:
+        trace = self._trace
         return {
             "policy": self.policy,
             "outputs": dict(self.outputs),
             "rule": self.rule,
             "explanation": self.explanation,
-            "trace": [dict(t) for t in self.trace],
+            # A trace built here is the caller's own; the cached one is copied.
+            "trace": self._spec.trace(self._step, self.rule, self._env) if trace is None else [dict(t) for t in trace],
         }
 
     def __repr__(self) -> str:
@@ -82,7 +89,7 @@ class Decision:
 class Spec:
     """Per-policy tables a Decision needs to explain itself: sentences, steps, env names."""
 
-    __slots__ = ("policy", "names", "kinds", "says", "steps", "labels", "zone", "checks")
+    __slots__ = ("policy", "names", "kinds", "says", "steps", "labels", "zone", "checks", "_slot", "_tried", "_keys")
 
     def __init__(self, policy: str, names: tuple[str, ...], kinds: tuple[str, ...],
                  says: dict[str, tuple], steps: tuple[tuple[str, tuple[str, ...]], ...],
@@ -95,15 +102,17 @@ class Spec:
         self.labels = labels  # enum name -> value -> Korean label
         self.zone = zone
         self.checks = checks  # check ids in order; env slot `failed_check_ids` holds the failures
+        # Worked out once so that explaining a decision is lookups, not searches.
+        self._slot: dict[str, int] = {}
+        for i, name in enumerate(names):
+            self._slot.setdefault(name, i)
+        self._tried = tuple(tuple(sid for sid, _ in steps[:i]) for i in range(len(steps)))  # ids before step i
+        self._keys = tuple(tuple((k, self._slot[k]) for k in keys) for _, keys in steps)
 
     def explain(self, rule: str, env: tuple) -> str:
-        out = []
-        for part in self.says[rule]:
-            if isinstance(part, str):
-                out.append(part)
-            else:
-                out.append(self.show(part, env[part]))
-        return "".join(out)
+        kinds, labels, zone = self.kinds, self.labels, self.zone
+        return "".join([part if type(part) is str else show(kinds[part], env[part], labels, zone)
+                        for part in self.says[rule]])
 
     def show(self, slot: int, value: Any) -> str:
         return show(self.kinds[slot], value, self.labels, self.zone)
@@ -111,13 +120,14 @@ class Spec:
     def trace(self, step: int, rule: str, env: tuple) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         if self.checks:
-            failed = set(env[self.names.index("failed_check_ids")])
+            failed = set(env[self._slot["failed_check_ids"]])
             out.extend({"check": c, "passes": c not in failed} for c in self.checks)
-        for i, (sid, keys) in enumerate(self.steps[: step + 1]):
-            entry: dict[str, Any] = {"rule": rule if i == step else sid, "applies": i == step}
-            if keys and i == step:
-                entry["values"] = {k: self.show(self.names.index(k), env[self.names.index(k)]) for k in keys}
-            out.append(entry)
+        out += [{"rule": sid, "applies": False} for sid in self._tried[step]]
+        entry: dict[str, Any] = {"rule": rule, "applies": True}
+        keys = self._keys[step]
+        if keys:
+            entry["values"] = {k: show(self.kinds[i], env[i], self.labels, self.zone) for k, i in keys}
+        out.append(entry)
         return out
 
 
@@ -140,6 +150,8 @@ def local_date(value: datetime | date, tz: ZoneInfo) -> date:
 
 
 def same_day(a: datetime | date, b: datetime | date, tz: ZoneInfo) -> bool:
+    if type(a) is datetime and type(b) is datetime:  # the usual case, without two more calls
+        return a.astimezone(tz).date() == b.astimezone(tz).date()
     return local_date(a, tz) == local_date(b, tz)
 
 
@@ -184,6 +196,28 @@ def add_business_days(value: datetime | date, days: int, holidays: frozenset, ye
     return d
 
 
+def clock(value: datetime, tz: ZoneInfo) -> timedelta:
+    """The local time of day as the time since local midnight (`clock(x) in [9h, 18h)`)."""
+    local = value.astimezone(tz)
+    return timedelta(hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond)
+
+
+def is_business_day(value: datetime | date, holidays: frozenset, years: tuple[int, int], tz: ZoneInfo) -> bool:
+    d = local_date(value, tz)
+    if d.year < years[0] or d.year > years[1]:
+        raise InvalidInput([{"path": "", "message": f"the business-day calendar covers {years[0]}–{years[1]}; {d.isoformat()} is outside it"}])
+    return d.weekday() < 5 and d not in holidays
+
+
+def years_between(start: datetime | date, end: datetime | date, tz: ZoneInfo) -> int:
+    """Whole years from start to end (만 나이): the anniversary must have been reached."""
+    a, b = local_date(start, tz), local_date(end, tz)
+    years = b.year - a.year
+    if (b.month, b.day) < (a.month, a.day):
+        years -= 1
+    return years
+
+
 def fill(parts: tuple, values: tuple, kinds: tuple, labels: dict[str, dict[str, str]], tz: ZoneInfo) -> str:
     """Render a sentence whose int parts index into values."""
     return "".join(p if isinstance(p, str) else show(kinds[p], values[p], labels, tz) for p in parts)
@@ -193,6 +227,8 @@ def percent_of(percent: int | Decimal, amount: int) -> int:
     """`percent`% of a whole-won amount, fractions of a won dropped (rounded down)."""
     if type(percent) is int:
         return amount * percent // 100
+    from fractions import Fraction
+
     return math.floor(Fraction(percent) * amount / 100)
 
 
@@ -200,6 +236,8 @@ def money_times(amount: int | Decimal, factor: int | Decimal) -> int:
     """An amount (or a rate such as 18.5원) times a factor, fractions of a won dropped."""
     if type(factor) is int and type(amount) is int:
         return amount * factor
+    from fractions import Fraction
+
     return math.floor(Fraction(amount) * Fraction(factor))
 
 
@@ -210,18 +248,30 @@ def money_div(amount: int, divisor: int) -> int:
 
 
 def number_div(a, b):
+    from fractions import Fraction
+
     return Fraction(a) / Fraction(b) if not isinstance(a, timedelta) else Fraction(a / b)
 
 
 # ---------------------------------------------------------------- input readers
 
-_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DURATION_RE = re.compile(r"^(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
-_NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
+# `[0-9]`, not `\d` (which matches any Unicode digit, and int() and Decimal() read them), and
+# `\Z`, not `$` (which also matches before a final newline). compiler/emit_schema.py writes the
+# same shapes and bounds into the JSON Schema; keep the two in step.
+# The offset's minutes are checked here: datetime.fromisoformat reads "+09:60" as +10:00.
+_DATETIME_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-5][0-9])?\Z")
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_DURATION_RE = re.compile(r"^(-)?P(?:([0-9]{1,5})D)?(?:T(?:([0-9]{1,6})H)?(?:([0-9]{1,7})M)?(?:([0-9]{1,9})S)?)?\Z")
+_NUMBER_RE = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,10})?\Z")
 _MISSING = object()
 
 MAX_TEXT = 10_000
+# Bounds that keep every computation in range: whole numbers are JSON-safe (|n| < 2**53); dates and
+# times lie in these years (as written), so that adding a duration (at most about 440 years, see
+# _DURATION_RE) or moving to another zone never leaves the years 1..9999 Python can represent.
+MAX_INT = 2**53 - 1
+YEARS = (1900, 2999)
+MAX_DURATION = timedelta(days=99_999, hours=999_999, minutes=9_999_999, seconds=999_999_999)
 
 
 def unknown_fields(raw: Mapping, fields: frozenset, base: str, errors: list) -> None:
@@ -240,30 +290,34 @@ def _missing(path: str, errors: list) -> None:
 
 
 def read_money(value: Any, path: str, errors: list) -> Any:
-    if type(value) is int and value >= 0:
+    if type(value) is int and 0 <= value <= MAX_INT:
         return value
-    if type(value) is float and value.is_integer() and 0 <= value <= 2**53:
+    if type(value) is float and value.is_integer() and 0 <= value <= MAX_INT:
         return int(value)  # JSON `50000.0` is a whole number, as JSON Schema's "integer" agrees
-    errors.append({"path": path, "message": "expected an amount in whole won: an integer, 0 or more"})
+    errors.append({"path": path, "message": f"expected an amount in whole won: an integer from 0 to {MAX_INT}"})
     return None
 
 
 def read_int(value: Any, path: str, errors: list) -> Any:
-    if type(value) is int:
+    if type(value) is int and -MAX_INT <= value <= MAX_INT:
         return value
-    if type(value) is float and value.is_integer() and abs(value) <= 2**53:
+    if type(value) is float and value.is_integer() and abs(value) <= MAX_INT:
         return int(value)
-    errors.append({"path": path, "message": "expected a whole number"})
+    errors.append({"path": path, "message": f"expected a whole number from {-MAX_INT} to {MAX_INT}"})
     return None
 
 
 def read_number(value: Any, path: str, errors: list) -> Any:
-    if type(value) is int:
+    if type(value) is int and -MAX_INT <= value <= MAX_INT:
         return value
+    if type(value) is float and value.is_integer() and abs(value) <= MAX_INT:
+        return int(value)  # JSON Schema's "integer" takes `2.0`
     if isinstance(value, str) and _NUMBER_RE.match(value):
+        from decimal import Decimal
+
         d = Decimal(value)
         return int(d) if d == d.to_integral_value() and "." not in value else d
-    errors.append({"path": path, "message": "expected a number: an integer, or a decimal written as a string like \"12.5\""})
+    errors.append({"path": path, "message": f"expected a number: an integer from {-MAX_INT} to {MAX_INT}, or a decimal written as a string like \"12.5\" (at most 15 digits before the point and 10 after)"})
     return None
 
 
@@ -292,32 +346,55 @@ def read_enum(value: Any, path: str, errors: list, values: frozenset, shown: str
     return None
 
 
+# The two shapes services send most, `2025-06-01T14:00:00+09:00` and `2025-06-01T14:00:00Z`, have
+# their separators every third character from index 4. For a string of that length and those
+# separators, datetime.fromisoformat succeeds exactly when _DATETIME_RE matches and it succeeds
+# (it checks every other position is an ASCII digit), so the regex can be skipped.
+_FAST_SHAPES = frozenset(["--T::+:", "--T::-:", "--T::Z"])
+_fromisoformat = datetime.fromisoformat  # bound once: the attribute lookup costs as much as the checks
+
+
+_DATETIME_EXPECTED = ("expected a date and time in ISO 8601, like \"2025-06-01T14:00:00+09:00\", "
+                      f"in the years {YEARS[0]} to {YEARS[1]}")
+
+
 def read_datetime(value: Any, path: str, errors: list, tz: ZoneInfo) -> Any:
     if isinstance(value, str):
+        # `"1900" <= value < "3"`: the year, written in ASCII digits, is in YEARS; `value[23] < "6"`:
+        # the offset's minutes are below 60 (fromisoformat does not check them).
+        if (value[4::3] in _FAST_SHAPES and (len(value) == 20 or (len(value) == 25 and value[23] < "6"))
+                and "1900" <= value < "3"):
+            try:
+                return _fromisoformat(value)  # aware: the shape has an offset or Z
+            except ValueError:
+                pass  # the general path below reports it
         if _DATETIME_RE.match(value):
             try:
-                dt = datetime.fromisoformat(value)
+                dt = _fromisoformat(value)
             except ValueError:
                 dt = None
-            if dt is not None:
+            if dt is not None and YEARS[0] <= dt.year <= YEARS[1]:
                 return dt if dt.tzinfo is not None else dt.replace(tzinfo=tz)
-        errors.append({"path": path, "message": "expected a date and time in ISO 8601, like \"2025-06-01T14:00:00+09:00\""})
+        errors.append({"path": path, "message": _DATETIME_EXPECTED})
         return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=tz)
-    errors.append({"path": path, "message": "expected a date and time in ISO 8601, like \"2025-06-01T14:00:00+09:00\""})
+    if isinstance(value, datetime) and YEARS[0] <= value.year <= YEARS[1]:
+        # A tzinfo that gives no offset leaves the time naive: it is in the policy's zone.
+        return value if value.utcoffset() is not None else value.replace(tzinfo=tz)
+    errors.append({"path": path, "message": _DATETIME_EXPECTED})
     return None
 
 
 def read_date(value: Any, path: str, errors: list) -> Any:
     if isinstance(value, str) and _DATE_RE.match(value):
         try:
-            return date.fromisoformat(value)
+            d = date.fromisoformat(value)
         except ValueError:
-            pass
-    elif isinstance(value, date) and not isinstance(value, datetime):
+            d = None
+        if d is not None and YEARS[0] <= d.year <= YEARS[1]:
+            return d
+    elif isinstance(value, date) and not isinstance(value, datetime) and YEARS[0] <= value.year <= YEARS[1]:
         return value
-    errors.append({"path": path, "message": "expected a date like \"2025-06-01\""})
+    errors.append({"path": path, "message": f"expected a date like \"2025-06-01\", in the years {YEARS[0]} to {YEARS[1]}"})
     return None
 
 
@@ -328,9 +405,10 @@ def read_duration(value: Any, path: str, errors: list) -> Any:
             sign, d, h, mi, s = m.groups()
             td = timedelta(days=int(d or 0), hours=int(h or 0), minutes=int(mi or 0), seconds=int(s or 0))
             return -td if sign else td
-    elif isinstance(value, timedelta):
+    elif isinstance(value, timedelta) and -MAX_DURATION <= value <= MAX_DURATION:
         return value
-    errors.append({"path": path, "message": "expected a duration in ISO 8601, like \"PT1H30M\""})
+    errors.append({"path": path, "message": "expected a duration in ISO 8601, like \"PT1H30M\" "
+                                            "(at most 5 digits of days, 6 of hours, 7 of minutes, 9 of seconds)"})
     return None
 
 
@@ -369,6 +447,9 @@ def json_percent(value: int | Decimal) -> int | str:
 def json_number(value) -> int | str:
     if type(value) is int:
         return value
+    from decimal import Decimal
+    from fractions import Fraction
+
     if isinstance(value, Fraction):
         value = Decimal(value.numerator) / Decimal(value.denominator)
     return json_percent(value)
@@ -423,10 +504,8 @@ def show_duration(value: timedelta) -> str:
     secs = abs(secs)
     if secs == 0:
         return "0분"
-    d, rem = divmod(secs, 86400)
-    h, rem = divmod(rem, 3600)
+    h, rem = divmod(secs, 3600)  # hours are not folded into days: "55시간", as the articles write
     m, s = divmod(rem, 60)
-    h += d * 24
     parts = []
     if h:
         parts.append(f"{h}시간")

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler.emit_docs import _cell, _fmt_duration, _fmt_interval, _md, emit_docs, emit_index
+from compiler import pipeline
+from compiler.check import analyze
+from compiler.diagnostics import PolicyError
+from compiler.emit_docs import SERVICE_NAMES, _cell, _fmt_duration, _fmt_interval, _md, _toward, emit_docs, emit_index
 from dsl import ast as A
 from dsl.parser import parse, parse_file
 
@@ -379,7 +382,9 @@ def test_index_lists_every_policy_by_domain(pet_policy):
     assert "- [펫 예약 취소수수료](pet_taxi/cancellation_fee.md) — 펫 예약을 취소하면 취소수수료가 얼마인가요?" in lines
     assert "- [예약취소 | 페널티 \\[요약\\]](bus/penalty.md) — 페널티는 언제 풀리나요?" in lines
     assert "- [사전 예약](bus/advance.md)" in lines
-    assert lines.index("## bus") < lines.index("- [사전 예약](bus/advance.md)") < lines.index("## pet_taxi")
+    # Known domains are headed by their Korean service name; others by their id.
+    assert lines.index("## bus") < lines.index("- [사전 예약](bus/advance.md)") < lines.index("## 카카오 T 펫")
+    assert "coverage.md" not in index
     shuffled = [third, pet_policy, other]
     random.Random(0).shuffle(shuffled)
     assert emit_index(shuffled) == index
@@ -387,3 +392,255 @@ def test_index_lists_every_policy_by_domain(pet_policy):
 
 def test_index_of_nothing():
     assert emit_index([]).endswith("등록된 정책이 없습니다.\n")
+
+
+def test_index_names_services_and_links_coverage(pet_policy):
+    bus = parse('policy callbus.x "콜버스 정책"\n  question "질문?"\ninput x: int "x"\noutput y: int "y"\n'
+                'rule r "r" otherwise then y = x\n', "policies/callbus/x.policy")
+    rent = parse('policy jeju_rentcar.x "렌트카 정책"\ninput x: int "x"\noutput y: int "y"\n'
+                 'rule r "r" otherwise then y = x\n', "policies/jeju_rentcar/x.policy")
+    park = parse('policy parking_pass.x "주차 정책"\ninput x: int "x"\noutput y: int "y"\n'
+                 'rule r "r" otherwise then y = x\n', "policies/parking_pass/x.policy")
+    index = emit_index([pet_policy, bus, rent, park], coverage=True)
+    lines = index.splitlines()
+    headings = [line for line in lines if line.startswith("## ")]
+    assert headings == ["## 광역콜버스", "## 제주패스렌트카", "## 주차패스", "## 카카오 T 펫"]
+    assert SERVICE_NAMES["pet_taxi"] == "카카오 T 펫"
+    assert "- [콜버스 정책](callbus/x.md) — 질문?" in lines
+    assert "- [렌트카 정책](jeju_rentcar/x.md)" in lines
+    assert "[상담 문서별 규칙 대응표](coverage.md)" in index
+    # The link sits above the first service, right under the generated-file note.
+    assert index.index("coverage.md") < index.index("## 광역콜버스")
+
+
+# ---------------------------------------------------------------- checks and the newer expressions
+
+MATE = r'''
+policy pet_taxi.mate "메이트 가입 자격"
+  source "001_643b8286a8614a89.txt" section "메이트 가입자격"
+enum vehicle "차종"
+  sedan "승용"
+  ray "레이"
+  truck "화물차"
+record booking "예약"
+  hours: int "이용 시간"
+  length: duration "예약 시간"
+  fare: money "운임"
+input age: int "나이"
+input car: vehicle "차종"
+input request: optional text max 30 "요청사항"
+input departure_at: datetime "출발 예정 시각"
+input booked_for: duration "예약 시간"
+input cancelled_at: datetime "취소 시각"
+input license_date: date "면허 취득일"
+input bookings: optional list of booking max 10 "예약 내역"
+input minutes: int = 0 "운행 분"
+output result: optional text "결과"
+output reasons: list of text = failed_checks "사유"
+output reason_ids: list of text = failed_check_ids "사유 ID"
+output blocked: bool = refused "가입 불가"
+output deadline: date = add_business_days(cancelled_at, 7) "환불 기한"
+output refund_by: date = add_business_days(license_date, 1) "면허 기준일"
+output total: int = sum hours of bookings "총 이용 시간"
+output long_fares: money = sum fare of bookings where hours > 1 "긴 예약 운임 합계"
+output insurance: money = minutes * 18.5원 "보험료"
+output insurance_plus: money = 1,000원 + 18.5원 * minutes "보험료와 기본료"
+output licensed_year: int = year(license_date) "면허 취득 연도"
+output booking_count: int = length(bookings) "예약 건수"
+check age_range "만 26세 ~ 65세만 가입할 수 있습니다. (현재 {age}세)" requires age >= 26 and age <= 65
+check no_truck "화물차는 가입할 수 없습니다." requires car != truck
+check ray_review review "레이는 확인 후 가능합니다." requires not (car in {ray})
+  note "레이, 캐스퍼는 담당자가 확인합니다."
+check request_len "요청사항은 30자까지 쓸 수 있습니다." requires request is missing or length(request) <= 30
+check grid "출발 시각은 10분 단위로 고릅니다." requires aligned(departure_at, 10min)
+check units "예약 시간은 30분 단위입니다." requires aligned(booked_for, 30min)
+rule refused_rule "가입할 수 없습니다: {reasons} ({failed_check_ids})" when refused then result = "no"
+rule review_rule "확인 후 가능합니다." when needs_review and not refused then result = "review"
+rule calm "정각 출발이 아닙니다." when not aligned(departure_at, 1h) and not needs_review
+rule ok "가입할 수 있습니다." otherwise
+'''
+
+MATE_EXAMPLES = [{
+    "name": "나이와 차종 모두 거절",
+    "input": {"age": 20, "car": "truck", "departure_at": "2025-06-01T14:00:00+09:00", "booked_for": "30min",
+              "cancelled_at": "2025-06-01T10:00:00+09:00", "license_date": "2020-01-02"},
+    "expected": {"result": "no", "reasons": ["만 26세 ~ 65세만 가입할 수 있습니다. (현재 20세)", "화물차는 가입할 수 없습니다."],
+                 "blocked": True, "insurance": 0},
+    "rule": "refused_rule",
+}]
+
+
+@pytest.fixture(scope="module")
+def mate_policy() -> A.Policy:
+    return parse(MATE, "policies/pet_taxi/mate.policy")
+
+
+@pytest.fixture(scope="module")
+def mate_page(mate_policy) -> str:
+    analysis = analyze(mate_policy)
+    assert [d.message for d in analysis.diagnostics if d.severity == "error"] == []
+    return emit_docs(mate_policy, MATE_EXAMPLES, analysis)
+
+
+def test_page_with_checks_compiles_end_to_end(tmp_path):
+    # `policyc compile` used to die with RecursionError on a policy with checks.
+    (tmp_path / "policies" / "pet_taxi").mkdir(parents=True)
+    (tmp_path / "policies" / "pet_taxi" / "mate.policy").write_text(MATE, encoding="utf-8")
+    result, files = pipeline.compile_all(tmp_path)
+    assert result.errors == [] and files is not None
+    page = files["docs/pet_taxi/mate.md"]
+    assert "## 확인 조건" in page
+
+
+def test_check_section_sits_between_outputs_and_deciders(mate_page):
+    heads = [line for line in mate_page.splitlines() if line.startswith("## ")]
+    assert heads[:4] == ["## 확인하는 정보", "## 판단 결과", "## 확인 조건", "## 판단 순서"]
+    decide = mate_page.split("## 판단 순서\n", 1)[1]
+    assert decide.startswith("\n확인 조건을 모두 확인한 다음, 위에서부터 차례로 확인하여")
+
+
+def test_every_check_listed_in_order_with_condition_outcome_note_and_id(mate_page):
+    checks = mate_page.split("## 확인 조건\n", 1)[1].split("\n## ", 1)[0]
+    ids = [line for line in checks.splitlines() if line.startswith("- 확인 조건 ID:")]
+    assert ids == [f"- 확인 조건 ID: `{i}`" for i in ("age_range", "no_truck", "ray_review", "request_len", "grid", "units")]
+    first = checks.split("### 확인 1. ", 1)[1].split("### ", 1)[0]
+    assert first.startswith("만 26세 ~ 65세만 가입할 수 있습니다. (현재 ‹나이›세)\n")
+    assert "- 조건: 나이가 26 이상이고, 나이가 65 이하\n" in first
+    assert "- 통과하지 못하면: 거절\n" in first
+    review = checks.split("### 확인 3. ", 1)[1].split("### ", 1)[0]
+    assert "- 조건: 차종이 레이가 아님\n" in review
+    assert "- 통과하지 못하면: 확인 후 가능(담당자 확인)\n" in review
+    assert "- 참고: 레이, 캐스퍼는 담당자가 확인합니다.\n" in review
+    assert "- 조건: 차종이 화물차가 아님" in checks
+
+
+def test_check_results_in_words(mate_page):
+    assert "| `reasons` | 사유 | 목록: 텍스트 | 통과하지 못한 확인 조건의 안내 문구 |" in mate_page
+    assert "| `reason_ids` | 사유 ID | 목록: 텍스트 | 통과하지 못한 확인 조건 ID |" in mate_page
+    assert "| `blocked` | 가입 불가 | 예/아니요 | 거절 조건에 해당함 |" in mate_page
+    assert "### 1. 가입할 수 없습니다: ‹사유› (‹통과하지 못한 확인 조건 ID›)" in mate_page
+    assert "- 조건: 거절 조건에 해당함\n" in mate_page
+    assert "- 조건: 확인이 필요한 조건에 해당하고, 거절 조건에 해당하지 않음\n" in mate_page
+    assert "확인이 필요한 조건에 해당하지 않음" in mate_page
+
+
+def test_sum_length_year_and_business_days_in_words(mate_page):
+    assert "| `total` | 총 이용 시간 | 정수 | 예약 내역의 이용 시간 합계 |" in mate_page
+    assert "| `long_fares` | 긴 예약 운임 합계 | 금액(원) | 이용 시간이 1 초과인 예약 내역의 운임 합계 |" in mate_page
+    assert "| `booking_count` | 예약 건수 | 정수 | 예약 내역의 길이(글자 수/건수) |" in mate_page
+    assert "- 조건: 요청사항이 없음 또는 요청사항의 길이(글자 수/건수)가 30 이하\n" in mate_page
+    assert "| `licensed_year` | 면허 취득 연도 | 정수 | 면허 취득일의 연도 |" in mate_page
+    assert "| 취소 시각으로부터 영업일 7일 후(주말·공휴일 제외) |" in mate_page
+    assert "| 면허 취득일로부터 영업일 1일 후(주말·공휴일 제외) |" in mate_page
+
+
+def test_aligned_in_words(mate_page):
+    assert "- 조건: 출발 예정 시각이 10분 단위\n" in mate_page
+    assert "- 조건: 예약 시간이 30분 단위\n" in mate_page
+    assert "- 조건: 출발 예정 시각이 1시간 단위가 아니고, 확인이 필요한 조건에 해당하지 않음\n" in mate_page
+
+
+def test_money_rate_in_words(mate_page):
+    assert "| `insurance` | 보험료 | 금액(원) | 18.5원 × 운행 분(1원 미만 버림) |" in mate_page
+    assert "| 1,000원 + 18.5원 × 운행 분(1원 미만 버림) |" in mate_page
+
+
+def test_rule_without_then_has_no_result_line(mate_page):
+    ok = mate_page.split("### 4. 가입할 수 있습니다.\n", 1)[1].split("\n## ", 1)[0]
+    assert ok.splitlines()[1:] == ["- 조건: 위 항목에 모두 해당하지 않을 때", "- 규칙 ID: `ok`"]
+    calm = mate_page.split("### 3. 정각 출발이 아닙니다.\n", 1)[1].split("### ", 1)[0]
+    assert "결과" not in calm
+
+
+def test_check_example_shows_every_message(mate_page):
+    example = mate_page.split("### 나이와 차종 모두 거절", 1)[1]
+    assert "- 사유: “만 26세 ~ 65세만 가입할 수 있습니다. (현재 20세)”, “화물차는 가입할 수 없습니다.”" in example
+    assert "- 가입 불가: 예" in example
+    assert "결정 규칙: `refused_rule` (판단 순서 1번)" in example
+
+
+def test_page_without_analysis_says_the_same(mate_policy, mate_page):
+    assert emit_docs(mate_policy, MATE_EXAMPLES) == mate_page
+
+
+def test_analysis_of_another_tree_is_ignored(mate_policy, mate_page):
+    other = analyze(parse(MATE, "policies/pet_taxi/mate.policy"))
+    assert emit_docs(mate_policy, MATE_EXAMPLES, other) == mate_page
+
+
+def test_analysis_resolves_names_the_page_cannot():
+    # `refused` is both an enum value and, with checks, the name of a check result.
+    policy = parse('policy a.b "t"\n  source "f" section "s"\n'
+                   'enum status "상태"\n  refused "반려됨"\n  open "진행 중"\n'
+                   'input st: status "신청 상태"\ninput x: int "값"\n'
+                   'output y: bool "결과"\n'
+                   'check positive "값은 0보다 커야 합니다." requires x > 0\n'
+                   'rule r1 "반려" when st = refused then y = true\n'
+                   'rule r2 "거절" when refused then y = false\n'
+                   'rule r3 "그 외" otherwise then y = false\n', "policies/a/b.policy")
+    analysis = analyze(policy)
+    assert [d.message for d in analysis.diagnostics if d.severity == "error"] == []
+    page = emit_docs(policy, [], analysis)
+    assert "- 조건: 신청 상태가 반려됨\n" in page
+    assert "- 조건: 거절 조건에 해당함\n" in page
+
+
+def test_toward_particle():
+    assert _toward("취소 시각") == "취소 시각으로"
+    assert _toward("면허 취득일") == "면허 취득일로"
+    assert _toward("기준 날짜") == "기준 날짜로"
+    assert _toward("2025-05-01") == "2025-05-01로"
+    assert _toward("day") == "day(으)로"
+
+
+BAD = sorted((ROOT / "tests" / "cases" / "bad").glob("*.policy"))
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_never_crashes_even_on_policies_with_errors(path):
+    # Emitters get checked policies only, but a page must never crash or recurse without end.
+    try:
+        policy = parse(path.read_text(encoding="utf-8"), f"tests/cases/bad/{path.name}")
+    except PolicyError:
+        pytest.skip("does not parse")
+    for analysis in (None, analyze(policy)):
+        page = emit_docs(policy, [{"name": "e", "input": {}, "expected": {}, "rule": "nope"}], analysis)
+        assert page.endswith("\n")
+
+
+def test_unknown_functions_and_long_conditions_do_not_recurse():
+    terms = " and ".join(["x > 1"] * 60)
+    policy = parse(f'policy a.b "t"\ninput x: int "값"\noutput y: int = frob(x, 2) + year(x) "y"\n'
+                   f'check c "c" requires {terms}\n'
+                   f'rule r "r" when not ({terms}) or refused\nrule o "o" otherwise\n', "policies/a/b.policy")
+    for analysis in (None, analyze(policy)):
+        page = emit_docs(policy, [], analysis)
+        assert "frob(값, 2) + 값의 연도" in page
+
+
+def test_particles_agree_with_the_word_before_a_parenthesis():
+    from compiler.emit_docs import _subject
+
+    assert _subject("운전 경력(다 채운 햇수)") == "운전 경력(다 채운 햇수)이"
+    assert _subject("본인 소유(공동명의 포함)") == "본인 소유(공동명의 포함)가"
+    # A head word that is not Korean says nothing: go by the end, as before.
+    assert _subject("No-Show(예약 후 인수하지 않음)") == "No-Show(예약 후 인수하지 않음)이"
+    assert _toward("기준일(영업일)") == "기준일(영업일)로"
+
+
+def test_denying_a_set_of_several_values_names_them_all():
+    policy = parse('policy a.b "t"\nenum kind "차종"\n  ray "레이"\n  casper "캐스퍼"\n  sedan "승용"\n'
+                   'input k: kind "차종"\noutput y: bool "y"\n'
+                   'rule one "r" when not (k in {ray}) then y = true\n'
+                   'rule many "r" when not (k in {ray, casper}) and k in {sedan, ray} then y = true\n'
+                   'rule o "o" otherwise then y = false\n', "policies/a/b.policy")
+    page = emit_docs(policy, [], analyze(policy))
+    assert "- 조건: 차종이 레이가 아님\n" in page
+    assert "- 조건: 차종이 레이, 캐스퍼 중 어느 것도 아니고, 차종이 승용 또는 레이\n" in page
+
+
+def test_money_rate_after_a_label_with_an_aside():
+    policy = parse('policy a.b "t"\ninput m: int "보험 과금 시간(분)"\noutput fee: money = m * 18.5원 "보험료"\n'
+                   'rule o "o" otherwise\n', "policies/a/b.policy")
+    page = emit_docs(policy, [], analyze(policy))
+    assert "| 18.5원 × 보험 과금 시간(분) (1원 미만 버림) |" in page

@@ -1,1 +1,1 @@
-"""Generated evaluators of the `callbus` domain: `cancellation_penalty`, `suspension`."""
+"""Generated evaluators of the `callbus` domain: `cancel_allowed`, `cancellation_penalty`, `penalty_waiver`, `suspension`."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from decimal import Decimal
-from typing import Any
 
 from .. import _runtime as _rt
 from .._runtime import Decision, InvalidInput
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -32,7 +34,7 @@ _SECONDS_10800 = timedelta(seconds=10800)
 
 def _read(raw: Any) -> tuple:
     """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(raw):

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from decimal import Decimal
-from typing import Any
 
 from .. import _runtime as _rt
 from .._runtime import Decision, InvalidInput
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -36,7 +38,7 @@ _SECONDS_86400 = timedelta(seconds=86400)
 
 def _read(raw: Any) -> tuple:
     """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(raw):
@@ -45,7 +47,8 @@ def _read(raw: Any) -> tuple:
     if fare is _MISSING:
         errors.append({"path": '/fare', "message": "required field is missing"})
     else:
-        fare = _rt.read_money(fare, '/fare', errors)
+        if type(fare) is not int or not 0 <= fare <= 9007199254740991:
+            fare = _rt.read_money(fare, '/fare', errors)
     departure_at = raw.get('departure_at', _MISSING)
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})

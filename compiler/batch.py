@@ -1,0 +1,143 @@
+"""Evaluates JSON Lines as a stream: output line i answers input line i, in one process or N.
+
+Memory stays flat however long the input: lines are read in chunks, at most a few chunks are
+in flight, and each chunk's answers are written before more is read. A line that is not JSON
+or does not fit the policy gets an error record `{"line": n, "errors": [...]}` in its place;
+a blank line gets a blank line, so the numbering never drifts.
+"""
+
+from __future__ import annotations
+
+import codecs
+import importlib
+import json
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from json.encoder import c_make_encoder, encode_basestring
+from typing import IO
+
+CHUNK_LINES = 2000
+# Same text as json.dumps(value, ensure_ascii=False) and json.loads(text), without building an
+# encoder or sniffing the encoding on every line (JSON Lines are UTF-8). JSONEncoder.encode
+# makes a new C encoder per call; one made here is reused (no circular check: a decision is a
+# tree of fresh dicts and lists).
+_decode = json.JSONDecoder().decode
+if c_make_encoder is not None:
+    _c_encoder = c_make_encoder(None, json.JSONEncoder().default, encode_basestring, None, ": ", ", ",
+                                False, False, True)
+
+    def _encode(value) -> str:
+        return "".join(_c_encoder(value, 0))
+else:  # pragma: no cover - CPython always has the C encoder
+    _encode = json.JSONEncoder(ensure_ascii=False).encode
+
+_module = None  # the evaluator, in a worker process
+
+
+def answer_chunk(module, start: int, lines: list[bytes]) -> tuple[str, list[tuple[int, list[dict]]]]:
+    """Answer `lines` (numbered from `start`): the text to write, and (line, errors) of each bad line."""
+    evaluate, invalid = module.evaluate, module.InvalidInput
+    out: list[str] = []
+    bad: list[tuple[int, list[dict]]] = []
+    if start == 1 and lines and lines[0].startswith(codecs.BOM_UTF8):
+        lines = [lines[0][len(codecs.BOM_UTF8):], *lines[1:]]
+    for n, line in enumerate(lines, start):
+        try:
+            value = _decode(line.decode())
+        except ValueError as err:  # JSONDecodeError, or bytes that are not UTF-8
+            if not line.strip():
+                out.append("")
+                continue
+            errors = [{"path": "", "message": not_json(err)}]
+        else:
+            try:
+                out.append(_encode(evaluate(value).to_dict()))
+                continue
+            except invalid as err:
+                errors = err.errors
+        bad.append((n, errors))
+        out.append(_encode({"line": n, "errors": errors}))
+    out.append("")
+    return "\n".join(out), bad
+
+
+def not_json(err: ValueError) -> str:
+    if isinstance(err, json.JSONDecodeError):
+        return f"not JSON: {err.msg} at column {err.colno}"
+    if isinstance(err, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {err.start + 1} of the line)"
+    return f"not JSON: {err}"
+
+
+def _chunks(lines: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
+    it = iter(lines)
+    start = 1
+    while True:
+        chunk = list(islice(it, CHUNK_LINES))
+        if not chunk:
+            return
+        yield start, chunk
+        start += len(chunk)
+
+
+def _init_worker(root: str, module_name: str) -> None:
+    global _module
+    if sys.path[:1] != [root]:
+        sys.path.insert(0, root)
+    _module = importlib.import_module(module_name)
+
+
+def _answer_in_worker(job: tuple[int, list[bytes]]) -> tuple[str, list, int]:
+    start, lines = job
+    text, bad = answer_chunk(_module, start, lines)
+    return text, bad, sum(map(len, lines))
+
+
+def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1, root: str | None = None,
+                    on_bad: Callable[[int, list[dict]], None] | None = None,
+                    on_progress: Callable[[int, int], None] | None = None) -> int:
+    """Write one answer per line of `lines` to `out`, in order; return how many lines were bad.
+
+    Args:
+        jobs: processes evaluating chunks; 1 evaluates in this process. Workers import the
+            evaluator by its module name with `root` first on sys.path.
+        on_bad: called with (line number, errors) for each bad line, in order.
+        on_progress: called with (lines, bytes) after each chunk is written.
+    """
+    failures = 0
+
+    def written(text: str, bad: list, size: int, count: int) -> None:
+        nonlocal failures
+        out.write(text)
+        failures += len(bad)
+        if on_bad is not None:
+            for n, errors in bad:
+                on_bad(n, errors)
+        if on_progress is not None:
+            on_progress(count, size)
+
+    if jobs <= 1:
+        for start, chunk in _chunks(lines):
+            text, bad = answer_chunk(module, start, chunk)
+            written(text, bad, sum(map(len, chunk)), len(chunk))
+        out.flush()
+        return failures
+
+    import multiprocessing
+
+    with multiprocessing.Pool(jobs, _init_worker, (root or "", module.__name__)) as pool:
+        # Pool.imap would read the whole input ahead of the workers; a bounded window keeps
+        # memory flat and the output in order.
+        pending: deque = deque()
+        for start, chunk in _chunks(lines):
+            pending.append((pool.apply_async(_answer_in_worker, ((start, chunk),)), len(chunk)))
+            if len(pending) >= 2 * jobs:
+                result, count = pending.popleft()
+                written(*result.get(), count)
+        while pending:
+            result, count = pending.popleft()
+            written(*result.get(), count)
+    out.flush()
+    return failures

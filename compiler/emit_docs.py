@@ -495,10 +495,12 @@ class _Page:
             inner = self.fields_of(expr.source, fields)
             return inner[expr.field].type.name if expr.field in inner else None
         if isinstance(expr, A.Call):
-            if expr.func in ("length", "year"):
+            if expr.func in ("length", "year", "weekday", "years_between"):
                 return "int"
-            if expr.func == "aligned":
+            if expr.func in ("aligned", "is_business_day"):
                 return "bool"
+            if expr.func == "clock":
+                return "duration"
             if expr.func == "add_business_days":
                 return "date"
             return self.type_of(expr.args[0], fields, seen) if expr.args else None
@@ -668,7 +670,16 @@ class _Page:
                 return f"{_with(args[0])} {args[1]} 중 {which} 값"
             return f"{', '.join(args)} 중 가장 {which} 값"
         if expr.func == "length" and len(args) == 1:
-            return f"{self.sub(expr.args[0], _ATOM, fields)}의 길이(글자 수/건수)"
+            what = "건수" if self.type_of(expr.args[0], fields) == "list" else "글자 수"
+            return f"{self.sub(expr.args[0], _ATOM, fields)}의 {what}"
+        if expr.func == "clock" and len(args) == 1:
+            return f"{self.sub(expr.args[0], _ATOM, fields)}의 시각(하루 중 시간)"
+        if expr.func == "weekday" and len(args) == 1:
+            return f"{self.sub(expr.args[0], _ATOM, fields)}의 요일(월 1 ~ 일 7)"
+        if expr.func == "is_business_day" and len(args) == 1:
+            return f"{_subject(self.sub(expr.args[0], _ATOM, fields))} 영업일(주말·공휴일 아님)"
+        if expr.func == "years_between" and len(args) == 2:
+            return f"{self.sub(expr.args[0], _ATOM, fields)}부터 {self.sub(expr.args[1], _ATOM, fields)}까지 만 햇수"
         if expr.func == "year" and len(args) == 1:
             return f"{self.sub(expr.args[0], _ATOM, fields)}의 연도"
         if expr.func == "aligned" and len(args) == 2:

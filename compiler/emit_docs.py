@@ -308,6 +308,19 @@ def _fmt_interval(interval: A.Interval, zone: str) -> str:
     return f"{low_words} {_fmt_literal(high, zone)} {'이하' if interval.high_closed else '미만'}"
 
 
+def _fmt_clock_interval(interval: A.Interval) -> str:
+    """Write an interval of `clock(x)` as times of day: `09:00 이상 18:00 미만`."""
+    def clock(b) -> str:
+        secs = int(b.value.total_seconds()) if isinstance(b, A.Duration) else 0
+        return f"{secs // 3600:02d}:{secs % 3600 // 60:02d}"
+    parts = []
+    if not isinstance(interval.low, A.Infinity):
+        parts.append(f"{clock(interval.low)} {'이상' if interval.low_closed else '초과'}")
+    if not isinstance(interval.high, A.Infinity):
+        parts.append(f"{clock(interval.high)} {'이하' if interval.high_closed else '미만'}")
+    return " ".join(parts) or "하루 중 언제든"
+
+
 def _fmt_literal(lit: Any, zone: str) -> str:
     """Write a literal of the DSL in words, as the articles write it."""
     if isinstance(lit, A.Money):
@@ -717,6 +730,10 @@ class _Page:
         if isinstance(expr, A.Binary) and expr.op in _COMPARISONS:
             return self.compare(expr.op, expr.left, expr.right, fields)
         if isinstance(expr, A.InInterval):
+            if isinstance(expr.operand, A.Call) and expr.operand.func == "clock" and expr.operand.args:
+                # A time of day: the ends read as clock times, "09:00 이상 18:00 미만".
+                at = self.sub(expr.operand.args[0], _ATOM, fields)
+                return f"{_subject(at)} {_fmt_clock_interval(expr.interval)}"
             return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {_fmt_interval(expr.interval, self.zone)}"
         if isinstance(expr, A.InPeriod):
             what = "날" if expr.period == "day" else "달"

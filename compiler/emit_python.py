@@ -691,8 +691,10 @@ def _pointer(name: str) -> str:
 
 def _docstring(text: str) -> str:
     """Make policy text safe inside a triple-quoted docstring."""
-    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r", " ").replace("\n", " ")
+    # Python source cannot hold a NUL byte; the escape reads back as the same character.
+    return (text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r", " ").replace("\n", " ")
+            .replace("\0", "\\x00"))
 
 
 def _comment(text: str) -> str:
-    return text.replace("\r", " ").replace("\n", " ")
+    return text.replace("\r", " ").replace("\n", " ").replace("\0", "\\x00")

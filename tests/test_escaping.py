@@ -172,9 +172,21 @@ def test_python_keeps_every_text_exactly(tmp_path):
         names, attrs, imports = code_of(tree)
         assert "os" not in names | attrs and "system" not in attrs and "alert" not in names
         assert set(imports) <= {"__future__", "collections.abc", "datetime", "decimal", "typing", "..", ".._runtime"}
-        # Comments and docstrings cannot break a line: every source line is one line of code.
-        for line in src.split("\n"):
-            assert "\r" not in line and "\u2028" not in line or line.lstrip().startswith(("'", '"', "#")) or "'" in line
+        # A new line in a label ends no comment and no docstring: its second half starts no line.
+        assert not [line for line in src.split("\n") if line.lstrip().startswith("line ")]
+        assert "\r" not in src
+
+
+@pytest.mark.parametrize("ch", ["\x00", "\r", "\t", "\x0b", "\x0c", "\x1b", "\x85", "\u2028", "\u2029", "\ufeff",
+                                "\x7f", "\U0001f469\u200d\U0001f4bb"], ids=repr)
+def test_control_and_separator_characters(tmp_path, ch):
+    """Python source cannot hold a NUL byte: one in a label once made the build itself fail."""
+    label, sentence, literal = f"a{ch}b", f"s{ch}t", f"l{ch}m"
+    with compiled(tmp_path, label=label, sentence=sentence, literal=literal) as (m, files):
+        assert m.TITLE == label
+        d = m.evaluate({"memo": literal})
+        assert (d.outputs["said"], d.explanation) == (literal, sentence)
+        assert json.loads(files["schemas/esc/x.json"])["title"] == label
 
 
 @pytest.mark.parametrize("injection", INJECTIONS)

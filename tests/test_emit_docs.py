@@ -527,8 +527,8 @@ def test_check_results_in_words(mate_page):
 def test_sum_length_year_and_business_days_in_words(mate_page):
     assert "| `total` | 총 이용 시간 | 정수 | 예약 내역의 이용 시간 합계 |" in mate_page
     assert "| `long_fares` | 긴 예약 운임 합계 | 금액(원) | 이용 시간이 1 초과인 예약 내역의 운임 합계 |" in mate_page
-    assert "| `booking_count` | 예약 건수 | 정수 | 예약 내역의 길이(글자 수/건수) |" in mate_page
-    assert "- 조건: 요청사항이 없음 또는 요청사항의 길이(글자 수/건수)가 30 이하\n" in mate_page
+    assert "| `booking_count` | 예약 건수 | 정수 | 예약 내역의 건수 |" in mate_page
+    assert "- 조건: 요청사항이 없음 또는 요청사항의 글자 수가 30 이하\n" in mate_page
     assert "| `licensed_year` | 면허 취득 연도 | 정수 | 면허 취득일의 연도 |" in mate_page
     assert "| 취소 시각으로부터 영업일 7일 후(주말·공휴일 제외) |" in mate_page
     assert "| 면허 취득일로부터 영업일 1일 후(주말·공휴일 제외) |" in mate_page

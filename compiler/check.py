@@ -314,7 +314,11 @@ class _Checker:
         if base.kind == "record" and not ref.is_list:
             self.err("E121", f"a record can only be used as `list of {name}`", ref.span)
         if ref.max_length is not None and base.kind != "text":
-            self.err("E122", f"`max` applies to text and lists, not to {name}", ref.span)
+            self.err("E122", f"`max` applies to text, lists and numbers, not to {name}", ref.span)
+        if ref.min_value is not None and (ref.is_list or base.kind not in ("int", "money", "number", "percent")):
+            self.err("E124", f"`min` applies to numbers and amounts, not to {'a list' if ref.is_list else name}", ref.span)
+        if ref.min_value is not None and ref.max_value is not None and ref.min_value > ref.max_value:
+            self.err("E125", f"`min {ref.min_value}` is above `max {ref.max_value}`", ref.span)
         if ref.is_list:
             if ref.max_items is None and need_bound:
                 self.err("E123", f"list `{name}` needs a size bound", ref.span,

@@ -811,6 +811,11 @@ class _Page:
         return self.scalar_type_words(ref)
 
     def scalar_type_words(self, ref: A.TypeRef) -> str:
+        if ref.min_value is not None or ref.max_value is not None:
+            plain = self.scalar_type_words(A.TypeRef(ref.name, ref.is_list, ref.optional, ref.max_items, ref.max_length, ref.span))
+            unit = "원" if ref.name == "money" else ""
+            limits = [f"{v:,}{unit} {word}" for v, word in ((ref.min_value, "이상"), (ref.max_value, "이하")) if v is not None]
+            return f"{plain} ({' '.join(limits)})"
         if ref.name == "text" and ref.max_length is not None:
             return f"텍스트 (최대 {ref.max_length:,}자)"
         if ref.name in _BASE_TYPE_WORDS:

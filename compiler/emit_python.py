@@ -126,7 +126,8 @@ class _PythonEmitter:
                     names.append(var)
                     t = self.an_type(f.type)
                     self.emit_read_value(w, var, f"raw.get({f.name!r}, _MISSING)", f'path + "/{f.name}"', t,
-                                         required=not f.type.optional, default=None, max_length=f.type.max_length)
+                                         required=not f.type.optional, default=None, max_length=f.type.max_length,
+                                         bounds=(f.type.min_value, f.type.max_value))
                 w.line("if len(errors) != before:")
                 with w.indent():
                     w.line("return None")
@@ -152,7 +153,8 @@ class _PythonEmitter:
                 self.emit_read_value(w, self.local[inp.name], f"raw.get({inp.name!r}, _MISSING)", repr("/" + _pointer(inp.name)), t,
                                      required=not inp.type.optional and inp.default is None,
                                      default=default, max_length=inp.type.max_length,
-                                     max_items=inp.type.max_items, nullable=inp.type.optional)
+                                     max_items=inp.type.max_items, nullable=inp.type.optional,
+                                     bounds=(inp.type.min_value, inp.type.max_value))
             w.line("if errors:")
             with w.indent():
                 w.line("raise InvalidInput(errors)")
@@ -172,7 +174,7 @@ class _PythonEmitter:
 
     def emit_read_value(self, w: Writer, var: str, getter: str, path: str, t: Type, required: bool,
                         default: str | None, max_length: int | None = None, max_items: int | None = None,
-                        nullable: bool = False) -> None:
+                        nullable: bool = False, bounds: tuple[int | None, int | None] = (None, None)) -> None:
         w.line(f"{var} = {getter}")
         if required:
             w.line(f"if {var} is _MISSING:")
@@ -192,6 +194,14 @@ class _PythonEmitter:
             w.line("else:")
         with w.indent():
             self.emit_convert(w, var, path, t, max_length, max_items)
+            lo, hi = bounds
+            if lo is not None or hi is not None:
+                test = " <= ".join([*( [str(lo)] if lo is not None else []), var, *([str(hi)] if hi is not None else [])])
+                words = " and ".join([*([f"at least {lo}"] if lo is not None else []), *([f"at most {hi}"] if hi is not None else [])])
+                w.line(f"if {var} is not None and not {test}:")
+                with w.indent():
+                    w.line(f'errors.append({{"path": {path}, "message": {("expected a value " + words)!r}}})')
+                    w.line(f"{var} = None")
 
     def emit_convert(self, w: Writer, var: str, path: str, t: Type, max_length: int | None, max_items: int | None) -> None:
         k = t.kind

@@ -149,6 +149,10 @@ def _emit_value(t: A.TypeRef, types: _Types, *, output: bool) -> dict:
     # The evaluator checks the length of text it is given; what it returns is its own.
     if t.name == "text" and t.max_length is not None and not output:
         base["maxLength"] = t.max_length
+    if not output and t.min_value is not None:
+        base["minimum"] = max(t.min_value, base.get("minimum", t.min_value))
+    if not output and t.max_value is not None:
+        base["maximum"] = min(t.max_value, base.get("maximum", t.max_value))
     return base
 
 

@@ -25,7 +25,8 @@ class Span:
 @dataclass(frozen=True, slots=True)
 class TypeRef:
     """A declared type: a base name (`money`, `datetime`, an enum or record name),
-    optionally a `list of` it (with a size bound), optionally `optional`."""
+    optionally a `list of` it (with a size bound), optionally `optional`; `max N` bounds a
+    list's items or a text's characters, `min N` / `max N` a number's value."""
 
     name: str
     is_list: bool
@@ -33,6 +34,8 @@ class TypeRef:
     max_items: int | None
     max_length: int | None
     span: Span
+    min_value: int | None = None  # `int min 0`: bounds on a number's value
+    max_value: int | None = None
 
 
 # ---------------------------------------------------------------- literals

@@ -233,6 +233,16 @@ class _MaxSize:
         self.value = value
 
 
+class _MinSize:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+NUMERIC_TYPES = ("int", "money", "number", "percent")
+
+
 class _Otherwise:
     pass
 
@@ -363,7 +373,7 @@ class _ToAst(Transformer):
     def type_ref(self, meta, children):
         optional = is_list = False
         name = None
-        max_size = None
+        max_size = min_size = None
         for c in children:
             if isinstance(c, Token) and c.type == "OPTIONAL":
                 optional = True
@@ -371,14 +381,22 @@ class _ToAst(Transformer):
                 is_list = True
             elif isinstance(c, _MaxSize):
                 max_size = c.value
+            elif isinstance(c, _MinSize):
+                min_size = c.value
             else:
                 name = str(c)
+        numeric = not is_list and name in NUMERIC_TYPES
         return A.TypeRef(
             name=name, is_list=is_list, optional=optional,
             max_items=max_size if is_list else None,
-            max_length=max_size if not is_list else None,
+            max_length=max_size if not is_list and not numeric else None,
             span=self._span(meta),
+            min_value=min_size,
+            max_value=max_size if numeric else None,
         )
+
+    def min_size(self, meta, children):
+        return _MinSize(int(children[0]))
 
     def max_size(self, meta, children):
         return _MaxSize(int(children[0]))

@@ -155,3 +155,10 @@ def test_optional_record_field_is_narrowed_inside_where():
             'rule r "x" otherwise\n')
     assert codes(body) == []
     assert "E231" in codes(body.replace("breed is given and ", ""))
+
+
+def test_min_and_max_bound_numbers_only():
+    ok = 'input m: int min 0 max 720 "분"\noutput o: int = m "o"\nrule r "x" otherwise\n'
+    assert codes(ok) == []
+    assert "E124" in codes(ok.replace("int min 0 max 720", "text min 3"))
+    assert "E125" in codes(ok.replace("min 0 max 720", "min 9 max 3"))

@@ -118,7 +118,8 @@ def test_pet_taxi_required_and_defaults(pet):
     assert no_show["default"] is False
     assert no_show["title"] == "승객 노쇼 여부"
     assert pet["properties"]["fare"] == {
-        "type": "integer", "minimum": 0, "title": "운임", "description": "amount in won, a whole number ≥ 0",
+        "type": "integer", "minimum": 0, "maximum": 9007199254740991, "title": "운임",
+        "description": "amount in won, a whole number ≥ 0",
     }
     assert "Asia/Seoul" in pet["properties"]["departure_at"]["description"]
 
@@ -330,7 +331,7 @@ def test_list_of_records(shop, items, ok):
 
 @pytest.mark.parametrize("tags, ok", [([], True), (["a", "나"], True), ([1], False), ("a", False), (None, False)])
 def test_list_of_text(shop, tags, ok):
-    assert shop["properties"]["tags"]["items"] == {"type": "string"}
+    assert shop["properties"]["tags"]["items"] == {"type": "string", "maxLength": 10000}
     assert (_errors(Draft202012Validator(shop), {**SHOP_VALID, "tags": tags}) == []) is ok
 
 
@@ -464,3 +465,15 @@ def test_unknown_type_is_refused():
     text = 'policy a.b "t"\ninput d: colour "d"\noutput o: bool "o"\nrule r "x" otherwise then o = true\n'
     with pytest.raises(ValueError, match="colour"):
         emit_schema(parse(text, "a.policy"), ["r"])
+
+
+def test_min_and_max_bound_a_number():
+    policy = parse(
+        'policy t.p "t"\n  source "x.txt" section "s"\n'
+        'input minutes: int min 0 max 720 "분"\ninput fee: money max 30000 "요금"\noutput o: int = minutes "o"\n'
+        'rule r "x" otherwise\n',
+        "policies/t/p.policy",
+    )
+    doc = json.loads(emit_schema(policy, ["r"]))
+    assert doc["properties"]["minutes"]["minimum"] == 0 and doc["properties"]["minutes"]["maximum"] == 720
+    assert doc["properties"]["fee"]["minimum"] == 0 and doc["properties"]["fee"]["maximum"] == 30000

@@ -574,23 +574,16 @@ def _money_outputs(target: Target) -> list[str]:
     return [k for k, v in props.items() if "amount in won" in v.get("description", "")]
 
 
-# Policies known to compute a negative amount from a schema-valid input, with that input: each has
-# its own strict xfail below, which starts failing (XPASS) once the policy is fixed -- then delete
-# the entry.
-NEGATIVE_MONEY = {
-    # `insured_minutes: int` takes negative numbers, and `special_insurance = insured_minutes * 18.5원`
-    # follows them below zero (and deducted_points with it).
-    "pet_taxi.settlement": {"event": "completed", "insured_minutes": -1},
-}
+# Policies known to compute a negative amount from a schema-valid input (none now: the
+# settlement policy declares `insured_minutes: int min 0`).
+NEGATIVE_MONEY: dict[str, dict] = {}
 
 
-@pytest.mark.parametrize("policy_id", sorted(NEGATIVE_MONEY))
-@pytest.mark.xfail(strict=True, reason="the policy lets a money output go negative (see NEGATIVE_MONEY)")
-def test_known_negative_money(policy_id):
-    target = get_target(policy_id)
-    out = call(target, NEGATIVE_MONEY[policy_id])
-    for name in _money_outputs(target):
-        assert out is None or out["outputs"][name] is None or out["outputs"][name] >= 0, name
+def test_negative_minutes_are_refused_as_input():
+    target = get_target("pet_taxi.settlement")
+    with pytest.raises(target.module.InvalidInput) as err:
+        target.module.evaluate({"event": "completed", "insured_minutes": -1})
+    assert [e["path"] for e in err.value.errors] == ["/insured_minutes"]
 
 
 @fuzz(1000)

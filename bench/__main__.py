@@ -164,8 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         tmp_path = Path(tmp)
         print("JSON Lines throughput …", file=sys.stderr)
         cli_start = throughput.startup_seconds(POLICIES[0], tmp_path)
+        capacity = [throughput.parallel_capacity()]
         batch = throughput.throughput(POLICIES[0], tmp_path, args.batch_lines, args.seed,
                                       repeats=1 if args.quick else 3)
+        capacity.append(throughput.parallel_capacity())
+        batch["capacity"] = capacity
         big = []
         if args.million:
             print(f"{args.million:,}-line run …", file=sys.stderr)
@@ -234,9 +237,14 @@ def render(args, command, started, load_start, load_end, elapsed, peer_notes, de
         rows.append(["… counted in CPU time instead (what one core does when the machine is shared)",
                      f"{j1['per_cpu_s']:,.0f} per CPU-second", met(j1["per_cpu_s"] >= 50_000)])
     if j1 and j2:
-        rows.append(["near-linear with `--jobs 2`", f"{ratio(j2['per_s'] / j1['per_s'])} the `--jobs 1` rate"
+        speedup = j2["per_s"] / j1["per_s"]
+        capacity = min(batch["capacity"])
+        rows.append(["near-linear with `--jobs 2` (≥ 1.6×)", f"{ratio(speedup)} the `--jobs 1` rate"
                      f" (same output: {'yes' if batch['same_output'] else 'NO'})",
-                     met(j2["per_s"] / j1["per_s"] >= 1.6 and batch["same_output"])])
+                     met(speedup >= 1.6 and batch["same_output"])])
+        rows.append(["… against what this machine gave two CPU-bound processes during the run (≥ 80% of it)",
+                     f"{ratio(speedup)} of a possible {' / '.join(ratio(c) for c in batch['capacity'])} (before / after)",
+                     met(speedup >= 0.8 * capacity)])
     if big:
         top = max(r["lines"] for r in big)
         rss = [r for r in big if r["lines"] == top]
@@ -318,7 +326,9 @@ def render(args, command, started, load_start, load_end, elapsed, peer_notes, de
              f"{r['cpu_s']:.2f}", f"{r['per_cpu_s']:,.0f}", f"{r['maxrss_mb']:.0f}"] for j, r in batch["jobs"].items()]
     w(table(["jobs", "wall s", "decisions/s", "… without start-up", "CPU s (all processes)", "decisions per CPU-second",
              "peak RSS MB"], rows))
-    w(f"\nOutput of every `--jobs` identical: {'yes' if batch['same_output'] else 'NO'}.\n")
+    w(f"\nOutput of every `--jobs` identical: {'yes' if batch['same_output'] else 'NO'}. Two copies of a pure-Python"
+      f" loop ran {' / '.join(ratio(c) for c in batch['capacity'])} as fast together as one alone, before / after these"
+      " runs: that bounds what `--jobs 2` can show on this shared machine.\n")
     if big:
         w("Growing inputs with a bad line every 10,000 (error records in place, exit 2 at the end), peak RSS of the"
           " largest process:\n")
@@ -335,6 +345,12 @@ def render(args, command, started, load_start, load_end, elapsed, peer_notes, de
     w("- The per-decision figures are timed one call at a time with `perf_counter_ns` (its own cost subtracted),"
       " garbage collector on, every system on the same inputs in the same blocks, in a shuffled order per block.")
     w("- Ratios are what to read; absolute µs move with the machine's load.")
+    w("- The baseline checks what the generated evaluator checks (unknown fields, whole-won ints, strict bools,"
+      " ISO 8601 shapes through a regex then `datetime.fromisoformat`, naive times in Asia/Seoul) and reports every"
+      " bad field; the generated runtime skips the regex for the two shapes services send most"
+      " (`…+09:00`, `…Z`), where `fromisoformat` alone accepts exactly what the regex would.")
+    w("- Import times are wall-clock medians over fresh interpreters; `-X importtime` figures are inflated by its own"
+      " tracing. On a busy machine a run can lose a scheduler slice mid-import, hence the minimum column.")
     return "\n".join(out) + "\n"
 
 

@@ -137,6 +137,24 @@ def check_output(policy: str, src: Path, out: Path, every: int = 50) -> dict:
             "mismatches": mismatches}
 
 
+_BURN = "import time\nt = time.perf_counter()\nx = 0\nfor i in range(6_000_000):\n    x += i\nprint(time.perf_counter() - t)\n"
+
+
+def parallel_capacity(repeats: int = 3) -> float:
+    """How much faster two CPU-bound processes finish than one, here and now (2.0 = two free cores).
+
+    A pure-Python loop is run alone, then two copies at once; the ratio of work per second is
+    what `--jobs 2` could get from this machine at best while the benchmark ran.
+    """
+    ratios = []
+    for _ in range(repeats):
+        alone = float(subprocess.run([sys.executable, "-c", _BURN], capture_output=True, text=True, check=True).stdout)
+        pair = [subprocess.Popen([sys.executable, "-c", _BURN], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        both = max(float(p.communicate()[0]) for p in pair)
+        ratios.append(2 * alone / both)
+    return statistics.median(ratios)
+
+
 def cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 

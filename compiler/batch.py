@@ -89,10 +89,11 @@ def _init_worker(root: str, module_name: str) -> None:
     _module = importlib.import_module(module_name)
 
 
-def _answer_in_worker(job: tuple[int, list[bytes]]) -> tuple[str, list, int]:
+def _answer_in_worker(job: tuple[int, list[bytes]]) -> tuple[bytes, list, int]:
     start, lines = job
     text, bad = answer_chunk(_module, start, lines)
-    return text, bad, sum(map(len, lines))
+    # Encoded here, in parallel: bytes cross the pipe as they are and go straight to stdout.
+    return text.encode("utf-8"), bad, sum(map(len, lines))
 
 
 def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1, root: str | None = None,
@@ -107,10 +108,16 @@ def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1,
         on_progress: called with (lines, bytes) after each chunk is written.
     """
     failures = 0
+    raw_out = getattr(out, "buffer", None)
 
-    def written(text: str, bad: list, size: int, count: int) -> None:
+    def written(text: str | bytes, bad: list, size: int, count: int) -> None:
         nonlocal failures
-        out.write(text)
+        if isinstance(text, str):
+            out.write(text)
+        elif raw_out is not None:
+            raw_out.write(text)  # out's text layer holds nothing: it was flushed before the pool started
+        else:
+            out.write(text.decode("utf-8"))
         failures += len(bad)
         if on_bad is not None:
             for n, errors in bad:
@@ -127,6 +134,7 @@ def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1,
 
     import multiprocessing
 
+    out.flush()
     with multiprocessing.Pool(jobs, _init_worker, (root or "", module.__name__)) as pool:
         # Pool.imap would read the whole input ahead of the workers; a bounded window keeps
         # memory flat and the output in order.
@@ -139,5 +147,5 @@ def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1,
         while pending:
             result, count = pending.popleft()
             written(*result.get(), count)
-    out.flush()
+    (raw_out or out).flush()
     return failures

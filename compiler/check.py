@@ -919,36 +919,12 @@ class _Checker:
                 self.in_record(rec, e.source.name, e.where)
             return INT
         if isinstance(e, A.Collect):
-            rec = self.list_record(e.source)
-            if rec is None:
-                if e.where is not None:
-                    self.in_record(None, e.source.name, e.where)
-                return ERROR
-            fld = next((f for f in rec.fields if f.name == e.field), None)
-            if e.where is not None:
-                self.in_record(rec, e.source.name, e.where)
-            if fld is None:
-                guess = suggest(e.field, [f.name for f in rec.fields])
-                self.err("E225", f"record `{rec.name}` has no field `{e.field}`", e.span,
-                         help=f"did you mean `{guess}`?" if guess else None)
-                return ERROR
-            ft = self.resolve_type(fld.type)
-            return Type("list", None, ft.required())
+            ft = self.record_field(e)
+            return ERROR if ft is ERROR else Type("list", None, ft.required())
         if isinstance(e, A.Sum):
-            rec = self.list_record(e.source)
-            if rec is None:
-                if e.where is not None:
-                    self.in_record(None, e.source.name, e.where)
+            ft = self.record_field(e)
+            if ft is ERROR:
                 return ERROR
-            fld = next((f for f in rec.fields if f.name == e.field), None)
-            if e.where is not None:
-                self.in_record(rec, e.source.name, e.where)
-            if fld is None:
-                guess = suggest(e.field, [f.name for f in rec.fields])
-                self.err("E225", f"record `{rec.name}` has no field `{e.field}`", e.span,
-                         help=f"did you mean `{guess}`?" if guess else None)
-                return ERROR
-            ft = self.resolve_type(fld.type)
             if ft.optional or ft.kind not in ("money", "int", "number", "duration", "percent"):
                 self.err("E232", f"`sum` adds amounts, numbers or durations; `{e.field}` is {ft.show()}", e.span)
                 return ERROR
@@ -1026,6 +1002,21 @@ class _Checker:
             self.err("E234", "`add_business_days(day, n)` needs a date or datetime and a whole number of days", e.span)
             return ERROR
         return DATE
+
+    def record_field(self, e: "A.Collect | A.Sum") -> Type:
+        """Check `list f of xs where c` / `sum f of xs where c`; return the type of field f."""
+        rec = self.list_record(e.source)
+        if e.where is not None:
+            self.in_record(rec, e.source.name, e.where)
+        if rec is None:
+            return ERROR
+        fld = next((f for f in rec.fields if f.name == e.field), None)
+        if fld is None:
+            guess = suggest(e.field, [f.name for f in rec.fields])
+            self.err("E225", f"record `{rec.name}` has no field `{e.field}`", e.span,
+                     help=f"did you mean `{guess}`?" if guess else None)
+            return ERROR
+        return self.resolve_type(fld.type)
 
     def require(self, e, t: Type, kinds: tuple[str, ...], message: str) -> Type:
         if t is ERROR:

@@ -585,22 +585,14 @@ class _PythonEmitter:
             args = [self.expr(a) for a in e.args]
             if e.func == "length":
                 return f"len({args[0]})"
-            if e.func == "year":
-                return f"_rt.local_year({args[0]}, _ZONE)"
-            if e.func == "aligned":
-                return f"_rt.aligned({args[0]}, {args[1]}, _ZONE)"
-            if e.func == "clock":
-                return f"_rt.clock({args[0]}, _ZONE)"
             if e.func == "weekday":
                 return f"_rt.local_date({args[0]}, _ZONE).isoweekday()"
-            if e.func == "years_between":
-                return f"_rt.years_between({args[0]}, {args[1]}, _ZONE)"
-            if e.func == "is_business_day":
-                self.need_holidays()
-                return f"_rt.is_business_day({args[0]}, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE)"
-            if e.func == "add_business_days":
-                self.need_holidays()
-                return f"_rt.add_business_days({args[0]}, {args[1]}, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE)"
+            if e.func in _ZONED_CALLS:
+                # Calendar functions take the policy zone; business days also the holiday table.
+                if e.func in ("is_business_day", "add_business_days"):
+                    self.need_holidays()
+                    args += ["_HOLIDAYS", "_HOLIDAY_YEARS"]
+                return f"_rt.{_ZONED_CALLS[e.func]}({', '.join(args)}, _ZONE)"
             return f"{e.func}({', '.join(args)})"
         raise AssertionError(f"cannot emit {type(e).__name__}")
 
@@ -649,6 +641,12 @@ class _PythonEmitter:
 
 
 HOLIDAY_YEARS = (2015, 2035)
+
+# DSL function -> runtime function taking the policy zone as its last argument.
+_ZONED_CALLS = {
+    "year": "local_year", "aligned": "aligned", "clock": "clock", "years_between": "years_between",
+    "is_business_day": "is_business_day", "add_business_days": "add_business_days",
+}
 
 
 def _holiday_table(country: str, years: tuple[int, int]) -> str:

@@ -308,6 +308,12 @@ def _fmt_interval(interval: A.Interval, zone: str) -> str:
     return f"{low_words} {_fmt_literal(high, zone)} {'이하' if interval.high_closed else '미만'}"
 
 
+_LITERAL_TYPES = {
+    A.Money: "money", A.Percent: "percent", A.Duration: "duration", A.Number: "number",
+    A.DateLit: "date", A.DateTimeLit: "datetime", A.Bool: "bool", A.Text: "text",
+}
+
+
 def _fmt_clock_interval(interval: A.Interval) -> str:
     """Write an interval of `clock(x)` as times of day: `09:00 이상 18:00 미만`."""
     def clock(b) -> str:
@@ -442,22 +448,8 @@ class _Page:
             known = _type_name(self.analysis.type_of(expr))
             if known is not None:
                 return known
-        if isinstance(expr, A.Money):
-            return "money"
-        if isinstance(expr, A.Percent):
-            return "percent"
-        if isinstance(expr, A.Duration):
-            return "duration"
-        if isinstance(expr, A.Number):
-            return "number"
-        if isinstance(expr, A.DateLit):
-            return "date"
-        if isinstance(expr, A.DateTimeLit):
-            return "datetime"
-        if isinstance(expr, A.Bool):
-            return "bool"
-        if isinstance(expr, A.Text):
-            return "text"
+        if type(expr) in _LITERAL_TYPES:
+            return _LITERAL_TYPES[type(expr)]
         if isinstance(expr, A.Name):
             ref = self.type_ref(expr.name, fields)
             if ref is not None:

@@ -92,14 +92,14 @@ def _init_worker(root: str, module_name: str) -> None:
 def _answer_in_worker(job: tuple[int, list[bytes]]) -> tuple[bytes, list, int]:
     start, lines = job
     text, bad = answer_chunk(_module, start, lines)
-    # Encoded here, in parallel: bytes cross the pipe as they are and go straight to stdout.
+    # Encoded here, in parallel: bytes cross the pipe as they are and go straight to the output.
     return text.encode("utf-8"), bad, sum(map(len, lines))
 
 
 def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1, root: str | None = None,
                     on_bad: Callable[[int, list[dict]], None] | None = None,
                     on_progress: Callable[[int, int], None] | None = None) -> int:
-    """Write one answer per line of `lines` to `out`, in order; return how many lines were bad.
+    """Write one answer per line of `lines` to `out` (UTF-8), in order; return how many lines were bad.
 
     Args:
         jobs: processes evaluating chunks; 1 evaluates in this process. Workers import the
@@ -108,16 +108,17 @@ def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1,
         on_progress: called with (lines, bytes) after each chunk is written.
     """
     failures = 0
+    # Answers are UTF-8 whatever the locale: written to the byte buffer under `out` when it has
+    # one, after flushing what its text layer holds.
+    out.flush()
     raw_out = getattr(out, "buffer", None)
 
-    def written(text: str | bytes, bad: list, size: int, count: int) -> None:
+    def written(data: bytes, bad: list, size: int, count: int) -> None:
         nonlocal failures
-        if isinstance(text, str):
-            out.write(text)
-        elif raw_out is not None:
-            raw_out.write(text)  # out's text layer holds nothing: it was flushed before the pool started
+        if raw_out is not None:
+            raw_out.write(data)
         else:
-            out.write(text.decode("utf-8"))
+            out.write(data.decode("utf-8"))
         failures += len(bad)
         if on_bad is not None:
             for n, errors in bad:
@@ -128,13 +129,12 @@ def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1,
     if jobs <= 1:
         for start, chunk in _chunks(lines):
             text, bad = answer_chunk(module, start, chunk)
-            written(text, bad, sum(map(len, chunk)), len(chunk))
-        out.flush()
+            written(text.encode("utf-8"), bad, sum(map(len, chunk)), len(chunk))
+        (raw_out or out).flush()
         return failures
 
     import multiprocessing
 
-    out.flush()
     with multiprocessing.Pool(jobs, _init_worker, (root or "", module.__name__)) as pool:
         # Pool.imap would read the whole input ahead of the workers; a bounded window keeps
         # memory flat and the output in order.

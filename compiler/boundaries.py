@@ -72,30 +72,36 @@ def find_boundaries(an: Analysis) -> list[Boundary]:
                     rows = [(f"{dec.id}.*.{h.name}" if key is dec.col_key else f"{dec.id}.{h.name}.*", h.interval) for h in heads]
                     out += _table_points(dec.id, key, kind, rows, dec.span.line)
         elif isinstance(dec, A.Rule) and dec.condition is not None:
-            for atom in _conjuncts(dec.condition):
-                key, c = _atom(atom, an)
-                if c[0] != "range":
-                    continue
-                operand = atom.operand if isinstance(atom, A.InInterval) else (
-                    atom.left if not isinstance(atom.left, (A.Money, A.Percent, A.Duration, A.Number)) else atom.right)
-                kind = an.type_of(operand).kind
-                step = _STEP.get(kind)
-                if step is None:
-                    continue
-                _, lo, lc, hi, hc = c
-                for v, closed, is_low in ((lo, lc, True), (hi, hc, False)):
-                    if v is _NEG_INF or v is _POS_INF:
-                        continue
-                    inside_is_above = is_low
-                    below, above = v - step, v + step
-                    # The boundary value itself belongs to the side the interval closes on.
-                    if is_low:
-                        b_val, a_val = (below, v) if closed else (v, above)
-                    else:
-                        b_val, a_val = (v, above) if closed else (below, v)
-                    b_rule = "" if inside_is_above else dec.id
-                    a_rule = dec.id if inside_is_above else ""
-                    out.append(Boundary(dec.id, _words(operand), operand, v, b_val, b_rule, a_val, a_rule, dec.span.line))
+            out += _condition_points(an, dec.id, dec.condition, dec.span.line, inside=dec.id)
+    for chk in an.policy.checks:
+        out += _condition_points(an, f"check {chk.id}", chk.condition, chk.span.line, inside="passes", outside="fails")
+    return sorted(out, key=lambda b: b.line)
+
+
+def _condition_points(an: Analysis, owner: str, condition, line: int, inside: str, outside: str = "") -> list[Boundary]:
+    """The edges of the ranges a condition tests: `x >= 24h`, `x in [0min, 10min]`."""
+    out: list[Boundary] = []
+    for atom in _conjuncts(condition):
+        _, c = _atom(atom, an)
+        if c[0] != "range":
+            continue
+        operand = atom.operand if isinstance(atom, A.InInterval) else (
+            atom.left if not isinstance(atom.left, (A.Money, A.Percent, A.Duration, A.Number)) else atom.right)
+        step = _STEP.get(an.type_of(operand).kind)
+        if step is None:
+            continue
+        _, lo, lc, hi, hc = c
+        for v, closed, is_low in ((lo, lc, True), (hi, hc, False)):
+            if v is _NEG_INF or v is _POS_INF:
+                continue
+            # The boundary value itself belongs to the side the interval closes on.
+            if is_low:
+                b_val, a_val = (v - step, v) if closed else (v, v + step)
+                b_rule, a_rule = outside, inside
+            else:
+                b_val, a_val = (v, v + step) if closed else (v - step, v)
+                b_rule, a_rule = inside, outside
+            out.append(Boundary(owner, _words(operand), operand, v, b_val, b_rule, a_val, a_rule, line))
     return out
 
 
@@ -136,6 +142,12 @@ def _sort_key(v):
     return v
 
 
+def _measurable(e) -> bool:
+    if isinstance(e, (A.Name, A.Duration, A.Money, A.Number)):
+        return True
+    return isinstance(e, A.Binary) and e.op in ("+", "-") and _measurable(e.left) and _measurable(e.right)
+
+
 def _value(e, env: dict):
     """The key's value for one decision: a name, or `+`/`-` over names and literals."""
     if isinstance(e, A.Name):
@@ -160,6 +172,10 @@ def _words(e) -> str:
         return f"{_words(e.left)} {e.op} {_words(e.right)}"
     if isinstance(e, (A.Money, A.Percent, A.Duration, A.Number)):
         return show_value(e.value)
+    if isinstance(e, A.Call):
+        return f"{e.func}({', '.join(_words(a) for a in e.args)})"
+    if isinstance(e, A.Count):
+        return f"count {e.source.name}" + (" where …" if e.where is not None else "")
     return type(e).__name__.lower()
 
 
@@ -193,7 +209,9 @@ def exercise(an: Analysis, module, examples: list[dict]) -> Exercise:
             side = _side(b, value)
             if side is not None:
                 seen[i][side] = True
-    ex.boundaries = [(b, seen[i][0], seen[i][1]) for i, b in enumerate(bounds)]
+    # Edges whose key is not a name or plain arithmetic (a count, a call) cannot be measured from
+    # a decision; they are listed by `policyc boundaries` but not scored here.
+    ex.boundaries = [(b, seen[i][0], seen[i][1]) for i, b in enumerate(bounds) if _measurable(b.key_expr)]
     return ex
 
 

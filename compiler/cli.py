@@ -293,7 +293,7 @@ def _print_coverage(chosen, root: Path) -> int:
 
     gaps = 0
     click.echo("")
-    click.echo(f"{'policy':<36} {'rules':>9} {'checks':>9} {'boundaries':>11}")
+    click.echo(f"{'policy':<42} {'rules':>9} {'checks':>9} {'boundaries':>11}")
     reports = []
     for item in chosen:
         module = pipeline.import_evaluator(item.policy.id, root)
@@ -302,7 +302,7 @@ def _print_coverage(chosen, root: Path) -> int:
         rules_hit = sum(1 for n in ex.rules.values() if n)
         checks_hit = sum(1 for _, bad in ex.checks.values() if bad)
         both = sum(1 for _, lo, hi in ex.boundaries if lo and hi)
-        click.echo(f"{ex.policy:<36} {rules_hit:>4}/{len(ex.rules):<4} {checks_hit:>4}/{len(ex.checks):<4} {both:>5}/{len(ex.boundaries):<5}")
+        click.echo(f"{ex.policy:<42} {rules_hit:>4}/{len(ex.rules):<4} {checks_hit:>4}/{len(ex.checks):<4} {both:>5}/{len(ex.boundaries):<5}")
     for ex in reports:
         missing_rules, missing_checks = ex.unexercised_rules, ex.untested_checks
         half = [(b, lo, hi) for b, lo, hi in ex.boundaries if not (lo and hi)]

@@ -1,0 +1,51 @@
+"""`policyc boundaries` and `policyc test --coverage`: window edges and what the examples exercise."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from click.testing import CliRunner
+
+from compiler import pipeline
+from compiler.boundaries import exercise, find_boundaries
+from compiler.cli import main
+from tests.conftest import ROOT
+
+LOADED = {item.policy.id: item for item in pipeline.load(ROOT).policies}
+
+
+def test_pet_taxi_window_edges_and_their_sides():
+    bounds = {(b.owner, b.at): b for b in find_boundaries(LOADED["pet_taxi.cancellation_fee"].analysis)}
+    nine = bounds[("by_time", timedelta(hours=9))]
+    # Exactly 9h before departure is the 50% window; one second more is the 10% window.
+    assert (nine.below, nine.below_rule) == (timedelta(hours=9), "by_time.late")
+    assert (nine.above, nine.above_rule) == (timedelta(hours=9, seconds=1), "by_time.early")
+    grace = bounds[("dispatch_grace", timedelta(minutes=10))]
+    assert (grace.below_rule, grace.above_rule) == ("dispatch_grace", "")
+
+
+def test_check_edges_say_pass_or_fail():
+    bounds = [b for b in find_boundaries(LOADED["pet_taxi.booking_request"].analysis) if b.owner == "check too_late"]
+    (b,) = bounds
+    assert (b.below_rule, b.above_rule) == ("fails", "passes")
+    assert b.above == timedelta(minutes=30)
+
+
+def test_examples_exercise_both_sides_of_every_fee_window():
+    item = LOADED["pet_taxi.cancellation_fee"]
+    ex = exercise(item.analysis, pipeline.import_evaluator(item.policy.id, ROOT), item.examples)
+    assert ex.unexercised_rules == []
+    assert all(lo and hi for _, lo, hi in ex.boundaries)
+
+
+def test_cli_boundaries_and_coverage():
+    runner = CliRunner()
+    out = runner.invoke(main, ["boundaries", "pet_taxi.cancellation_fee", "--root", str(ROOT)])
+    assert out.exit_code == 0
+    assert "before = 9h → by_time.late" in out.output
+    assert "before = 9h1s → by_time.early" in out.output
+    cov = runner.invoke(main, ["test", "--coverage", "pet_taxi.cancellation_fee", "--root", str(ROOT)])
+    assert cov.exit_code == 0, cov.output
+    assert "pet_taxi.cancellation_fee" in cov.output and "8/8" in cov.output
+    bad = runner.invoke(main, ["boundaries", "no_such.policy", "--root", str(ROOT)])
+    assert bad.exit_code == 2

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
-_ISO_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?(?:Z|[+-]\d\d:\d\d)?", re.ASCII)
+_ISO_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?(?:Z|[+-]\d\d:[0-5]\d)?", re.ASCII)
+_MAX_WON = 2**53 - 1  # what JSON numbers hold exactly
+_FIRST_YEAR, _LAST_YEAR = 1900, 2999
 
 
 class BadInput(ValueError):
@@ -31,16 +33,19 @@ def _datetime(value, path: str, errors: list) -> datetime | None:
         except ValueError:
             pass
         else:
-            return dt if dt.tzinfo is not None else dt.replace(tzinfo=SEOUL)
-    elif isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=SEOUL)
+            if _FIRST_YEAR <= dt.year <= _LAST_YEAR:
+                return dt if dt.tzinfo is not None else dt.replace(tzinfo=SEOUL)
+    elif isinstance(value, datetime) and _FIRST_YEAR <= value.year <= _LAST_YEAR:
+        return value if value.utcoffset() is not None else value.replace(tzinfo=SEOUL)
     errors.append((path, "expected an ISO 8601 date and time"))
     return None
 
 
 def _money(value, path: str, errors: list) -> int | None:
-    if type(value) is int and value >= 0:
+    if type(value) is int and 0 <= value <= _MAX_WON:
         return value
+    if type(value) is float and value.is_integer() and 0 <= value <= _MAX_WON:
+        return int(value)  # JSON `50000.0`
     errors.append((path, "expected whole won, 0 or more"))
     return None
 

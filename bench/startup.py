@@ -71,7 +71,10 @@ def import_and_first_decision(module: str, inputs: dict, runs: int = 15) -> dict
 
 
 def importtime_breakdown(module: str, top: int = 8) -> list[tuple[str, int]]:
-    """The modules that dominate `python -X importtime` for the module (cumulative µs), with bytecode."""
+    """The modules that dominate `python -X importtime` for the module (cumulative µs), with bytecode.
+
+    Only what the import itself loads is listed: the entries after the interpreter's own start-up.
+    """
     with tempfile.TemporaryDirectory(prefix="policyc-importtime-") as tmp:
         _copy_generated(Path(tmp), True)
         proc = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True,
@@ -79,8 +82,12 @@ def importtime_breakdown(module: str, top: int = 8) -> list[tuple[str, int]]:
     rows = []
     for line in proc.stderr.splitlines():
         parts = line.removeprefix("import time:").split("|")
-        if len(parts) == 3 and parts[1].strip().isdigit():
-            rows.append((parts[2].strip(), int(parts[1])))
+        if len(parts) != 3 or not parts[1].strip().isdigit():
+            continue
+        if parts[2].strip() == "site" and not parts[2].startswith("  "):
+            rows = []  # what site imported at start-up is not the evaluator's cost
+            continue
+        rows.append((parts[2].strip(), int(parts[1])))
     rows.sort(key=lambda r: -r[1])
     return rows[:top]
 

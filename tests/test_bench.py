@@ -76,15 +76,21 @@ def test_baseline_checks_its_input_like_the_generated_evaluator(policy):
         dict(good, **{first_dt: "2025-W22-7T14:00:00+09:00"}),
         dict(good, **{first_dt: "2025-06-01T14:00:00+0900"}),
         dict(good, **{first_dt: 20250601}),
+        dict(good, **{first_dt: "1899-12-31T23:00:00+09:00"}),
+        dict(good, **{first_dt: "2025-06-01T14:00:00+09:75"}),
+        dict(good, **{first_dt: "２０２５-06-01T14:00:00+09:00"}),
         dict(good, no_show="yes"),
     ]
     money = "fare" if policy.startswith("pet_taxi") else "card_amount"
-    bad_inputs += [dict(good, **{money: -1}), dict(good, **{money: True}), dict(good, **{money: "100"})]
+    bad_inputs += [dict(good, **{money: -1}), dict(good, **{money: True}), dict(good, **{money: "100"}),
+                   dict(good, **{money: 2**53}), dict(good, **{money: 1.5})]
     for raw in bad_inputs:
         with pytest.raises(module.InvalidInput):
             module.evaluate(raw)
         with pytest.raises(BadInput):
             baseline(raw)
+    whole_float = dict(good, **{money: 5000.0})
+    assert baseline(whole_float) == _as_baseline(policy, module.evaluate(whole_float))
 
 
 def test_peers_agree_with_the_baseline_where_installed():

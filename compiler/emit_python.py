@@ -342,14 +342,22 @@ class _PythonEmitter:
             w.line(f"# table {dec.id}: {dec.span.path}:{dec.span.line}")
             key = self.expr(dec.key)
             w.line(f"_key = {key}")
-            for j, row in enumerate(dec.rows):
-                test = self.interval_test("_key", row.interval) if row.interval is not None else f"_key == {row.id!r}"
-                last = j == len(dec.rows) - 1
+            rows = list(dec.rows)
+            if all(r.interval is not None for r in rows):
+                # INVARIANT: the checker proved the intervals partition the line, so in order
+                # from the lowest, each row is told apart by its upper end alone.
+                rows = _by_position(rows, lambda r: r.interval)
+            for j, row in enumerate(rows):
+                last = j == len(rows) - 1
+                if row.interval is None:
+                    test, shown = f"_key == {row.id!r}", repr(row.id)
+                else:
+                    shown = self.interval_text(row.interval)
+                    test = "" if last else self.upper_test("_key", row.interval)
                 if last:
-                    shown = self.interval_text(row.interval) if row.interval is not None else repr(row.id)
                     w.line(f"else:  # {shown}: the rows above cover the rest")
                 else:
-                    w.line(f"{'if' if j == 0 else 'elif'} {test}:")
+                    w.line(f"{'if' if j == 0 else 'elif'} {test}:  # {shown}")
                 with w.indent():
                     w.line(f"step, rule = {index}, {dec.id + '.' + row.id!r}")
                     for asg in row.assignments:
@@ -381,13 +389,20 @@ class _PythonEmitter:
             mapping = re.sub(r"[^a-z0-9_]", "_", mapping)
             self.consts[mapping] = "{" + ", ".join(f"{h.name!r}: {i}" for i, h in enumerate(heads)) + "}"
             return f"{mapping}[{self.expr(key)}]"
-        # Intervals: a conditional expression over the key, last one as the fallback.
+        # Intervals: a conditional expression over the key, from the lowest interval up, each
+        # told apart by its upper end (INVARIANT: the checker proved they partition the line).
         k = self.expr(key)
+        ordered = _by_position(list(enumerate(heads)), lambda ih: ih[1].interval)
         parts = []
-        for i, h in enumerate(heads[:-1]):
-            parts.append(f"{(repr(h.name) if by_name else i)} if {self.interval_test(k, h.interval)} else")
-        parts.append(repr(heads[-1].name) if by_name else str(len(heads) - 1))
+        for i, h in ordered[:-1]:
+            parts.append(f"{(repr(h.name) if by_name else i)} if {self.upper_test(k, h.interval)} else")
+        i, h = ordered[-1]
+        parts.append(repr(h.name) if by_name else str(i))
         return "(" + " ".join(parts) + ")"
+
+    def upper_test(self, var: str, iv: A.Interval) -> str:
+        """The test that a value below the interval's upper end is not above it."""
+        return f"{var} {'<=' if iv.high_closed else '<'} {self.expr(iv.high)}"
 
     def interval_test(self, var: str, iv: A.Interval) -> str:
         lo, hi = bound_value(iv.low), bound_value(iv.high)
@@ -553,7 +568,10 @@ class _PythonEmitter:
         if isinstance(e, A.PercentOf):
             amount = self.expr(e.amount)
             if isinstance(e.percent, A.Percent) and e.percent.value == e.percent.value.to_integral_value():
-                return f"{_paren(amount)} * {int(e.percent.value)} // 100"
+                whole = int(e.percent.value)
+                if whole == 100:
+                    return amount  # 100% of a whole-won amount is the amount
+                return f"{_paren(amount)} * {whole} // 100"
             percent = self.expr(e.percent)
             if isinstance(e.percent, A.Name) and percent.isidentifier():
                 # A whole percent (the usual case) is integer arithmetic, as in percent_of.
@@ -662,6 +680,17 @@ def _holiday_table(country: str, years: tuple[int, int]) -> str:
         lines.append("    " + ", ".join(by_year[year]) + ",")
     lines.append("))")
     return "\n".join(lines)
+
+
+def _by_position(items: list, interval_of) -> list:
+    """Items in the order of their intervals on the line, lowest first."""
+    from compiler.check import _Piece, _SortKey
+
+    def key(item):
+        iv = interval_of(item)
+        return _SortKey(_Piece(bound_value(iv.low), iv.low_closed, bound_value(iv.high), iv.high_closed, "", None))
+
+    return sorted(items, key=key)
 
 
 def _number(value: Decimal, em: _PythonEmitter) -> str:

@@ -57,12 +57,12 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     (departure_at, requested_at) = _read(inputs)
     # table by_time: policies/callbus/cancel_allowed.policy:15
     _key = (departure_at - requested_at)
-    if _SECONDS_0 < _key:
-        step, rule = 0, 'by_time.before'
-        can_cancel = True
-    else:  # (-∞, 0min]: the rows above cover the rest
+    if _key <= _SECONDS_0:  # (-∞, 0min]
         step, rule = 0, 'by_time.after'
         can_cancel = False
+    else:  # (0min, ∞): the rows above cover the rest
+        step, rule = 0, 'by_time.before'
+        can_cancel = True
     return Decision(_SPEC, {'can_cancel': can_cancel}, rule, step, (departure_at, requested_at, can_cancel))
 
 

@@ -74,15 +74,15 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         # table by_time: policies/callbus/cancellation_penalty.policy:31
         _key = (departure_at - cancelled_at)
-        if _SECONDS_10800 <= _key:
-            step, rule = 2, 'by_time.early'
-            penalty = 'none'
-        elif _SECONDS_0 < _key < _SECONDS_10800:
-            step, rule = 2, 'by_time.late'
-            penalty = 'late_cancel'
-        else:  # (-∞, 0min]: the rows above cover the rest
+        if _key <= _SECONDS_0:  # (-∞, 0min]
             step, rule = 2, 'by_time.after'
             penalty = 'no_show'
+        elif _key < _SECONDS_10800:  # (0min, 3h)
+            step, rule = 2, 'by_time.late'
+            penalty = 'late_cancel'
+        else:  # [3h, ∞): the rows above cover the rest
+            step, rule = 2, 'by_time.early'
+            penalty = 'none'
     return Decision(_SPEC, {'penalty': penalty}, rule, step, (departure_at, cancelled_at, boarded, penalty))
 
 

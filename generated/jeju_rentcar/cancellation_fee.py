@@ -137,7 +137,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         # table fee_table: policies/jeju_rentcar/cancellation_fee.policy:85
         _row = rate_plan
-        _col = (0 if _SECONDS_604800 <= hours_before else 1 if _SECONDS_259200 <= hours_before < _SECONDS_604800 else 2 if _SECONDS_86400 <= hours_before < _SECONDS_259200 else 3)
+        _col = (3 if hours_before < _SECONDS_86400 else 2 if hours_before < _SECONDS_259200 else 1 if hours_before < _SECONDS_604800 else 0)
         step, rule = 8, _GRID_fee_table_IDS[_row][_col]
         fee_percent = _GRID_fee_table[_row][_col]
     # output card_fee: 카드 결제 취소 수수료 (policies/jeju_rentcar/cancellation_fee.policy:44)

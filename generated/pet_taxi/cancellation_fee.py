@@ -101,7 +101,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # rule passenger_no_show: policies/pet_taxi/cancellation_fee.policy:32
     elif no_show:
         step, rule = 2, 'passenger_no_show'
-        fee = min(fare * 100 // 100, 30000)
+        fee = min(fare, 30000)
     # rule dispatch_grace: policies/pet_taxi/cancellation_fee.policy:36
     elif (dispatched_at is not None and (_SECONDS_0 <= (cancelled_at - dispatched_at) <= _SECONDS_600)):
         step, rule = 3, 'dispatch_grace'
@@ -109,18 +109,18 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         # table by_time: policies/pet_taxi/cancellation_fee.policy:41
         _key = before
-        if _SECONDS_86400 < _key:
-            step, rule = 4, 'by_time.free'
-            fee = 0
-        elif _SECONDS_32400 < _key <= _SECONDS_86400:
-            step, rule = 4, 'by_time.early'
-            fee = min(fare * 10 // 100, 8000)
-        elif _SECONDS_3600 < _key <= _SECONDS_32400:
+        if _key <= _SECONDS_3600:  # (-∞, 1h]
+            step, rule = 4, 'by_time.last'
+            fee = min(fare, 15000)
+        elif _key <= _SECONDS_32400:  # (1h, 9h]
             step, rule = 4, 'by_time.late'
             fee = min(fare * 50 // 100, 8000)
-        else:  # (-∞, 1h]: the rows above cover the rest
-            step, rule = 4, 'by_time.last'
-            fee = min(fare * 100 // 100, 15000)
+        elif _key <= _SECONDS_86400:  # (9h, 24h]
+            step, rule = 4, 'by_time.early'
+            fee = min(fare * 10 // 100, 8000)
+        else:  # (24h, ∞): the rows above cover the rest
+            step, rule = 4, 'by_time.free'
+            fee = 0
     return Decision(_SPEC, {'fee': fee}, rule, step, (fare, departure_at, cancelled_at, dispatched_at, no_show, driver_departed_at, driver_arrived_at, before, fee))
 
 

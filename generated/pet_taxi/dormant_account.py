@@ -60,7 +60,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     withdraws_at = (last_login_at + _SECONDS_31536000)
     # table by_idle: policies/pet_taxi/dormant_account.policy:17
     _key = (as_of - last_login_at)
-    if _key < _SECONDS_31536000:
+    if _key < _SECONDS_31536000:  # (-∞, 8760h)
         step, rule = 0, 'by_idle.active'
         withdrawn = False
     else:  # [8760h, ∞): the rows above cover the rest

@@ -61,22 +61,22 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     (completed_at, as_of) = _read(inputs)
     # table by_elapsed: policies/pet_taxi/ride_record_access.policy:18
     _key = (as_of - completed_at)
-    if _key < _SECONDS_0:
+    if _key < _SECONDS_0:  # (-∞, 0min)
         step, rule = 0, 'by_elapsed.not_completed'
         driver_contact_visible = False
         car_number_visible = False
         payment_cancellable = False
-    elif _SECONDS_0 <= _key <= _SECONDS_86400:
+    elif _key <= _SECONDS_86400:  # [0min, 24h]
         step, rule = 0, 'by_elapsed.within_1d'
         driver_contact_visible = True
         car_number_visible = True
         payment_cancellable = True
-    elif _SECONDS_86400 < _key <= _SECONDS_259200:
+    elif _key <= _SECONDS_259200:  # (24h, 72h]
         step, rule = 0, 'by_elapsed.within_3d'
         driver_contact_visible = True
         car_number_visible = True
         payment_cancellable = False
-    elif _SECONDS_259200 < _key <= _SECONDS_604800:
+    elif _key <= _SECONDS_604800:  # (72h, 168h]
         step, rule = 0, 'by_elapsed.within_7d'
         driver_contact_visible = False
         car_number_visible = True

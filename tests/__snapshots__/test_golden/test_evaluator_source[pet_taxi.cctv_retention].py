@@ -60,7 +60,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     kept_until = (recorded_at + _SECONDS_2592000)
     # table by_age: policies/pet_taxi/cctv_retention.policy:16
     _key = (as_of - recorded_at)
-    if _key <= _SECONDS_2592000:
+    if _key <= _SECONDS_2592000:  # (-∞, 720h]
         step, rule = 0, 'by_age.kept_30d'
         kept = True
     else:  # (720h, ∞): the rows above cover the rest

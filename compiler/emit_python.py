@@ -223,7 +223,22 @@ class _PythonEmitter:
         elif k == "text":
             w.line(f"{var} = _rt.read_text({var}, {path}, errors, {max_length!r})")
         elif k == "datetime":
-            w.line(f"{var} = _rt.read_datetime({var}, {path}, errors, _ZONE)")
+            # The usual `2025-06-01T14:00:00+09:00` is parsed inline; anything else, or anything the
+            # parser refuses, goes to the runtime reader, which accepts or reports it.
+            self.consts["_DT_SHAPES"] = "_rt._FAST_SHAPES"
+            self.consts["_fromisoformat"] = "_rt._fromisoformat"
+            w.line(f'if type({var}) is str and len({var}) == 25 and {var}[4::3] in _DT_SHAPES and {var}[23] < "6" '
+                   f'and "1900" <= {var} < "3":')
+            with w.indent():
+                w.line("try:")
+                with w.indent():
+                    w.line(f"{var} = _fromisoformat({var})")
+                w.line("except ValueError:")
+                with w.indent():
+                    w.line(f"{var} = _rt.read_datetime({var}, {path}, errors, _ZONE)")
+            w.line("else:")
+            with w.indent():
+                w.line(f"{var} = _rt.read_datetime({var}, {path}, errors, _ZONE)")
         elif k == "date":
             w.line(f"{var} = _rt.read_date({var}, {path}, errors)")
         elif k == "duration":

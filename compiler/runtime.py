@@ -36,34 +36,42 @@ class InvalidInput(ValueError):
 class Decision:
     """The outcome of one evaluation. The explanation and the trace are built on first use."""
 
-    __slots__ = ("policy", "outputs", "rule", "_spec", "_env", "_step", "_explanation", "_trace")
+    # The explanation and trace slots stay unset until first read: setting them to None on
+    # every decision is a measurable share of an evaluation that never reads them.
+    __slots__ = ("outputs", "rule", "_spec", "_env", "_step", "_explanation", "_trace")
 
     def __init__(self, spec: "Spec", outputs: dict[str, Any], rule: str, step: int, env: tuple):
-        self.policy = spec.policy
         self.outputs = outputs
         self.rule = rule
         self._spec = spec
         self._step = step
         self._env = env
-        self._explanation: str | None = None
-        self._trace: list[dict[str, Any]] | None = None
+
+    @property
+    def policy(self) -> str:
+        """The id of the policy that decided."""
+        return self._spec.policy
 
     @property
     def explanation(self) -> str:
         """The counselor sentence of the deciding rule, with the actual numbers filled in."""
-        if self._explanation is None:
-            self._explanation = self._spec.explain(self.rule, self._env)
-        return self._explanation
+        try:
+            return self._explanation
+        except AttributeError:
+            self._explanation = text = self._spec.explain(self.rule, self._env)
+            return text
 
     @property
     def trace(self) -> list[dict[str, Any]]:
         """What was checked, in order: each rule tried, and whether it applied."""
-        if self._trace is None:
-            self._trace = self._spec.trace(self._step, self.rule, self._env)
-        return self._trace
+        try:
+            return self._trace
+        except AttributeError:
+            self._trace = steps = self._spec.trace(self._step, self.rule, self._env)
+            return steps
 
     def to_dict(self) -> dict[str, Any]:
-        trace = self._trace
+        trace = getattr(self, "_trace", None)
         return {
             "policy": self.policy,
             "outputs": dict(self.outputs),

@@ -29,6 +29,7 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['cancel_at', 'pickup_at'])
 _ENUM_channel_kind = frozenset(['customer_center', 'customer_center_later', 'not_available_now', 'rental_company_first', 'website_app'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _HOLIDAYS = frozenset((
     date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5), date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27), date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
     date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1), date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15), date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
@@ -60,6 +61,7 @@ _SECONDS_46800 = timedelta(seconds=46800)
 _SECONDS_64800 = timedelta(seconds=64800)
 _SECONDS_72000 = timedelta(seconds=72000)
 _SECONDS_86400 = timedelta(seconds=86400)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -73,12 +75,24 @@ def _read(raw: Any) -> tuple:
     if pickup_at is _MISSING:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        if type(pickup_at) is str and len(pickup_at) == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6" and "1900" <= pickup_at < "3":
+            try:
+                pickup_at = _fromisoformat(pickup_at)
+            except ValueError:
+                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        else:
+            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
     cancel_at = raw.get('cancel_at', _MISSING)
     if cancel_at is _MISSING:
         errors.append({"path": '/cancel_at', "message": "required field is missing"})
     else:
-        cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
+        if type(cancel_at) is str and len(cancel_at) == 25 and cancel_at[4::3] in _DT_SHAPES and cancel_at[23] < "6" and "1900" <= cancel_at < "3":
+            try:
+                cancel_at = _fromisoformat(cancel_at)
+            except ValueError:
+                cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
+        else:
+            cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
     return (pickup_at, cancel_at)

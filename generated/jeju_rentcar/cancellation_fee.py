@@ -33,11 +33,13 @@ _MISSING = object()
 _FIELDS = frozenset(['booked_at', 'cancelled_at', 'card_amount', 'exception', 'no_show', 'pickup_at', 'point_amount', 'rate_plan'])
 _ENUM_rate_plan_kind = frozenset(['discount', 'standard', 'super_saver'])
 _ENUM_cancel_exception = frozenset(['active_monitoring', 'family_death', 'flight_cancelled', 'infection_companion', 'infection_self'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _GRID_fee_table = {'super_saver': (10, 30, 100, 100), 'discount': (0, 10, 30, 50), 'standard': (0, 0, 0, 30)}
 _GRID_fee_table_IDS = {'super_saver': ('fee_table.super_saver.d7', 'fee_table.super_saver.d3', 'fee_table.super_saver.d1', 'fee_table.super_saver.d0'), 'discount': ('fee_table.discount.d7', 'fee_table.discount.d3', 'fee_table.discount.d1', 'fee_table.discount.d0'), 'standard': ('fee_table.standard.d7', 'fee_table.standard.d3', 'fee_table.standard.d1', 'fee_table.standard.d0')}
 _SECONDS_259200 = timedelta(seconds=259200)
 _SECONDS_604800 = timedelta(seconds=604800)
 _SECONDS_86400 = timedelta(seconds=86400)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -57,17 +59,35 @@ def _read(raw: Any) -> tuple:
     if booked_at is _MISSING:
         errors.append({"path": '/booked_at', "message": "required field is missing"})
     else:
-        booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
+        if type(booked_at) is str and len(booked_at) == 25 and booked_at[4::3] in _DT_SHAPES and booked_at[23] < "6" and "1900" <= booked_at < "3":
+            try:
+                booked_at = _fromisoformat(booked_at)
+            except ValueError:
+                booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
+        else:
+            booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
     cancelled_at = raw.get('cancelled_at', _MISSING)
     if cancelled_at is _MISSING:
         errors.append({"path": '/cancelled_at', "message": "required field is missing"})
     else:
-        cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+        if type(cancelled_at) is str and len(cancelled_at) == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6" and "1900" <= cancelled_at < "3":
+            try:
+                cancelled_at = _fromisoformat(cancelled_at)
+            except ValueError:
+                cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+        else:
+            cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
     pickup_at = raw.get('pickup_at', _MISSING)
     if pickup_at is _MISSING:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        if type(pickup_at) is str and len(pickup_at) == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6" and "1900" <= pickup_at < "3":
+            try:
+                pickup_at = _fromisoformat(pickup_at)
+            except ValueError:
+                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        else:
+            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
     no_show = raw.get('no_show', _MISSING)
     if no_show is _MISSING:
         no_show = False

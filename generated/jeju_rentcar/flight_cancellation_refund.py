@@ -30,6 +30,7 @@ _MISSING = object()
 _FIELDS = frozenset(['cancellation_certificate', 'cause', 'pickup_at', 'rental_booking_number', 'travel_booking'])
 _ENUM_cancel_cause = frozenset(['carrier_cancelled', 'own_decision'])
 _ENUM_flight_refund = frozenset(['documents_missing', 'full_refund', 'not_refundable'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _HOLIDAYS = frozenset((
     date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5), date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27), date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
     date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1), date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15), date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
@@ -56,6 +57,7 @@ _HOLIDAYS = frozenset((
 _HOLIDAY_YEARS = (2015, 2035)
 _REFUSALS = frozenset(['booking_number_doc', 'certificate_doc', 'travel_booking_doc'])
 _REVIEWS = frozenset([])
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -93,7 +95,13 @@ def _read(raw: Any) -> tuple:
     if pickup_at is _MISSING:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        if type(pickup_at) is str and len(pickup_at) == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6" and "1900" <= pickup_at < "3":
+            try:
+                pickup_at = _fromisoformat(pickup_at)
+            except ValueError:
+                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        else:
+            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
     return (cause, travel_booking, cancellation_certificate, rental_booking_number, pickup_at)

@@ -30,6 +30,7 @@ _MISSING = object()
 _FIELDS = frozenset(['pickup_at', 'prior_agreement', 'return_at', 'same_company_bookings'])
 _ENUM_period_outcome = frozenset(['allowed', 'needs_review', 'refused'])
 _FIELDS_same_company_booking = frozenset(['hours', 'starts_at'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _REFUSALS = frozenset(['minimum_24h', 'same_company_30_days'])
 _REVIEWS = frozenset(['maximum_144h', 'pickup_hours', 'return_hours'])
 _SECONDS_2592000 = timedelta(seconds=2592000)
@@ -38,6 +39,7 @@ _SECONDS_518400 = timedelta(seconds=518400)
 _SECONDS_72000 = timedelta(seconds=72000)
 _SECONDS_86400 = timedelta(seconds=86400)
 _SECONDS_M2592000 = timedelta(seconds=-2592000)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read_same_company_booking(raw: Any, path: str, errors: list) -> tuple | None:
@@ -52,7 +54,13 @@ def _read_same_company_booking(raw: Any, path: str, errors: list) -> tuple | Non
     if f_starts_at is _MISSING:
         errors.append({"path": path + "/starts_at", "message": "required field is missing"})
     else:
-        f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+        if type(f_starts_at) is str and len(f_starts_at) == 25 and f_starts_at[4::3] in _DT_SHAPES and f_starts_at[23] < "6" and "1900" <= f_starts_at < "3":
+            try:
+                f_starts_at = _fromisoformat(f_starts_at)
+            except ValueError:
+                f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+        else:
+            f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
     f_hours = raw.get('hours', _MISSING)
     if f_hours is _MISSING:
         errors.append({"path": path + "/hours", "message": "required field is missing"})
@@ -74,12 +82,24 @@ def _read(raw: Any) -> tuple:
     if pickup_at is _MISSING:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        if type(pickup_at) is str and len(pickup_at) == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6" and "1900" <= pickup_at < "3":
+            try:
+                pickup_at = _fromisoformat(pickup_at)
+            except ValueError:
+                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        else:
+            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
     return_at = raw.get('return_at', _MISSING)
     if return_at is _MISSING:
         errors.append({"path": '/return_at', "message": "required field is missing"})
     else:
-        return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
+        if type(return_at) is str and len(return_at) == 25 and return_at[4::3] in _DT_SHAPES and return_at[23] < "6" and "1900" <= return_at < "3":
+            try:
+                return_at = _fromisoformat(return_at)
+            except ValueError:
+                return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
+        else:
+            return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
     same_company_bookings = raw.get('same_company_bookings', _MISSING)
     if same_company_bookings is _MISSING or same_company_bookings is None:
         same_company_bookings = ()

@@ -36,12 +36,14 @@ _ENUM_pet_species = frozenset(['cat', 'dog', 'other_animal'])
 _ENUM_dangerous_breed = frozenset(['american_pit_bull_terrier', 'kangal', 'laika', 'mastiff', 'ovcharka', 'rottweiler', 'staffordshire_bull_terrier', 'staffordshire_terrier', 'tosa', 'wolfdog'])
 _ENUM_region = frozenset(['gyeonggi', 'incheon', 'outside_capital_area', 'seoul'])
 _FIELDS_pet = frozenset(['breed', 'species'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _REFUSALS = frozenset(['dangerous_breed', 'departure_grid', 'hourly_length_missing', 'hourly_length_range', 'hourly_length_unit', 'member_age_under_15', 'no_people', 'no_pets', 'request_too_long', 'service_area', 'species', 'too_early', 'too_late', 'too_many_people', 'too_many_pets', 'too_many_waypoints'])
 _REVIEWS = frozenset([])
 _SECONDS_1209600 = timedelta(seconds=1209600)
 _SECONDS_1800 = timedelta(seconds=1800)
 _SECONDS_43200 = timedelta(seconds=43200)
 _SECONDS_600 = timedelta(seconds=600)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read_pet(raw: Any, path: str, errors: list) -> tuple | None:
@@ -80,12 +82,24 @@ def _read(raw: Any) -> tuple:
     if requested_at is _MISSING:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        if type(requested_at) is str and len(requested_at) == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6" and "1900" <= requested_at < "3":
+            try:
+                requested_at = _fromisoformat(requested_at)
+            except ValueError:
+                requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        else:
+            requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
     departure_at = raw.get('departure_at', _MISSING)
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
+            try:
+                departure_at = _fromisoformat(departure_at)
+            except ValueError:
+                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        else:
+            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
     booking_type = raw.get('booking_type', _MISSING)
     if booking_type is _MISSING:
         errors.append({"path": '/booking_type', "message": "required field is missing"})

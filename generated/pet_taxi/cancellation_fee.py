@@ -28,12 +28,14 @@ RULE_IDS = ('driver_not_departed', 'driver_not_arrived', 'passenger_no_show', 'd
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['cancelled_at', 'departure_at', 'dispatched_at', 'driver_arrived_at', 'driver_departed_at', 'fare', 'no_show'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_0 = timedelta(seconds=0)
 _SECONDS_300 = timedelta(seconds=300)
 _SECONDS_32400 = timedelta(seconds=32400)
 _SECONDS_3600 = timedelta(seconds=3600)
 _SECONDS_600 = timedelta(seconds=600)
 _SECONDS_86400 = timedelta(seconds=86400)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -53,17 +55,35 @@ def _read(raw: Any) -> tuple:
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
+            try:
+                departure_at = _fromisoformat(departure_at)
+            except ValueError:
+                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        else:
+            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
     cancelled_at = raw.get('cancelled_at', _MISSING)
     if cancelled_at is _MISSING:
         errors.append({"path": '/cancelled_at', "message": "required field is missing"})
     else:
-        cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+        if type(cancelled_at) is str and len(cancelled_at) == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6" and "1900" <= cancelled_at < "3":
+            try:
+                cancelled_at = _fromisoformat(cancelled_at)
+            except ValueError:
+                cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+        else:
+            cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
     dispatched_at = raw.get('dispatched_at', _MISSING)
     if dispatched_at is _MISSING or dispatched_at is None:
         dispatched_at = None
     else:
-        dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+        if type(dispatched_at) is str and len(dispatched_at) == 25 and dispatched_at[4::3] in _DT_SHAPES and dispatched_at[23] < "6" and "1900" <= dispatched_at < "3":
+            try:
+                dispatched_at = _fromisoformat(dispatched_at)
+            except ValueError:
+                dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+        else:
+            dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
     no_show = raw.get('no_show', _MISSING)
     if no_show is _MISSING:
         no_show = False
@@ -74,12 +94,24 @@ def _read(raw: Any) -> tuple:
     if driver_departed_at is _MISSING or driver_departed_at is None:
         driver_departed_at = None
     else:
-        driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
+        if type(driver_departed_at) is str and len(driver_departed_at) == 25 and driver_departed_at[4::3] in _DT_SHAPES and driver_departed_at[23] < "6" and "1900" <= driver_departed_at < "3":
+            try:
+                driver_departed_at = _fromisoformat(driver_departed_at)
+            except ValueError:
+                driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
+        else:
+            driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
     driver_arrived_at = raw.get('driver_arrived_at', _MISSING)
     if driver_arrived_at is _MISSING or driver_arrived_at is None:
         driver_arrived_at = None
     else:
-        driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
+        if type(driver_arrived_at) is str and len(driver_arrived_at) == 25 and driver_arrived_at[4::3] in _DT_SHAPES and driver_arrived_at[23] < "6" and "1900" <= driver_arrived_at < "3":
+            try:
+                driver_arrived_at = _fromisoformat(driver_arrived_at)
+            except ValueError:
+                driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
+        else:
+            driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
     return (fare, departure_at, cancelled_at, dispatched_at, no_show, driver_departed_at, driver_arrived_at)

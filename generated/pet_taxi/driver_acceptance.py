@@ -29,10 +29,12 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['arrival_at', 'as_of', 'bookings', 'departure_at', 'pickup_eta'])
 _FIELDS_booking = frozenset(['ends_at', 'id', 'starts_at'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _REFUSALS = frozenset(['buffer_10min', 'overlap', 'reach_pickup'])
 _REVIEWS = frozenset([])
 _SECONDS_21600 = timedelta(seconds=21600)
 _SECONDS_600 = timedelta(seconds=600)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read_booking(raw: Any, path: str, errors: list) -> tuple | None:
@@ -52,12 +54,24 @@ def _read_booking(raw: Any, path: str, errors: list) -> tuple | None:
     if f_starts_at is _MISSING:
         errors.append({"path": path + "/starts_at", "message": "required field is missing"})
     else:
-        f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+        if type(f_starts_at) is str and len(f_starts_at) == 25 and f_starts_at[4::3] in _DT_SHAPES and f_starts_at[23] < "6" and "1900" <= f_starts_at < "3":
+            try:
+                f_starts_at = _fromisoformat(f_starts_at)
+            except ValueError:
+                f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+        else:
+            f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
     f_ends_at = raw.get('ends_at', _MISSING)
     if f_ends_at is _MISSING:
         errors.append({"path": path + "/ends_at", "message": "required field is missing"})
     else:
-        f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
+        if type(f_ends_at) is str and len(f_ends_at) == 25 and f_ends_at[4::3] in _DT_SHAPES and f_ends_at[23] < "6" and "1900" <= f_ends_at < "3":
+            try:
+                f_ends_at = _fromisoformat(f_ends_at)
+            except ValueError:
+                f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
+        else:
+            f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
     if len(errors) != before:
         return None
     return (f_id, f_starts_at, f_ends_at)
@@ -74,22 +88,46 @@ def _read(raw: Any) -> tuple:
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
+            try:
+                as_of = _fromisoformat(as_of)
+            except ValueError:
+                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        else:
+            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     departure_at = raw.get('departure_at', _MISSING)
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
+            try:
+                departure_at = _fromisoformat(departure_at)
+            except ValueError:
+                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        else:
+            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
     arrival_at = raw.get('arrival_at', _MISSING)
     if arrival_at is _MISSING:
         errors.append({"path": '/arrival_at', "message": "required field is missing"})
     else:
-        arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
+        if type(arrival_at) is str and len(arrival_at) == 25 and arrival_at[4::3] in _DT_SHAPES and arrival_at[23] < "6" and "1900" <= arrival_at < "3":
+            try:
+                arrival_at = _fromisoformat(arrival_at)
+            except ValueError:
+                arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
+        else:
+            arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
     pickup_eta = raw.get('pickup_eta', _MISSING)
     if pickup_eta is _MISSING:
         errors.append({"path": '/pickup_eta', "message": "required field is missing"})
     else:
-        pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
+        if type(pickup_eta) is str and len(pickup_eta) == 25 and pickup_eta[4::3] in _DT_SHAPES and pickup_eta[23] < "6" and "1900" <= pickup_eta < "3":
+            try:
+                pickup_eta = _fromisoformat(pickup_eta)
+            except ValueError:
+                pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
+        else:
+            pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
     bookings = raw.get('bookings', _MISSING)
     if bookings is _MISSING or bookings is None:
         bookings = ()

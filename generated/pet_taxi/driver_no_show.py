@@ -30,11 +30,13 @@ _MISSING = object()
 _FIELDS = frozenset(['arrived_at', 'calls', 'departure_at', 'distance_m', 'stopped_at'])
 _ENUM_call_outcome = frozenset(['absent', 'answered'])
 _FIELDS_call = frozenset(['called_at', 'outcome', 'talk_time'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _REFUSALS = frozenset(['near_pickup', 'waited_5min'])
 _REVIEWS = frozenset([])
 _SECONDS_300 = timedelta(seconds=300)
 _SECONDS_60 = timedelta(seconds=60)
 _SECONDS_7 = timedelta(seconds=7)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read_call(raw: Any, path: str, errors: list) -> tuple | None:
@@ -49,7 +51,13 @@ def _read_call(raw: Any, path: str, errors: list) -> tuple | None:
     if f_called_at is _MISSING:
         errors.append({"path": path + "/called_at", "message": "required field is missing"})
     else:
-        f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
+        if type(f_called_at) is str and len(f_called_at) == 25 and f_called_at[4::3] in _DT_SHAPES and f_called_at[23] < "6" and "1900" <= f_called_at < "3":
+            try:
+                f_called_at = _fromisoformat(f_called_at)
+            except ValueError:
+                f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
+        else:
+            f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
     f_outcome = raw.get('outcome', _MISSING)
     if f_outcome is _MISSING:
         errors.append({"path": path + "/outcome", "message": "required field is missing"})
@@ -77,12 +85,24 @@ def _read(raw: Any) -> tuple:
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
+            try:
+                departure_at = _fromisoformat(departure_at)
+            except ValueError:
+                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        else:
+            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
     arrived_at = raw.get('arrived_at', _MISSING)
     if arrived_at is _MISSING:
         errors.append({"path": '/arrived_at', "message": "required field is missing"})
     else:
-        arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
+        if type(arrived_at) is str and len(arrived_at) == 25 and arrived_at[4::3] in _DT_SHAPES and arrived_at[23] < "6" and "1900" <= arrived_at < "3":
+            try:
+                arrived_at = _fromisoformat(arrived_at)
+            except ValueError:
+                arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
+        else:
+            arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
     distance_m = raw.get('distance_m', _MISSING)
     if distance_m is _MISSING:
         errors.append({"path": '/distance_m', "message": "required field is missing"})
@@ -93,7 +113,13 @@ def _read(raw: Any) -> tuple:
     if stopped_at is _MISSING:
         errors.append({"path": '/stopped_at', "message": "required field is missing"})
     else:
-        stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
+        if type(stopped_at) is str and len(stopped_at) == 25 and stopped_at[4::3] in _DT_SHAPES and stopped_at[23] < "6" and "1900" <= stopped_at < "3":
+            try:
+                stopped_at = _fromisoformat(stopped_at)
+            except ValueError:
+                stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
+        else:
+            stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
     calls = raw.get('calls', _MISSING)
     if calls is _MISSING or calls is None:
         calls = ()

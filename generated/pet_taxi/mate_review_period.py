@@ -29,6 +29,7 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['kind', 'started_at'])
 _ENUM_review_kind = frozenset(['info_change', 'new_signup'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _HOLIDAYS = frozenset((
     date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5), date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27), date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
     date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1), date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15), date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
@@ -53,6 +54,7 @@ _HOLIDAYS = frozenset((
     date(2035, 1, 1), date(2035, 2, 7), date(2035, 2, 8), date(2035, 2, 9), date(2035, 3, 1), date(2035, 4, 4), date(2035, 5, 1), date(2035, 5, 5), date(2035, 5, 7), date(2035, 5, 15), date(2035, 6, 6), date(2035, 7, 17), date(2035, 8, 15), date(2035, 9, 15), date(2035, 9, 16), date(2035, 9, 17), date(2035, 9, 18), date(2035, 10, 3), date(2035, 10, 9), date(2035, 12, 25),
 ))
 _HOLIDAY_YEARS = (2015, 2035)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -72,7 +74,13 @@ def _read(raw: Any) -> tuple:
     if started_at is _MISSING:
         errors.append({"path": '/started_at', "message": "required field is missing"})
     else:
-        started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
+        if type(started_at) is str and len(started_at) == 25 and started_at[4::3] in _DT_SHAPES and started_at[23] < "6" and "1900" <= started_at < "3":
+            try:
+                started_at = _fromisoformat(started_at)
+            except ValueError:
+                started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
+        else:
+            started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
     return (kind, started_at)

@@ -28,10 +28,12 @@ RULE_IDS = ('by_elapsed.not_completed', 'by_elapsed.within_1d', 'by_elapsed.with
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'completed_at'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_0 = timedelta(seconds=0)
 _SECONDS_259200 = timedelta(seconds=259200)
 _SECONDS_604800 = timedelta(seconds=604800)
 _SECONDS_86400 = timedelta(seconds=86400)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -45,12 +47,24 @@ def _read(raw: Any) -> tuple:
     if completed_at is _MISSING:
         errors.append({"path": '/completed_at', "message": "required field is missing"})
     else:
-        completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
+        if type(completed_at) is str and len(completed_at) == 25 and completed_at[4::3] in _DT_SHAPES and completed_at[23] < "6" and "1900" <= completed_at < "3":
+            try:
+                completed_at = _fromisoformat(completed_at)
+            except ValueError:
+                completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
+        else:
+            completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
     as_of = raw.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
+            try:
+                as_of = _fromisoformat(as_of)
+            except ValueError:
+                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        else:
+            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
     return (completed_at, as_of)

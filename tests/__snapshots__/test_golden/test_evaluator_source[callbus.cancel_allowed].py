@@ -27,7 +27,9 @@ RULE_IDS = ('by_time.before', 'by_time.after')
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['departure_at', 'requested_at'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_0 = timedelta(seconds=0)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -41,12 +43,24 @@ def _read(raw: Any) -> tuple:
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
+            try:
+                departure_at = _fromisoformat(departure_at)
+            except ValueError:
+                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        else:
+            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
     requested_at = raw.get('requested_at', _MISSING)
     if requested_at is _MISSING:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        if type(requested_at) is str and len(requested_at) == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6" and "1900" <= requested_at < "3":
+            try:
+                requested_at = _fromisoformat(requested_at)
+            except ValueError:
+                requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        else:
+            requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
     return (departure_at, requested_at)

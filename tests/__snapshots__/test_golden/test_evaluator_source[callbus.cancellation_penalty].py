@@ -28,8 +28,10 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['boarded', 'cancelled_at', 'departure_at'])
 _ENUM_penalty_kind = frozenset(['late_cancel', 'no_show', 'none'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_0 = timedelta(seconds=0)
 _SECONDS_10800 = timedelta(seconds=10800)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -43,12 +45,24 @@ def _read(raw: Any) -> tuple:
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
+            try:
+                departure_at = _fromisoformat(departure_at)
+            except ValueError:
+                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        else:
+            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
     cancelled_at = raw.get('cancelled_at', _MISSING)
     if cancelled_at is _MISSING or cancelled_at is None:
         cancelled_at = None
     else:
-        cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+        if type(cancelled_at) is str and len(cancelled_at) == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6" and "1900" <= cancelled_at < "3":
+            try:
+                cancelled_at = _fromisoformat(cancelled_at)
+            except ValueError:
+                cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+        else:
+            cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
     boarded = raw.get('boarded', _MISSING)
     if boarded is _MISSING:
         errors.append({"path": '/boarded', "message": "required field is missing"})

@@ -33,10 +33,12 @@ _ENUM_penalty_kind = frozenset(['late_cancel', 'no_show'])
 _ENUM_waiver_text = frozenset(['early_departure', 'first_request', 'late_arrival', 'not_operated', 'other'])
 _ENUM_waiver_decision = frozenset(['needs_review', 'no', 'yes'])
 _FIELDS_past_waiver = frozenset(['entered_reason', 'waived_at'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _REFUSALS = frozenset([])
 _REVIEWS = frozenset(['first_this_month', 'normal_history_found', 'operation_admin', 'operation_history', 'same_card_kept'])
 _SECONDS_0 = timedelta(seconds=0)
 _SECONDS_300 = timedelta(seconds=300)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read_past_waiver(raw: Any, path: str, errors: list) -> tuple | None:
@@ -57,7 +59,13 @@ def _read_past_waiver(raw: Any, path: str, errors: list) -> tuple | None:
     if f_waived_at is _MISSING:
         errors.append({"path": path + "/waived_at", "message": "required field is missing"})
     else:
-        f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
+        if type(f_waived_at) is str and len(f_waived_at) == 25 and f_waived_at[4::3] in _DT_SHAPES and f_waived_at[23] < "6" and "1900" <= f_waived_at < "3":
+            try:
+                f_waived_at = _fromisoformat(f_waived_at)
+            except ValueError:
+                f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
+        else:
+            f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
     if len(errors) != before:
         return None
     return (f_entered_reason, f_waived_at)
@@ -86,7 +94,13 @@ def _read(raw: Any) -> tuple:
     if requested_at is _MISSING:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        if type(requested_at) is str and len(requested_at) == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6" and "1900" <= requested_at < "3":
+            try:
+                requested_at = _fromisoformat(requested_at)
+            except ValueError:
+                requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        else:
+            requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
     same_card = raw.get('same_card', _MISSING)
     if same_card is _MISSING:
         same_card = False
@@ -110,17 +124,35 @@ def _read(raw: Any) -> tuple:
     if scheduled_at is _MISSING or scheduled_at is None:
         scheduled_at = None
     else:
-        scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
+        if type(scheduled_at) is str and len(scheduled_at) == 25 and scheduled_at[4::3] in _DT_SHAPES and scheduled_at[23] < "6" and "1900" <= scheduled_at < "3":
+            try:
+                scheduled_at = _fromisoformat(scheduled_at)
+            except ValueError:
+                scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
+        else:
+            scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
     vehicle_arrived_at = raw.get('vehicle_arrived_at', _MISSING)
     if vehicle_arrived_at is _MISSING or vehicle_arrived_at is None:
         vehicle_arrived_at = None
     else:
-        vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
+        if type(vehicle_arrived_at) is str and len(vehicle_arrived_at) == 25 and vehicle_arrived_at[4::3] in _DT_SHAPES and vehicle_arrived_at[23] < "6" and "1900" <= vehicle_arrived_at < "3":
+            try:
+                vehicle_arrived_at = _fromisoformat(vehicle_arrived_at)
+            except ValueError:
+                vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
+        else:
+            vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
     vehicle_departed_at = raw.get('vehicle_departed_at', _MISSING)
     if vehicle_departed_at is _MISSING or vehicle_departed_at is None:
         vehicle_departed_at = None
     else:
-        vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
+        if type(vehicle_departed_at) is str and len(vehicle_departed_at) == 25 and vehicle_departed_at[4::3] in _DT_SHAPES and vehicle_departed_at[23] < "6" and "1900" <= vehicle_departed_at < "3":
+            try:
+                vehicle_departed_at = _fromisoformat(vehicle_departed_at)
+            except ValueError:
+                vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
+        else:
+            vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
     vehicle_operated = raw.get('vehicle_operated', _MISSING)
     if vehicle_operated is _MISSING or vehicle_operated is None:
         vehicle_operated = None

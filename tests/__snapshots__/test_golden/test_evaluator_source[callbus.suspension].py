@@ -31,6 +31,8 @@ _FIELDS = frozenset(['as_of', 'penalties', 'reservations'])
 _ENUM_penalty_kind = frozenset(['late_cancel', 'no_show'])
 _FIELDS_penalty = frozenset(['at', 'kind'])
 _FIELDS_reservation = frozenset(['departure_at', 'id'])
+_DT_SHAPES = _rt._FAST_SHAPES
+_fromisoformat = _rt._fromisoformat
 
 
 def _read_penalty(raw: Any, path: str, errors: list) -> tuple | None:
@@ -51,7 +53,13 @@ def _read_penalty(raw: Any, path: str, errors: list) -> tuple | None:
     if f_at is _MISSING:
         errors.append({"path": path + "/at", "message": "required field is missing"})
     else:
-        f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+        if type(f_at) is str and len(f_at) == 25 and f_at[4::3] in _DT_SHAPES and f_at[23] < "6" and "1900" <= f_at < "3":
+            try:
+                f_at = _fromisoformat(f_at)
+            except ValueError:
+                f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+        else:
+            f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
     if len(errors) != before:
         return None
     return (f_kind, f_at)
@@ -74,7 +82,13 @@ def _read_reservation(raw: Any, path: str, errors: list) -> tuple | None:
     if f_departure_at is _MISSING:
         errors.append({"path": path + "/departure_at", "message": "required field is missing"})
     else:
-        f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
+        if type(f_departure_at) is str and len(f_departure_at) == 25 and f_departure_at[4::3] in _DT_SHAPES and f_departure_at[23] < "6" and "1900" <= f_departure_at < "3":
+            try:
+                f_departure_at = _fromisoformat(f_departure_at)
+            except ValueError:
+                f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
+        else:
+            f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
     if len(errors) != before:
         return None
     return (f_id, f_departure_at)
@@ -91,7 +105,13 @@ def _read(raw: Any) -> tuple:
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
+            try:
+                as_of = _fromisoformat(as_of)
+            except ValueError:
+                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        else:
+            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     penalties = raw.get('penalties', _MISSING)
     if penalties is _MISSING:
         errors.append({"path": '/penalties', "message": "required field is missing"})

@@ -30,6 +30,7 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['kind', 'received_at'])
 _ENUM_refund_kind = frozenset(['card_cancel', 'flight_cancel'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _HOLIDAYS = frozenset((
     date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5), date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27), date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
     date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1), date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15), date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
@@ -54,6 +55,7 @@ _HOLIDAYS = frozenset((
     date(2035, 1, 1), date(2035, 2, 7), date(2035, 2, 8), date(2035, 2, 9), date(2035, 3, 1), date(2035, 4, 4), date(2035, 5, 1), date(2035, 5, 5), date(2035, 5, 7), date(2035, 5, 15), date(2035, 6, 6), date(2035, 7, 17), date(2035, 8, 15), date(2035, 9, 15), date(2035, 9, 16), date(2035, 9, 17), date(2035, 9, 18), date(2035, 10, 3), date(2035, 10, 9), date(2035, 12, 25),
 ))
 _HOLIDAY_YEARS = (2015, 2035)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -73,7 +75,13 @@ def _read(raw: Any) -> tuple:
     if received_at is _MISSING:
         errors.append({"path": '/received_at', "message": "required field is missing"})
     else:
-        received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
+        if type(received_at) is str and len(received_at) == 25 and received_at[4::3] in _DT_SHAPES and received_at[23] < "6" and "1900" <= received_at < "3":
+            try:
+                received_at = _fromisoformat(received_at)
+            except ValueError:
+                received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
+        else:
+            received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
     return (kind, received_at)

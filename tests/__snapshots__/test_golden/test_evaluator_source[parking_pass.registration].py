@@ -29,8 +29,10 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'first_entry_at', 'ownership_verified', 'registered_at'])
 _ENUM_registration_status = frozenset(['expired', 'provisional', 'registered'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_0 = timedelta(seconds=0)
 _SECONDS_86400 = timedelta(seconds=86400)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -50,17 +52,35 @@ def _read(raw: Any) -> tuple:
     if registered_at is _MISSING:
         errors.append({"path": '/registered_at', "message": "required field is missing"})
     else:
-        registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
+        if type(registered_at) is str and len(registered_at) == 25 and registered_at[4::3] in _DT_SHAPES and registered_at[23] < "6" and "1900" <= registered_at < "3":
+            try:
+                registered_at = _fromisoformat(registered_at)
+            except ValueError:
+                registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
+        else:
+            registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
     first_entry_at = raw.get('first_entry_at', _MISSING)
     if first_entry_at is _MISSING or first_entry_at is None:
         first_entry_at = None
     else:
-        first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
+        if type(first_entry_at) is str and len(first_entry_at) == 25 and first_entry_at[4::3] in _DT_SHAPES and first_entry_at[23] < "6" and "1900" <= first_entry_at < "3":
+            try:
+                first_entry_at = _fromisoformat(first_entry_at)
+            except ValueError:
+                first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
+        else:
+            first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
     as_of = raw.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
+            try:
+                as_of = _fromisoformat(as_of)
+            except ValueError:
+                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        else:
+            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
     return (ownership_verified, registered_at, first_entry_at, as_of)

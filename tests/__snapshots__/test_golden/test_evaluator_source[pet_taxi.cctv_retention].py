@@ -28,7 +28,9 @@ RULE_IDS = ('by_age.kept_30d', 'by_age.expired')
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'recorded_at'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_2592000 = timedelta(seconds=2592000)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -42,12 +44,24 @@ def _read(raw: Any) -> tuple:
     if recorded_at is _MISSING:
         errors.append({"path": '/recorded_at', "message": "required field is missing"})
     else:
-        recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
+        if type(recorded_at) is str and len(recorded_at) == 25 and recorded_at[4::3] in _DT_SHAPES and recorded_at[23] < "6" and "1900" <= recorded_at < "3":
+            try:
+                recorded_at = _fromisoformat(recorded_at)
+            except ValueError:
+                recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
+        else:
+            recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
     as_of = raw.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
+            try:
+                as_of = _fromisoformat(as_of)
+            except ValueError:
+                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        else:
+            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
     return (recorded_at, as_of)

@@ -29,8 +29,10 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'departure_at', 'dispatched_at', 'rejected', 'requested_at'])
 _ENUM_dispatch_status = frozenset(['dispatched', 'failed', 'waiting'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_43200 = timedelta(seconds=43200)
 _SECONDS_600 = timedelta(seconds=600)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -44,12 +46,24 @@ def _read(raw: Any) -> tuple:
     if requested_at is _MISSING:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        if type(requested_at) is str and len(requested_at) == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6" and "1900" <= requested_at < "3":
+            try:
+                requested_at = _fromisoformat(requested_at)
+            except ValueError:
+                requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        else:
+            requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
     departure_at = raw.get('departure_at', _MISSING)
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
+            try:
+                departure_at = _fromisoformat(departure_at)
+            except ValueError:
+                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        else:
+            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
     rejected = raw.get('rejected', _MISSING)
     if rejected is _MISSING:
         rejected = False
@@ -60,12 +74,24 @@ def _read(raw: Any) -> tuple:
     if dispatched_at is _MISSING or dispatched_at is None:
         dispatched_at = None
     else:
-        dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+        if type(dispatched_at) is str and len(dispatched_at) == 25 and dispatched_at[4::3] in _DT_SHAPES and dispatched_at[23] < "6" and "1900" <= dispatched_at < "3":
+            try:
+                dispatched_at = _fromisoformat(dispatched_at)
+            except ValueError:
+                dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+        else:
+            dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
     as_of = raw.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
+            try:
+                as_of = _fromisoformat(as_of)
+            except ValueError:
+                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        else:
+            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
     return (requested_at, departure_at, rejected, dispatched_at, as_of)

@@ -28,7 +28,9 @@ RULE_IDS = ('by_idle.active', 'by_idle.withdrawn')
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'last_login_at'])
+_DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_31536000 = timedelta(seconds=31536000)
+_fromisoformat = _rt._fromisoformat
 
 
 def _read(raw: Any) -> tuple:
@@ -42,12 +44,24 @@ def _read(raw: Any) -> tuple:
     if last_login_at is _MISSING:
         errors.append({"path": '/last_login_at', "message": "required field is missing"})
     else:
-        last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
+        if type(last_login_at) is str and len(last_login_at) == 25 and last_login_at[4::3] in _DT_SHAPES and last_login_at[23] < "6" and "1900" <= last_login_at < "3":
+            try:
+                last_login_at = _fromisoformat(last_login_at)
+            except ValueError:
+                last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
+        else:
+            last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
     as_of = raw.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
+            try:
+                as_of = _fromisoformat(as_of)
+            except ValueError:
+                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        else:
+            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
     return (last_login_at, as_of)

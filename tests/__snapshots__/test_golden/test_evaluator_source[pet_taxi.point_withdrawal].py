@@ -29,6 +29,8 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'withdrawals'])
 _FIELDS_withdrawal = frozenset(['at'])
+_DT_SHAPES = _rt._FAST_SHAPES
+_fromisoformat = _rt._fromisoformat
 
 
 def _read_withdrawal(raw: Any, path: str, errors: list) -> tuple | None:
@@ -43,7 +45,13 @@ def _read_withdrawal(raw: Any, path: str, errors: list) -> tuple | None:
     if f_at is _MISSING:
         errors.append({"path": path + "/at", "message": "required field is missing"})
     else:
-        f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+        if type(f_at) is str and len(f_at) == 25 and f_at[4::3] in _DT_SHAPES and f_at[23] < "6" and "1900" <= f_at < "3":
+            try:
+                f_at = _fromisoformat(f_at)
+            except ValueError:
+                f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+        else:
+            f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
     if len(errors) != before:
         return None
     return (f_at,)
@@ -60,7 +68,13 @@ def _read(raw: Any) -> tuple:
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
+            try:
+                as_of = _fromisoformat(as_of)
+            except ValueError:
+                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        else:
+            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     withdrawals = raw.get('withdrawals', _MISSING)
     if withdrawals is _MISSING or withdrawals is None:
         withdrawals = ()

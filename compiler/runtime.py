@@ -151,13 +151,15 @@ def zone(name: str) -> ZoneInfo:
 
 def local_date(value: datetime | date, tz: ZoneInfo) -> date:
     if isinstance(value, datetime):
+        offset = value.utcoffset()
+        if offset is not None and offset == tz.utcoffset(value):
+            # Already on the zone's clock (the usual `+09:00` input): its own date is the local one.
+            return value.date()
         return value.astimezone(tz).date()
     return value
 
 
 def same_day(a: datetime | date, b: datetime | date, tz: ZoneInfo) -> bool:
-    if type(a) is datetime and type(b) is datetime:  # the usual case, without two more calls
-        return a.astimezone(tz).date() == b.astimezone(tz).date()
     return local_date(a, tz) == local_date(b, tz)
 
 

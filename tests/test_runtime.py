@@ -77,3 +77,19 @@ def test_show_formats_like_the_articles():
     assert rt.show("enum:k", "a", labels, SEOUL) == "가"
     assert rt.show("bool", True, labels, SEOUL) == "예"
     assert rt.show("money", None, labels, SEOUL) == "없음"
+
+
+def test_local_date_fast_path_agrees_with_astimezone():
+    # Inputs already on the zone's clock skip astimezone; across 1900–2999 and the zone's
+    # historical offsets (+08:30, DST in 1987–88) the answer must not change.
+    import random
+
+    rng = random.Random(2025)
+    for _ in range(20_000):
+        secs = rng.randint(-2_208_988_800, 32_503_680_000)
+        offset = rng.choice([0, 9 * 3600, 10 * 3600, 8 * 3600 + 1800, -5 * 3600, 9 * 3600 + 60])
+        value = datetime.fromtimestamp(secs, timezone(timedelta(seconds=offset)))
+        assert rt.local_date(value, SEOUL) == value.astimezone(SEOUL).date(), value
+    for text in ("1987-05-10T02:30:00+10:00", "1988-10-09T02:30:00+09:00", "1988-10-09T02:30:00+10:00"):
+        value = datetime.fromisoformat(text)
+        assert rt.local_date(value, SEOUL) == value.astimezone(SEOUL).date(), text

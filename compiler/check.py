@@ -1164,8 +1164,15 @@ class _Checker:
             self.scope_records.append((list_name, rec))
         saved = self.given
         if rec is not None:
-            # Inside `where`, a field name shadows an outer name: forget what was known of it.
+            # Inside `where`, a field name shadows an outer name: forget what was known of it,
+            # and say so where the outer name was perhaps meant.
             self.given = self.given - {f.name for f in rec.fields}
+            used = _names_in(where)
+            for f in rec.fields:
+                outer = self.an.symbols.get(f.name)
+                if f.name in used and outer is not None and outer.kind in ("input", "let", "output"):
+                    self.warn("W257", f"inside `where`, `{f.name}` is the field of `{rec.name}`, not the {outer.kind} `{f.name}`",
+                              _span(where), help=f"rename the field or the {outer.kind} if the {outer.kind} was meant")
         t = self.expr(where, BOOL)
         self.given = saved
         if rec is not None:

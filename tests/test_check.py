@@ -162,3 +162,12 @@ def test_min_and_max_bound_numbers_only():
     assert codes(ok) == []
     assert "E124" in codes(ok.replace("int min 0 max 720", "text min 3"))
     assert "E125" in codes(ok.replace("min 0 max 720", "min 9 max 3"))
+
+
+def test_a_field_hiding_an_input_inside_where_is_warned():
+    body = ('record booking "예약"\n  at: datetime "시각"\n'
+            'input at: datetime "기준 시각"\ninput bookings: list of booking max 10 "예약들"\n'
+            'output n: int = count bookings where at in month of at "이번 달 예약 수"\nrule r "x" otherwise\n')
+    warnings = [d for d in run(body).diagnostics if d.code == "W257"]
+    assert len(warnings) == 1 and "field of `booking`" in warnings[0].message
+    assert codes(body) == []  # a warning, not an error

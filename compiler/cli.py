@@ -320,6 +320,19 @@ def _print_coverage(chosen, root: Path) -> int:
     return gaps
 
 
+@main.command("bench", context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench_cmd(args: tuple[str, ...]) -> None:
+    """Run the benchmark (bench/, from the repository); the same as `python -m bench ARGS`."""
+    root = pipeline.find_root(None)
+    if not (root / "bench" / "__main__.py").is_file():
+        raise click.UsageError("the benchmark lives in the repository's bench/; run this from a policyc checkout")
+    sys.path.insert(0, str(root))
+    from bench.__main__ import main as bench_main  # the repository's own, not installed
+
+    sys.exit(bench_main(list(args)))
+
+
 @main.command("boundaries")
 @click.argument("policy_id")
 @_root_option

@@ -49,3 +49,10 @@ def test_cli_boundaries_and_coverage():
     assert "pet_taxi.cancellation_fee" in cov.output and "8/8" in cov.output
     bad = runner.invoke(main, ["boundaries", "no_such.policy", "--root", str(ROOT)])
     assert bad.exit_code == 2
+
+
+def test_cli_bench_passes_its_arguments_to_the_benchmark(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = CliRunner().invoke(main, ["bench", "--help"])
+    assert out.exit_code == 0
+    assert "--quick" in out.output

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from compiler.diagnostics import Diagnostic, suggest
 from compiler.types import (
-    BOOL, DATE, DATETIME, DURATION, ERROR, INT, MONEY, NUMBER, NUMERIC, ORDERED, PERCENT, SCALARS, TEXT, Type,
+    BOOL, DATE, DATETIME, DURATION, ERROR, INT, MONEY, NUMBER, ORDERED, PERCENT, TEXT, Type,
 )
 from dsl import ast as A
 
@@ -163,9 +163,6 @@ def coverage_problems(pieces: list[_Piece]) -> list[tuple[str, object]]:
     """
     problems: list[tuple[str, object]] = []
 
-    def start_key(p: _Piece):
-        return p.lo, not p.lo_closed
-
     ordered = sorted(pieces, key=_SortKey.of)
     reach, reach_closed, reach_piece = _NEG_INF, False, None
     for p in ordered:
@@ -220,6 +217,7 @@ class _Checker:
         self.current_def: str | None = None
         self.in_check = False
         self.allow_fraction = False
+        self.check_ids: set[str] = set()
 
     # -- reporting
     def err(self, code: str, message: str, span: A.Span, help: str | None = None,
@@ -463,7 +461,7 @@ class _Checker:
                 what = "an `otherwise` rule" if isinstance(total_at, A.Rule) else f"table `{total_at.id}`"
                 self.err("E160", f"`{dec.id}` can never apply: {what} above already decides every case",
                          _head_span(dec), help="move it above, or remove it")
-            if dec.id in ids or dec.id in getattr(self, "check_ids", ()):
+            if dec.id in ids or dec.id in self.check_ids:
                 self.err("E161", f"rule id `{dec.id}` is used twice", _head_span(dec))
             ids.add(dec.id)
             if isinstance(dec, A.Rule):
@@ -569,7 +567,7 @@ class _Checker:
             if row.id in row_ids:
                 self.err("E182", f"table `{table.id}` has two rows named `{row.id}`", row.span)
             row_ids.add(row.id)
-            if self.check_interval(row.interval, key_t, table):
+            if self.check_interval(row.interval, key_t, table.key):
                 pieces.append(_Piece(bound_value(row.interval.low), row.interval.low_closed,
                                      bound_value(row.interval.high), row.interval.high_closed, row.id, row.interval.span))
             self.check_assignments(f"{table.id}.{row.id}", row.span, row.assignments)
@@ -599,7 +597,7 @@ class _Checker:
                      + ", ".join(f"`{m}`" for m in missing), _head_span(table),
                      help=f"add a row for each value of `{enum.name}`")
 
-    def check_interval(self, iv: A.Interval, key_t: Type, table) -> bool:
+    def check_interval(self, iv: A.Interval, key_t: Type, key: A.Expr) -> bool:
         ok = True
         for b, closed, side in ((iv.low, iv.low_closed, "low"), (iv.high, iv.high_closed, "high")):
             if isinstance(b, A.Infinity):
@@ -612,7 +610,7 @@ class _Checker:
                 continue
             t = self.expr(b)
             if key_t is not ERROR and t is not ERROR and not key_t.same_base(t):
-                self.err("E185", f"this end is {t.show()}, but `{_key_words(table.key) if hasattr(table, 'key') else 'the key'}` is {key_t.show()}",
+                self.err("E185", f"this end is {t.show()}, but `{_key_words(key)}` is {key_t.show()}",
                          b.span, help=_unit_help(key_t, t))
                 ok = False
         lo, hi = bound_value(iv.low), bound_value(iv.high)
@@ -699,7 +697,7 @@ class _Checker:
                     self.err("E196", f"{word} `{h.name}` needs an interval of `{_key_words(key)}`", h.span,
                              help=f"write `{h.name} [a, b)`")
                     return
-                if not self.check_interval(h.interval, key_t, grid):
+                if not self.check_interval(h.interval, key_t, key):
                     return
                 iv = h.interval
                 pieces.append(_Piece(bound_value(iv.low), iv.low_closed, bound_value(iv.high), iv.high_closed, h.name, iv.span))
@@ -889,8 +887,7 @@ class _Checker:
             if t is not ERROR and t.kind not in ORDERED:
                 self.err("E221", f"`in [a, b)` needs a value with an order, not {t.show()}", _span(e.operand))
                 return BOOL
-            fake = _FakeTable(e.operand)
-            self.check_interval(e.interval, t, fake)
+            self.check_interval(e.interval, t, e.operand)
             return BOOL
         if isinstance(e, A.InPeriod):
             for part in (e.operand, e.anchor):
@@ -1052,8 +1049,6 @@ class _Checker:
         if op in ("=", "!=", "<", "<=", ">", ">="):
             lt = self.expr(e.left)
             rt = self.expr(e.right, lt.required() if lt is not ERROR else None)
-            if lt is ERROR and isinstance(e.left, A.Name) and rt is not ERROR:
-                pass
             self.check_optional(e.left, lt)
             self.check_optional(e.right, rt)
             if lt is ERROR or rt is ERROR:
@@ -1183,11 +1178,6 @@ class _Checker:
 
 _BUILTIN_ARITY = {"length": 1, "year": 1, "aligned": 2, "add_business_days": 2, "clock": 1, "weekday": 1,
                   "is_business_day": 1, "years_between": 2}
-
-
-class _FakeTable:
-    def __init__(self, key):
-        self.key = key
 
 
 # ---------------------------------------------------------------- helpers

@@ -6,7 +6,6 @@ import builtins
 import hashlib
 import keyword
 import re
-from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from compiler.check import CHECK_RESULTS, PLACEHOLDER, Analysis, bound_value, _NEG_INF, _POS_INF
@@ -304,7 +303,6 @@ class _PythonEmitter:
         ids, msgs = self.local["failed_check_ids"], self.local["failed_checks"]
         w.line(f"{ids}: list[str] = []")
         w.line(f"{msgs}: list[str] = []")
-        allowed = [i.name for i in p.inputs] + list(self.an.before)
         for chk in p.checks:
             w.line(f"# check {chk.id}{' (review)' if chk.review else ''}: {chk.span.path}:{chk.span.line}")
             w.line(f"if not {_paren(self.expr(chk.condition))}:")
@@ -325,7 +323,6 @@ class _PythonEmitter:
         self.consts["_REVIEWS"] = f"frozenset({sorted(reviews)!r})"
         w.line(f"{self.local['refused']} = not _REFUSALS.isdisjoint({ids})")
         w.line(f"{self.local['needs_review']} = not _REVIEWS.isdisjoint({ids})")
-        del allowed
 
     def emit_decider(self, w: Writer, dec, index: int, first: bool) -> None:
         if isinstance(dec, A.Rule):
@@ -341,8 +338,6 @@ class _PythonEmitter:
                 w.line(f"step, rule = {index}, {dec.id!r}")
                 for asg in dec.assignments:
                     w.line(f"{self.local[asg.target]} = {self.expr(asg.value)}")
-            if dec.condition is None and first:
-                pass
             return
         # A table decides every remaining case: it sits in the final `else`.
         if not first:

@@ -5,7 +5,6 @@ The only module that reads policy files or writes generated files.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import shutil
@@ -316,6 +315,3 @@ def import_evaluator(policy_id: str, root: Path):
         raise LookupError(f"`{policy_id}` is not a generated evaluator")
     return module
 
-
-def source_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 # `decimal`, `fractions` and `typing` cost milliseconds to import and most policies never need
@@ -523,5 +523,3 @@ def show_duration(value: timedelta) -> str:
         parts.append(f"{s}초")
     return sign + " ".join(parts)
 
-
-UTC = timezone.utc

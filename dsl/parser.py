@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import ast as _pyast
 import re
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 

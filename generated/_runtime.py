@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 # `decimal`, `fractions` and `typing` cost milliseconds to import and most policies never need
@@ -525,5 +525,3 @@ def show_duration(value: timedelta) -> str:
         parts.append(f"{s}초")
     return sign + " ".join(parts)
 
-
-UTC = timezone.utc

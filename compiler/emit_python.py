@@ -51,8 +51,7 @@ class _PythonEmitter:
         w = Writer()
         p = self.p
         body = Writer()
-        self.emit_reader(body)
-        body.blank(2)
+        self.emit_record_readers(body)  # each followed by two blank lines
         self.emit_evaluate(body)
         body.blank(2)
         self.emit_spec(body)
@@ -105,7 +104,7 @@ class _PythonEmitter:
         return w.text()
 
     # ------------------------------------------------------------ reading input
-    def emit_reader(self, w: Writer) -> None:
+    def emit_record_readers(self, w: Writer) -> None:
         p = self.p
         for rec in p.records:
             w.line(f"def _read_{rec.name}(raw: Any, path: str, errors: list) -> tuple | None:")
@@ -132,33 +131,37 @@ class _PythonEmitter:
                     w.line("return None")
                 w.line(f"return ({', '.join(names)}{',' if len(names) == 1 else ''})")
             w.blank(2)
-        w.line("def _read(raw: Any) -> tuple:")
+
+    def emit_read_inputs(self, w: Writer) -> None:
+        """Read and check `inputs` into one local per input; raise InvalidInput naming every bad field.
+
+        The reading is written into evaluate() itself: a separate reader function costs a call
+        and a tuple of every input, a measurable share of a decision.
+        """
+        p = self.p
+        w.line("# Read and check every input; InvalidInput names each bad field.")
+        w.line("if type(inputs) is not dict and not isinstance(inputs, Mapping):")
         with w.indent():
-            w.line('"""Check one input against the policy; raise InvalidInput naming every bad field."""')
-            w.line("if type(raw) is not dict and not isinstance(raw, Mapping):")
-            with w.indent():
-                w.line('raise InvalidInput([{"path": "", "message": "expected a JSON object"}])')
-            w.line("errors: list[dict[str, str]] = []")
-            w.line("if not _FIELDS.issuperset(raw):")
-            with w.indent():
-                w.line('_rt.unknown_fields(raw, _FIELDS, "", errors)')
-            for inp in p.inputs:
-                t = self.an.symbols[inp.name].type
-                default = None
-                if inp.default is not None:
-                    default = self.expr(inp.default)
-                elif inp.type.is_list and inp.type.optional:
-                    default = "()"
-                self.emit_read_value(w, self.local[inp.name], f"raw.get({inp.name!r}, _MISSING)", repr("/" + _pointer(inp.name)), t,
-                                     required=not inp.type.optional and inp.default is None,
-                                     default=default, max_length=inp.type.max_length,
-                                     max_items=inp.type.max_items, nullable=inp.type.optional,
-                                     bounds=(inp.type.min_value, inp.type.max_value))
-            w.line("if errors:")
-            with w.indent():
-                w.line("raise InvalidInput(errors)")
-            names = [self.local[i.name] for i in p.inputs]
-            w.line(f"return ({', '.join(names)}{',' if len(names) == 1 else ''})")
+            w.line('raise InvalidInput([{"path": "", "message": "expected a JSON object"}])')
+        w.line("errors: list[dict[str, str]] = []")
+        w.line("if not _FIELDS.issuperset(inputs):")
+        with w.indent():
+            w.line('_rt.unknown_fields(inputs, _FIELDS, "", errors)')
+        for inp in p.inputs:
+            t = self.an.symbols[inp.name].type
+            default = None
+            if inp.default is not None:
+                default = self.expr(inp.default)
+            elif inp.type.is_list and inp.type.optional:
+                default = "()"
+            self.emit_read_value(w, self.local[inp.name], f"inputs.get({inp.name!r}, _MISSING)", repr("/" + _pointer(inp.name)), t,
+                                 required=not inp.type.optional and inp.default is None,
+                                 default=default, max_length=inp.type.max_length,
+                                 max_items=inp.type.max_items, nullable=inp.type.optional,
+                                 bounds=(inp.type.min_value, inp.type.max_value))
+        w.line("if errors:")
+        with w.indent():
+            w.line("raise InvalidInput(errors)")
 
     def an_type(self, ref: A.TypeRef) -> Type:
         from compiler.check import BUILTIN_TYPES
@@ -222,22 +225,7 @@ class _PythonEmitter:
         elif k == "text":
             w.line(f"{var} = _rt.read_text({var}, {path}, errors, {max_length!r})")
         elif k == "datetime":
-            # The usual `2025-06-01T14:00:00+09:00` is parsed inline; anything else, or anything the
-            # parser refuses, goes to the runtime reader, which accepts or reports it.
-            self.consts["_DT_SHAPES"] = "_rt._FAST_SHAPES"
-            self.consts["_fromisoformat"] = "_rt._fromisoformat"
-            w.line(f'if type({var}) is str and len({var}) == 25 and {var}[4::3] in _DT_SHAPES and {var}[23] < "6" '
-                   f'and "1900" <= {var} < "3":')
-            with w.indent():
-                w.line("try:")
-                with w.indent():
-                    w.line(f"{var} = _fromisoformat({var})")
-                w.line("except ValueError:")
-                with w.indent():
-                    w.line(f"{var} = _rt.read_datetime({var}, {path}, errors, _ZONE)")
-            w.line("else:")
-            with w.indent():
-                w.line(f"{var} = _rt.read_datetime({var}, {path}, errors, _ZONE)")
+            self.emit_read_datetime(w, var, path)
         elif k == "date":
             w.line(f"{var} = _rt.read_date({var}, {path}, errors)")
         elif k == "duration":
@@ -265,6 +253,51 @@ class _PythonEmitter:
         else:
             raise AssertionError(f"cannot read {t.show()}")
 
+    def emit_read_datetime(self, w: Writer, var: str, path: str) -> None:
+        """Parse the three shapes services send inline; the runtime reader takes the rest.
+
+        `2025-06-01T14:00:00+09:00` (25 characters), `…Z` (20) and naive `2025-06-01T14:00:00`
+        (19, a wall-clock time in the policy's zone). For strings of those lengths whose
+        separators stand every third character from index 4, datetime.fromisoformat succeeds
+        exactly when the runtime's _DATETIME_RE matches and it succeeds: it checks that every
+        other character is an ASCII digit. `"1900" <= s < "3"` bounds the year as written;
+        `s[23] < "6"` the offset's minutes (fromisoformat reads "+09:60" as +10:00). A naive
+        time becomes the UTC instant it names in the zone (the earlier one of a repeated hour),
+        so that it subtracts exactly, and cheaply, from other instants.
+        """
+        self.consts["_DT_SHAPES"] = "_rt._FAST_SHAPES"
+        self.consts["_fromisoformat"] = "_rt._fromisoformat"
+        self.consts["_zone_offset"] = "_ZONE.utcoffset"
+        slow = f"{var} = _rt.read_datetime({var}, {path}, errors, _ZONE)"
+
+        def parse(*steps: str) -> None:
+            w.line("try:")
+            with w.indent():
+                for step in steps:
+                    w.line(step)
+            w.line("except ValueError:")
+            with w.indent():
+                w.line(slow)
+
+        w.line(f'if type({var}) is str and "1900" <= {var} < "3":')
+        with w.indent():
+            w.line(f"_n = len({var})")
+            w.line(f'if _n == 25 and {var}[4::3] in _DT_SHAPES and {var}[23] < "6":')
+            with w.indent():
+                parse(f"{var} = _fromisoformat({var})")
+            w.line(f'elif _n == 20 and {var}[4::3] == "--T::Z":')
+            with w.indent():
+                parse(f"{var} = _fromisoformat({var})")
+            w.line(f'elif _n == 19 and {var}[4::3] == "--T::":')
+            with w.indent():
+                parse(f'{var} = _fromisoformat({var} + "Z")', f"{var} -= _zone_offset({var})")
+            w.line("else:")
+            with w.indent():
+                w.line(slow)
+        w.line("else:")
+        with w.indent():
+            w.line(slow)
+
     # ------------------------------------------------------------ deciding
     def emit_evaluate(self, w: Writer) -> None:
         p = self.p
@@ -272,8 +305,7 @@ class _PythonEmitter:
         w.line("def evaluate(inputs: Mapping[str, Any]) -> Decision:")
         with w.indent():
             w.line(f'"""Decide {_docstring(p.title.text)} for one input; raise InvalidInput if it does not fit."""')
-            names = [self.local[i.name] for i in p.inputs]
-            w.line(f"({', '.join(names)}{',' if len(names) == 1 else ''}) = _read(inputs)")
+            self.emit_read_inputs(w)
             for name in an.before:
                 self.emit_definition(w, name)
             if p.checks:
@@ -554,7 +586,7 @@ class _PythonEmitter:
         if isinstance(e, A.DateTimeLit):
             d = e.value
             return self.const("AT", d.strftime("%Y%m%d%H%M%S"),
-                              f"datetime({d.year}, {d.month}, {d.day}, {d.hour}, {d.minute}, {d.second}, tzinfo=_ZONE)")
+                              f"_rt.instant(datetime({d.year}, {d.month}, {d.day}, {d.hour}, {d.minute}, {d.second}), _ZONE)")
         if isinstance(e, A.Bool):
             return "True" if e.value else "False"
         if isinstance(e, A.Text):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 # `decimal`, `fractions` and `typing` cost milliseconds to import and most policies never need
@@ -141,6 +141,7 @@ class Spec:
 
 # ---------------------------------------------------------------- zones and calendars
 
+UTC = timezone.utc
 _ZONES: dict[str, ZoneInfo] = {}
 
 
@@ -153,8 +154,8 @@ def zone(name: str) -> ZoneInfo:
 
 def local_date(value: datetime | date, tz: ZoneInfo) -> date:
     if isinstance(value, datetime):
-        offset = value.utcoffset()
-        if offset is not None and offset == tz.utcoffset(value):
+        # UTC (a `Z` input, or a naive one read as an instant) goes straight to the conversion.
+        if value.tzinfo is not UTC and value.utcoffset() == tz.utcoffset(value):
             # Already on the zone's clock (the usual `+09:00` input): its own date is the local one.
             return value.date()
         return value.astimezone(tz).date()
@@ -356,11 +357,9 @@ def read_enum(value: Any, path: str, errors: list, values: frozenset, shown: str
     return None
 
 
-# The two shapes services send most, `2025-06-01T14:00:00+09:00` and `2025-06-01T14:00:00Z`, have
-# their separators every third character from index 4. For a string of that length and those
-# separators, datetime.fromisoformat succeeds exactly when _DATETIME_RE matches and it succeeds
-# (it checks every other position is an ASCII digit), so the regex can be skipped.
-_FAST_SHAPES = frozenset(["--T::+:", "--T::-:", "--T::Z"])
+# Generated evaluators parse the shapes services send most inline (see emit_read_datetime in
+# compiler/emit_python.py): a 25-character string with an offset has these separators.
+_FAST_SHAPES = frozenset(["--T::+:", "--T::-:"])
 _fromisoformat = datetime.fromisoformat  # bound once: the attribute lookup costs as much as the checks
 
 
@@ -370,28 +369,30 @@ _DATETIME_EXPECTED = ("expected a date and time in ISO 8601, like \"2025-06-01T1
 
 def read_datetime(value: Any, path: str, errors: list, tz: ZoneInfo) -> Any:
     if isinstance(value, str):
-        # `"1900" <= value < "3"`: the year, written in ASCII digits, is in YEARS; `value[23] < "6"`:
-        # the offset's minutes are below 60 (fromisoformat does not check them).
-        if (value[4::3] in _FAST_SHAPES and (len(value) == 20 or (len(value) == 25 and value[23] < "6"))
-                and "1900" <= value < "3"):
-            try:
-                return _fromisoformat(value)  # aware: the shape has an offset or Z
-            except ValueError:
-                pass  # the general path below reports it
         if _DATETIME_RE.match(value):
             try:
                 dt = _fromisoformat(value)
             except ValueError:
                 dt = None
             if dt is not None and YEARS[0] <= dt.year <= YEARS[1]:
-                return dt if dt.tzinfo is not None else dt.replace(tzinfo=tz)
+                return dt if dt.tzinfo is not None else instant(dt, tz)
         errors.append({"path": path, "message": _DATETIME_EXPECTED})
         return None
     if isinstance(value, datetime) and YEARS[0] <= value.year <= YEARS[1]:
         # A tzinfo that gives no offset leaves the time naive: it is in the policy's zone.
-        return value if value.utcoffset() is not None else value.replace(tzinfo=tz)
+        return value if value.utcoffset() is not None else instant(value, tz)
     errors.append({"path": path, "message": _DATETIME_EXPECTED})
     return None
+
+
+def instant(wall: datetime, tz: ZoneInfo) -> datetime:
+    """The instant a wall-clock time in `tz` names, as a UTC datetime.
+
+    Of a repeated hour, `fold` picks the side (0, the default, is the earlier); a time in a gap
+    is read with the offset before it, as datetime does. In UTC the instant subtracts exactly
+    from any other: a datetime carrying the zone itself would subtract wall-clock times.
+    """
+    return wall.replace(tzinfo=UTC, fold=0) - tz.utcoffset(wall)
 
 
 def read_date(value: Any, path: str, errors: list) -> Any:

@@ -15,7 +15,6 @@ import contextlib
 import itertools
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from compiler import pipeline
+from tests.support import own_generated_package
 
 # Labels (titles, enum labels, input labels, notes, summary): anything at all, braces included.
 LABEL = ('L "quote" \\back\\slash \\n """triple""" \'\'\'single\'\'\' new\nline {{ }} } { a|b <b>bold</b> '
@@ -110,17 +110,10 @@ def compiled(tmp_path: Path, label: str = LABEL, sentence: str = SENTENCE, liter
     assert not loaded.errors, [f"{d.span.line}:{d.span.col} {d.code} {d.message}" for d in loaded.errors]
     files = pipeline.build(loaded.policies)
     pipeline.write_tree(files, tmp_path / "generated")
-    saved_path = list(sys.path)
-    saved = {k: v for k, v in sys.modules.items() if k == "generated" or k.startswith("generated.")}
-    try:
+    with own_generated_package():
         module = pipeline.import_evaluator(f"esc.{name}", tmp_path)
         assert Path(module.__file__).resolve().is_relative_to(tmp_path.resolve())
         yield module, {k.replace(f"/{name}.", "/x."): v for k, v in files.items()}
-    finally:
-        for k in [k for k in sys.modules if k == "generated" or k.startswith("generated.")]:
-            del sys.modules[k]
-        sys.modules.update(saved)
-        sys.path[:] = saved_path
 
 
 def code_of(tree: ast.AST) -> tuple[set[str], set[str], list[str]]:

@@ -22,7 +22,6 @@ import calendar
 import copy
 import json
 import re
-import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,6 +33,7 @@ from jsonschema import Draft202012Validator
 
 from compiler import emit_schema as ES
 from compiler import pipeline
+from tests.support import compile_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -137,23 +137,7 @@ rule otherwise_rule "그 밖의 경우: 수수료 {fee}, 합계 {total}"
 
 
 def _compile_every_type(tmp: Path) -> Target:
-    policy_dir = tmp / "policies" / "fuzzcheck"
-    policy_dir.mkdir(parents=True)
-    (policy_dir / "every_type.policy").write_text(EVERY_TYPE, encoding="utf-8")
-    (policy_dir / "every_type.examples.yaml").write_text("[]\n", encoding="utf-8")
-    loaded = pipeline.load(tmp)
-    assert not loaded.errors, [f"{d.span.line}:{d.span.col}: {d.message}" for d in loaded.errors]
-    pipeline.write_tree(pipeline.build(loaded.policies), tmp / "generated")
-    saved_path = list(sys.path)
-    saved_modules = {k: v for k, v in sys.modules.items() if k == "generated" or k.startswith("generated.")}
-    try:
-        module = pipeline.import_evaluator("fuzzcheck.every_type", tmp)
-    finally:
-        # Put the repository's generated package back for every other test.
-        for k in [k for k in sys.modules if k == "generated" or k.startswith("generated.")]:
-            del sys.modules[k]
-        sys.modules.update(saved_modules)
-        sys.path[:] = saved_path
+    module = compile_policy(tmp, "fuzzcheck.every_type", EVERY_TYPE)
     return Target("fuzzcheck.every_type", module, _schema_file(tmp, "fuzzcheck.every_type"))
 
 

@@ -30,45 +30,71 @@ _FIELDS = frozenset(['departure_at', 'requested_at'])
 _DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_0 = timedelta(seconds=0)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 광역콜버스 앱 예약 취소 가능 여부 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    departure_at = raw.get('departure_at', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    departure_at = inputs.get('departure_at', _MISSING)
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
-            try:
-                departure_at = _fromisoformat(departure_at)
-            except ValueError:
+        if type(departure_at) is str and "1900" <= departure_at < "3":
+            _n = len(departure_at)
+            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 20 and departure_at[4::3] == "--T::Z":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 19 and departure_at[4::3] == "--T::":
+                try:
+                    departure_at = _fromisoformat(departure_at + "Z")
+                    departure_at -= _zone_offset(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            else:
                 departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
         else:
             departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-    requested_at = raw.get('requested_at', _MISSING)
+    requested_at = inputs.get('requested_at', _MISSING)
     if requested_at is _MISSING:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        if type(requested_at) is str and len(requested_at) == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6" and "1900" <= requested_at < "3":
-            try:
-                requested_at = _fromisoformat(requested_at)
-            except ValueError:
+        if type(requested_at) is str and "1900" <= requested_at < "3":
+            _n = len(requested_at)
+            if _n == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6":
+                try:
+                    requested_at = _fromisoformat(requested_at)
+                except ValueError:
+                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+            elif _n == 20 and requested_at[4::3] == "--T::Z":
+                try:
+                    requested_at = _fromisoformat(requested_at)
+                except ValueError:
+                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+            elif _n == 19 and requested_at[4::3] == "--T::":
+                try:
+                    requested_at = _fromisoformat(requested_at + "Z")
+                    requested_at -= _zone_offset(requested_at)
+                except ValueError:
+                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+            else:
                 requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
         else:
             requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
-    return (departure_at, requested_at)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 광역콜버스 앱 예약 취소 가능 여부 for one input; raise InvalidInput if it does not fit."""
-    (departure_at, requested_at) = _read(inputs)
     # table by_time: policies/callbus/cancel_allowed.policy:15
     _key = (departure_at - requested_at)
     if _key <= _SECONDS_0:  # (-∞, 0min]

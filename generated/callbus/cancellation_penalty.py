@@ -32,38 +32,70 @@ _DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_0 = timedelta(seconds=0)
 _SECONDS_10800 = timedelta(seconds=10800)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 광역콜버스 예약 취소 및 미탑승 페널티 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    departure_at = raw.get('departure_at', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    departure_at = inputs.get('departure_at', _MISSING)
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
-            try:
-                departure_at = _fromisoformat(departure_at)
-            except ValueError:
+        if type(departure_at) is str and "1900" <= departure_at < "3":
+            _n = len(departure_at)
+            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 20 and departure_at[4::3] == "--T::Z":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 19 and departure_at[4::3] == "--T::":
+                try:
+                    departure_at = _fromisoformat(departure_at + "Z")
+                    departure_at -= _zone_offset(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            else:
                 departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
         else:
             departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-    cancelled_at = raw.get('cancelled_at', _MISSING)
+    cancelled_at = inputs.get('cancelled_at', _MISSING)
     if cancelled_at is _MISSING or cancelled_at is None:
         cancelled_at = None
     else:
-        if type(cancelled_at) is str and len(cancelled_at) == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6" and "1900" <= cancelled_at < "3":
-            try:
-                cancelled_at = _fromisoformat(cancelled_at)
-            except ValueError:
+        if type(cancelled_at) is str and "1900" <= cancelled_at < "3":
+            _n = len(cancelled_at)
+            if _n == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6":
+                try:
+                    cancelled_at = _fromisoformat(cancelled_at)
+                except ValueError:
+                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+            elif _n == 20 and cancelled_at[4::3] == "--T::Z":
+                try:
+                    cancelled_at = _fromisoformat(cancelled_at)
+                except ValueError:
+                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+            elif _n == 19 and cancelled_at[4::3] == "--T::":
+                try:
+                    cancelled_at = _fromisoformat(cancelled_at + "Z")
+                    cancelled_at -= _zone_offset(cancelled_at)
+                except ValueError:
+                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+            else:
                 cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
         else:
             cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-    boarded = raw.get('boarded', _MISSING)
+    boarded = inputs.get('boarded', _MISSING)
     if boarded is _MISSING:
         errors.append({"path": '/boarded', "message": "required field is missing"})
     else:
@@ -71,12 +103,6 @@ def _read(raw: Any) -> tuple:
             boarded = _rt.read_bool(boarded, '/boarded', errors)
     if errors:
         raise InvalidInput(errors)
-    return (departure_at, cancelled_at, boarded)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 광역콜버스 예약 취소 및 미탑승 페널티 for one input; raise InvalidInput if it does not fit."""
-    (departure_at, cancelled_at, boarded) = _read(inputs)
     # rule boarded_no_penalty: policies/callbus/cancellation_penalty.policy:23
     if boarded:
         step, rule = 0, 'boarded_no_penalty'

@@ -39,6 +39,7 @@ _REVIEWS = frozenset(['first_this_month', 'normal_history_found', 'operation_adm
 _SECONDS_0 = timedelta(seconds=0)
 _SECONDS_300 = timedelta(seconds=300)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
 def _read_past_waiver(raw: Any, path: str, errors: list) -> tuple | None:
@@ -59,10 +60,25 @@ def _read_past_waiver(raw: Any, path: str, errors: list) -> tuple | None:
     if f_waived_at is _MISSING:
         errors.append({"path": path + "/waived_at", "message": "required field is missing"})
     else:
-        if type(f_waived_at) is str and len(f_waived_at) == 25 and f_waived_at[4::3] in _DT_SHAPES and f_waived_at[23] < "6" and "1900" <= f_waived_at < "3":
-            try:
-                f_waived_at = _fromisoformat(f_waived_at)
-            except ValueError:
+        if type(f_waived_at) is str and "1900" <= f_waived_at < "3":
+            _n = len(f_waived_at)
+            if _n == 25 and f_waived_at[4::3] in _DT_SHAPES and f_waived_at[23] < "6":
+                try:
+                    f_waived_at = _fromisoformat(f_waived_at)
+                except ValueError:
+                    f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
+            elif _n == 20 and f_waived_at[4::3] == "--T::Z":
+                try:
+                    f_waived_at = _fromisoformat(f_waived_at)
+                except ValueError:
+                    f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
+            elif _n == 19 and f_waived_at[4::3] == "--T::":
+                try:
+                    f_waived_at = _fromisoformat(f_waived_at + "Z")
+                    f_waived_at -= _zone_offset(f_waived_at)
+                except ValueError:
+                    f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
+            else:
                 f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
         else:
             f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
@@ -71,89 +87,150 @@ def _read_past_waiver(raw: Any, path: str, errors: list) -> tuple | None:
     return (f_entered_reason, f_waived_at)
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 광역콜버스 페널티 해제 가능 여부 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    reason = raw.get('reason', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    reason = inputs.get('reason', _MISSING)
     if reason is _MISSING:
         errors.append({"path": '/reason', "message": "required field is missing"})
     else:
         if type(reason) is not str or reason not in _ENUM_waiver_reason:
             reason = _rt.read_enum(reason, '/reason', errors, _ENUM_waiver_reason, '"card_tag_failed", "driver_mistake", "other_stop", "bus_timing", "not_operated_claim", "card_problem", "other"')
-    penalty = raw.get('penalty', _MISSING)
+    penalty = inputs.get('penalty', _MISSING)
     if penalty is _MISSING:
         errors.append({"path": '/penalty', "message": "required field is missing"})
     else:
         if type(penalty) is not str or penalty not in _ENUM_penalty_kind:
             penalty = _rt.read_enum(penalty, '/penalty', errors, _ENUM_penalty_kind, '"late_cancel", "no_show"')
-    requested_at = raw.get('requested_at', _MISSING)
+    requested_at = inputs.get('requested_at', _MISSING)
     if requested_at is _MISSING:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        if type(requested_at) is str and len(requested_at) == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6" and "1900" <= requested_at < "3":
-            try:
-                requested_at = _fromisoformat(requested_at)
-            except ValueError:
+        if type(requested_at) is str and "1900" <= requested_at < "3":
+            _n = len(requested_at)
+            if _n == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6":
+                try:
+                    requested_at = _fromisoformat(requested_at)
+                except ValueError:
+                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+            elif _n == 20 and requested_at[4::3] == "--T::Z":
+                try:
+                    requested_at = _fromisoformat(requested_at)
+                except ValueError:
+                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+            elif _n == 19 and requested_at[4::3] == "--T::":
+                try:
+                    requested_at = _fromisoformat(requested_at + "Z")
+                    requested_at -= _zone_offset(requested_at)
+                except ValueError:
+                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+            else:
                 requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
         else:
             requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-    same_card = raw.get('same_card', _MISSING)
+    same_card = inputs.get('same_card', _MISSING)
     if same_card is _MISSING:
         same_card = False
     else:
         if same_card is not True and same_card is not False:
             same_card = _rt.read_bool(same_card, '/same_card', errors)
-    normal_history = raw.get('normal_history', _MISSING)
+    normal_history = inputs.get('normal_history', _MISSING)
     if normal_history is _MISSING:
         normal_history = False
     else:
         if normal_history is not True and normal_history is not False:
             normal_history = _rt.read_bool(normal_history, '/normal_history', errors)
-    past_waivers = raw.get('past_waivers', _MISSING)
+    past_waivers = inputs.get('past_waivers', _MISSING)
     if past_waivers is _MISSING or past_waivers is None:
         past_waivers = ()
     else:
         past_waivers = _rt.read_list(past_waivers, '/past_waivers', errors, 1000)
         if past_waivers is not None:
             past_waivers = tuple(_read_past_waiver(_x, f"{'/past_waivers'}/{_i}", errors) for _i, _x in enumerate(past_waivers))
-    scheduled_at = raw.get('scheduled_at', _MISSING)
+    scheduled_at = inputs.get('scheduled_at', _MISSING)
     if scheduled_at is _MISSING or scheduled_at is None:
         scheduled_at = None
     else:
-        if type(scheduled_at) is str and len(scheduled_at) == 25 and scheduled_at[4::3] in _DT_SHAPES and scheduled_at[23] < "6" and "1900" <= scheduled_at < "3":
-            try:
-                scheduled_at = _fromisoformat(scheduled_at)
-            except ValueError:
+        if type(scheduled_at) is str and "1900" <= scheduled_at < "3":
+            _n = len(scheduled_at)
+            if _n == 25 and scheduled_at[4::3] in _DT_SHAPES and scheduled_at[23] < "6":
+                try:
+                    scheduled_at = _fromisoformat(scheduled_at)
+                except ValueError:
+                    scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
+            elif _n == 20 and scheduled_at[4::3] == "--T::Z":
+                try:
+                    scheduled_at = _fromisoformat(scheduled_at)
+                except ValueError:
+                    scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
+            elif _n == 19 and scheduled_at[4::3] == "--T::":
+                try:
+                    scheduled_at = _fromisoformat(scheduled_at + "Z")
+                    scheduled_at -= _zone_offset(scheduled_at)
+                except ValueError:
+                    scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
+            else:
                 scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
         else:
             scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
-    vehicle_arrived_at = raw.get('vehicle_arrived_at', _MISSING)
+    vehicle_arrived_at = inputs.get('vehicle_arrived_at', _MISSING)
     if vehicle_arrived_at is _MISSING or vehicle_arrived_at is None:
         vehicle_arrived_at = None
     else:
-        if type(vehicle_arrived_at) is str and len(vehicle_arrived_at) == 25 and vehicle_arrived_at[4::3] in _DT_SHAPES and vehicle_arrived_at[23] < "6" and "1900" <= vehicle_arrived_at < "3":
-            try:
-                vehicle_arrived_at = _fromisoformat(vehicle_arrived_at)
-            except ValueError:
+        if type(vehicle_arrived_at) is str and "1900" <= vehicle_arrived_at < "3":
+            _n = len(vehicle_arrived_at)
+            if _n == 25 and vehicle_arrived_at[4::3] in _DT_SHAPES and vehicle_arrived_at[23] < "6":
+                try:
+                    vehicle_arrived_at = _fromisoformat(vehicle_arrived_at)
+                except ValueError:
+                    vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
+            elif _n == 20 and vehicle_arrived_at[4::3] == "--T::Z":
+                try:
+                    vehicle_arrived_at = _fromisoformat(vehicle_arrived_at)
+                except ValueError:
+                    vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
+            elif _n == 19 and vehicle_arrived_at[4::3] == "--T::":
+                try:
+                    vehicle_arrived_at = _fromisoformat(vehicle_arrived_at + "Z")
+                    vehicle_arrived_at -= _zone_offset(vehicle_arrived_at)
+                except ValueError:
+                    vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
+            else:
                 vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
         else:
             vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
-    vehicle_departed_at = raw.get('vehicle_departed_at', _MISSING)
+    vehicle_departed_at = inputs.get('vehicle_departed_at', _MISSING)
     if vehicle_departed_at is _MISSING or vehicle_departed_at is None:
         vehicle_departed_at = None
     else:
-        if type(vehicle_departed_at) is str and len(vehicle_departed_at) == 25 and vehicle_departed_at[4::3] in _DT_SHAPES and vehicle_departed_at[23] < "6" and "1900" <= vehicle_departed_at < "3":
-            try:
-                vehicle_departed_at = _fromisoformat(vehicle_departed_at)
-            except ValueError:
+        if type(vehicle_departed_at) is str and "1900" <= vehicle_departed_at < "3":
+            _n = len(vehicle_departed_at)
+            if _n == 25 and vehicle_departed_at[4::3] in _DT_SHAPES and vehicle_departed_at[23] < "6":
+                try:
+                    vehicle_departed_at = _fromisoformat(vehicle_departed_at)
+                except ValueError:
+                    vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
+            elif _n == 20 and vehicle_departed_at[4::3] == "--T::Z":
+                try:
+                    vehicle_departed_at = _fromisoformat(vehicle_departed_at)
+                except ValueError:
+                    vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
+            elif _n == 19 and vehicle_departed_at[4::3] == "--T::":
+                try:
+                    vehicle_departed_at = _fromisoformat(vehicle_departed_at + "Z")
+                    vehicle_departed_at -= _zone_offset(vehicle_departed_at)
+                except ValueError:
+                    vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
+            else:
                 vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
         else:
             vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
-    vehicle_operated = raw.get('vehicle_operated', _MISSING)
+    vehicle_operated = inputs.get('vehicle_operated', _MISSING)
     if vehicle_operated is _MISSING or vehicle_operated is None:
         vehicle_operated = None
     else:
@@ -161,12 +238,6 @@ def _read(raw: Any) -> tuple:
             vehicle_operated = _rt.read_bool(vehicle_operated, '/vehicle_operated', errors)
     if errors:
         raise InvalidInput(errors)
-    return (reason, penalty, requested_at, same_card, normal_history, past_waivers, scheduled_at, vehicle_arrived_at, vehicle_departed_at, vehicle_operated)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 광역콜버스 페널티 해제 가능 여부 for one input; raise InvalidInput if it does not fit."""
-    (reason, penalty, requested_at, same_card, normal_history, past_waivers, scheduled_at, vehicle_arrived_at, vehicle_departed_at, vehicle_operated) = _read(inputs)
     # let tagging: 단말 이슈·기사 실수로 미탑승 처리된 탑승 건 (policies/callbus/penalty_waiver.policy:59)
     tagging = reason in ('card_tag_failed', 'driver_mistake')
     # let same_reason_waivers: 요청하는 해당 월 내 동일 사유 해제 횟수 (policies/callbus/penalty_waiver.policy:60)

@@ -37,38 +37,39 @@ _REFUSALS = frozenset(['car_count', 'card_only', 'cdw_required', 'no_corporate_c
 _REVIEWS = frozenset([])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 제주패스렌트카 온라인 예약 조건 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    rate_plan = raw.get('rate_plan', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    rate_plan = inputs.get('rate_plan', _MISSING)
     if rate_plan is _MISSING:
         errors.append({"path": '/rate_plan', "message": "required field is missing"})
     else:
         if type(rate_plan) is not str or rate_plan not in _ENUM_rate_plan_kind:
             rate_plan = _rt.read_enum(rate_plan, '/rate_plan', errors, _ENUM_rate_plan_kind, '"super_saver", "discount", "standard"')
-    member_logged_in = raw.get('member_logged_in', _MISSING)
+    member_logged_in = inputs.get('member_logged_in', _MISSING)
     if member_logged_in is _MISSING:
         member_logged_in = False
     else:
         if member_logged_in is not True and member_logged_in is not False:
             member_logged_in = _rt.read_bool(member_logged_in, '/member_logged_in', errors)
-    cars = raw.get('cars', _MISSING)
+    cars = inputs.get('cars', _MISSING)
     if cars is _MISSING:
         cars = 1
     else:
         if type(cars) is not int or not -9007199254740991 <= cars <= 9007199254740991:
             cars = _rt.read_int(cars, '/cars', errors)
-    payment = raw.get('payment', _MISSING)
+    payment = inputs.get('payment', _MISSING)
     if payment is _MISSING:
         errors.append({"path": '/payment', "message": "required field is missing"})
     else:
         if type(payment) is not str or payment not in _ENUM_payment_kind:
             payment = _rt.read_enum(payment, '/payment', errors, _ENUM_payment_kind, '"credit_card", "check_card", "easy_pay", "saved_card", "corporate_card", "non_card"')
-    cdw_selected = raw.get('cdw_selected', _MISSING)
+    cdw_selected = inputs.get('cdw_selected', _MISSING)
     if cdw_selected is _MISSING:
         errors.append({"path": '/cdw_selected', "message": "required field is missing"})
     else:
@@ -76,12 +77,6 @@ def _read(raw: Any) -> tuple:
             cdw_selected = _rt.read_bool(cdw_selected, '/cdw_selected', errors)
     if errors:
         raise InvalidInput(errors)
-    return (rate_plan, member_logged_in, cars, payment, cdw_selected)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 제주패스렌트카 온라인 예약 조건 for one input; raise InvalidInput if it does not fit."""
-    (rate_plan, member_logged_in, cars, payment, cdw_selected) = _read(inputs)
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check car_count: policies/jeju_rentcar/booking_request.policy:42

@@ -40,73 +40,120 @@ _SECONDS_259200 = timedelta(seconds=259200)
 _SECONDS_604800 = timedelta(seconds=604800)
 _SECONDS_86400 = timedelta(seconds=86400)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 제주패스렌트카 예약 취소 수수료 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    rate_plan = raw.get('rate_plan', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    rate_plan = inputs.get('rate_plan', _MISSING)
     if rate_plan is _MISSING:
         errors.append({"path": '/rate_plan', "message": "required field is missing"})
     else:
         if type(rate_plan) is not str or rate_plan not in _ENUM_rate_plan_kind:
             rate_plan = _rt.read_enum(rate_plan, '/rate_plan', errors, _ENUM_rate_plan_kind, '"super_saver", "discount", "standard"')
-    booked_at = raw.get('booked_at', _MISSING)
+    booked_at = inputs.get('booked_at', _MISSING)
     if booked_at is _MISSING:
         errors.append({"path": '/booked_at', "message": "required field is missing"})
     else:
-        if type(booked_at) is str and len(booked_at) == 25 and booked_at[4::3] in _DT_SHAPES and booked_at[23] < "6" and "1900" <= booked_at < "3":
-            try:
-                booked_at = _fromisoformat(booked_at)
-            except ValueError:
+        if type(booked_at) is str and "1900" <= booked_at < "3":
+            _n = len(booked_at)
+            if _n == 25 and booked_at[4::3] in _DT_SHAPES and booked_at[23] < "6":
+                try:
+                    booked_at = _fromisoformat(booked_at)
+                except ValueError:
+                    booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
+            elif _n == 20 and booked_at[4::3] == "--T::Z":
+                try:
+                    booked_at = _fromisoformat(booked_at)
+                except ValueError:
+                    booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
+            elif _n == 19 and booked_at[4::3] == "--T::":
+                try:
+                    booked_at = _fromisoformat(booked_at + "Z")
+                    booked_at -= _zone_offset(booked_at)
+                except ValueError:
+                    booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
+            else:
                 booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
         else:
             booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
-    cancelled_at = raw.get('cancelled_at', _MISSING)
+    cancelled_at = inputs.get('cancelled_at', _MISSING)
     if cancelled_at is _MISSING:
         errors.append({"path": '/cancelled_at', "message": "required field is missing"})
     else:
-        if type(cancelled_at) is str and len(cancelled_at) == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6" and "1900" <= cancelled_at < "3":
-            try:
-                cancelled_at = _fromisoformat(cancelled_at)
-            except ValueError:
+        if type(cancelled_at) is str and "1900" <= cancelled_at < "3":
+            _n = len(cancelled_at)
+            if _n == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6":
+                try:
+                    cancelled_at = _fromisoformat(cancelled_at)
+                except ValueError:
+                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+            elif _n == 20 and cancelled_at[4::3] == "--T::Z":
+                try:
+                    cancelled_at = _fromisoformat(cancelled_at)
+                except ValueError:
+                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+            elif _n == 19 and cancelled_at[4::3] == "--T::":
+                try:
+                    cancelled_at = _fromisoformat(cancelled_at + "Z")
+                    cancelled_at -= _zone_offset(cancelled_at)
+                except ValueError:
+                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+            else:
                 cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
         else:
             cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-    pickup_at = raw.get('pickup_at', _MISSING)
+    pickup_at = inputs.get('pickup_at', _MISSING)
     if pickup_at is _MISSING:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        if type(pickup_at) is str and len(pickup_at) == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6" and "1900" <= pickup_at < "3":
-            try:
-                pickup_at = _fromisoformat(pickup_at)
-            except ValueError:
+        if type(pickup_at) is str and "1900" <= pickup_at < "3":
+            _n = len(pickup_at)
+            if _n == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6":
+                try:
+                    pickup_at = _fromisoformat(pickup_at)
+                except ValueError:
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            elif _n == 20 and pickup_at[4::3] == "--T::Z":
+                try:
+                    pickup_at = _fromisoformat(pickup_at)
+                except ValueError:
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            elif _n == 19 and pickup_at[4::3] == "--T::":
+                try:
+                    pickup_at = _fromisoformat(pickup_at + "Z")
+                    pickup_at -= _zone_offset(pickup_at)
+                except ValueError:
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            else:
                 pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
         else:
             pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-    no_show = raw.get('no_show', _MISSING)
+    no_show = inputs.get('no_show', _MISSING)
     if no_show is _MISSING:
         no_show = False
     else:
         if no_show is not True and no_show is not False:
             no_show = _rt.read_bool(no_show, '/no_show', errors)
-    card_amount = raw.get('card_amount', _MISSING)
+    card_amount = inputs.get('card_amount', _MISSING)
     if card_amount is _MISSING:
         card_amount = 0
     else:
         if type(card_amount) is not int or not 0 <= card_amount <= 9007199254740991:
             card_amount = _rt.read_money(card_amount, '/card_amount', errors)
-    point_amount = raw.get('point_amount', _MISSING)
+    point_amount = inputs.get('point_amount', _MISSING)
     if point_amount is _MISSING:
         point_amount = 0
     else:
         if type(point_amount) is not int or not 0 <= point_amount <= 9007199254740991:
             point_amount = _rt.read_money(point_amount, '/point_amount', errors)
-    exception = raw.get('exception', _MISSING)
+    exception = inputs.get('exception', _MISSING)
     if exception is _MISSING or exception is None:
         exception = None
     else:
@@ -114,12 +161,6 @@ def _read(raw: Any) -> tuple:
             exception = _rt.read_enum(exception, '/exception', errors, _ENUM_cancel_exception, '"family_death", "flight_cancelled", "infection_self", "infection_companion", "active_monitoring"')
     if errors:
         raise InvalidInput(errors)
-    return (rate_plan, booked_at, cancelled_at, pickup_at, no_show, card_amount, point_amount, exception)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 제주패스렌트카 예약 취소 수수료 for one input; raise InvalidInput if it does not fit."""
-    (rate_plan, booked_at, cancelled_at, pickup_at, no_show, card_amount, point_amount, exception) = _read(inputs)
     # let hours_before: 차량 인수까지 남은 시간 (policies/jeju_rentcar/cancellation_fee.policy:49)
     hours_before = (pickup_at - cancelled_at)
     # rule exception_flight_cancelled: policies/jeju_rentcar/cancellation_fee.policy:51

@@ -37,14 +37,15 @@ _ENUM_change_kind = frozenset(['car', 'card', 'driver', 'early_return', 'extend'
 _ENUM_change_method = frozenset(['at_pickup', 'cancel_and_rebook', 'rental_company', 'return_early'])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 제주패스렌트카 예약 변경 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    change = raw.get('change', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    change = inputs.get('change', _MISSING)
     if change is _MISSING:
         errors.append({"path": '/change', "message": "required field is missing"})
     else:
@@ -52,12 +53,6 @@ def _read(raw: Any) -> tuple:
             change = _rt.read_enum(change, '/change', errors, _ENUM_change_kind, '"card", "installment", "insurance", "car", "schedule", "shorten", "extend", "early_return", "driver"')
     if errors:
         raise InvalidInput(errors)
-    return (change,)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 제주패스렌트카 예약 변경 for one input; raise InvalidInput if it does not fit."""
-    (change,) = _read(inputs)
     # rule payment_change: policies/jeju_rentcar/change_request.policy:40
     if change in ('card', 'installment'):
         step, rule = 0, 'payment_change'

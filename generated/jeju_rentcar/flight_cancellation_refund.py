@@ -58,58 +58,69 @@ _HOLIDAY_YEARS = (2015, 2035)
 _REFUSALS = frozenset(['booking_number_doc', 'certificate_doc', 'travel_booking_doc'])
 _REVIEWS = frozenset([])
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 항공기·선박 결항 시 렌터카 전액 환불 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    cause = raw.get('cause', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    cause = inputs.get('cause', _MISSING)
     if cause is _MISSING:
         errors.append({"path": '/cause', "message": "required field is missing"})
     else:
         if type(cause) is not str or cause not in _ENUM_cancel_cause:
             cause = _rt.read_enum(cause, '/cause', errors, _ENUM_cancel_cause, '"carrier_cancelled", "own_decision"')
-    travel_booking = raw.get('travel_booking', _MISSING)
+    travel_booking = inputs.get('travel_booking', _MISSING)
     if travel_booking is _MISSING:
         travel_booking = False
     else:
         if travel_booking is not True and travel_booking is not False:
             travel_booking = _rt.read_bool(travel_booking, '/travel_booking', errors)
-    cancellation_certificate = raw.get('cancellation_certificate', _MISSING)
+    cancellation_certificate = inputs.get('cancellation_certificate', _MISSING)
     if cancellation_certificate is _MISSING:
         cancellation_certificate = False
     else:
         if cancellation_certificate is not True and cancellation_certificate is not False:
             cancellation_certificate = _rt.read_bool(cancellation_certificate, '/cancellation_certificate', errors)
-    rental_booking_number = raw.get('rental_booking_number', _MISSING)
+    rental_booking_number = inputs.get('rental_booking_number', _MISSING)
     if rental_booking_number is _MISSING:
         rental_booking_number = False
     else:
         if rental_booking_number is not True and rental_booking_number is not False:
             rental_booking_number = _rt.read_bool(rental_booking_number, '/rental_booking_number', errors)
-    pickup_at = raw.get('pickup_at', _MISSING)
+    pickup_at = inputs.get('pickup_at', _MISSING)
     if pickup_at is _MISSING:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        if type(pickup_at) is str and len(pickup_at) == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6" and "1900" <= pickup_at < "3":
-            try:
-                pickup_at = _fromisoformat(pickup_at)
-            except ValueError:
+        if type(pickup_at) is str and "1900" <= pickup_at < "3":
+            _n = len(pickup_at)
+            if _n == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6":
+                try:
+                    pickup_at = _fromisoformat(pickup_at)
+                except ValueError:
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            elif _n == 20 and pickup_at[4::3] == "--T::Z":
+                try:
+                    pickup_at = _fromisoformat(pickup_at)
+                except ValueError:
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            elif _n == 19 and pickup_at[4::3] == "--T::":
+                try:
+                    pickup_at = _fromisoformat(pickup_at + "Z")
+                    pickup_at -= _zone_offset(pickup_at)
+                except ValueError:
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            else:
                 pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
         else:
             pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
-    return (cause, travel_booking, cancellation_certificate, rental_booking_number, pickup_at)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 항공기·선박 결항 시 렌터카 전액 환불 for one input; raise InvalidInput if it does not fit."""
-    (cause, travel_booking, cancellation_certificate, rental_booking_number, pickup_at) = _read(inputs)
     # let weekday_pickup: 인수일이 평일(토요일·일요일과 공휴일이 아닌 날) (policies/jeju_rentcar/flight_cancellation_refund.policy:29)
     weekday_pickup = _rt.is_business_day(pickup_at, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE)
     # output company_first: 렌터카 업체로 미리 차량 취소 필요(주말 인수) (policies/jeju_rentcar/flight_cancellation_refund.policy:33)

@@ -31,37 +31,32 @@ _FIELDS = frozenset(['electric', 'fuel_at_pickup', 'fuel_at_return'])
 _ENUM_fuel_outcome = frozenset(['charging_by_driver', 'company_rule', 'driver_pays', 'may_bill', 'no_bill'])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 렌터카 연료·전기차 충전 비용 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    electric = raw.get('electric', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    electric = inputs.get('electric', _MISSING)
     if electric is _MISSING:
         electric = False
     else:
         if electric is not True and electric is not False:
             electric = _rt.read_bool(electric, '/electric', errors)
-    fuel_at_pickup = raw.get('fuel_at_pickup', _MISSING)
+    fuel_at_pickup = inputs.get('fuel_at_pickup', _MISSING)
     if fuel_at_pickup is _MISSING or fuel_at_pickup is None:
         fuel_at_pickup = None
     else:
         fuel_at_pickup = _rt.read_number(fuel_at_pickup, '/fuel_at_pickup', errors)
-    fuel_at_return = raw.get('fuel_at_return', _MISSING)
+    fuel_at_return = inputs.get('fuel_at_return', _MISSING)
     if fuel_at_return is _MISSING or fuel_at_return is None:
         fuel_at_return = None
     else:
         fuel_at_return = _rt.read_number(fuel_at_return, '/fuel_at_return', errors)
     if errors:
         raise InvalidInput(errors)
-    return (electric, fuel_at_pickup, fuel_at_return)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 렌터카 연료·전기차 충전 비용 for one input; raise InvalidInput if it does not fit."""
-    (electric, fuel_at_pickup, fuel_at_return) = _read(inputs)
     # rule electric_car: policies/jeju_rentcar/fuel.policy:25
     if electric:
         step, rule = 0, 'electric_car'

@@ -56,40 +56,51 @@ _HOLIDAYS = frozenset((
 ))
 _HOLIDAY_YEARS = (2015, 2035)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 제주패스렌트카 결제 취소 환불 소요 기간 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    kind = raw.get('kind', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    kind = inputs.get('kind', _MISSING)
     if kind is _MISSING:
         kind = 'card_cancel'
     else:
         if type(kind) is not str or kind not in _ENUM_refund_kind:
             kind = _rt.read_enum(kind, '/kind', errors, _ENUM_refund_kind, '"card_cancel", "flight_cancel"')
-    received_at = raw.get('received_at', _MISSING)
+    received_at = inputs.get('received_at', _MISSING)
     if received_at is _MISSING:
         errors.append({"path": '/received_at', "message": "required field is missing"})
     else:
-        if type(received_at) is str and len(received_at) == 25 and received_at[4::3] in _DT_SHAPES and received_at[23] < "6" and "1900" <= received_at < "3":
-            try:
-                received_at = _fromisoformat(received_at)
-            except ValueError:
+        if type(received_at) is str and "1900" <= received_at < "3":
+            _n = len(received_at)
+            if _n == 25 and received_at[4::3] in _DT_SHAPES and received_at[23] < "6":
+                try:
+                    received_at = _fromisoformat(received_at)
+                except ValueError:
+                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
+            elif _n == 20 and received_at[4::3] == "--T::Z":
+                try:
+                    received_at = _fromisoformat(received_at)
+                except ValueError:
+                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
+            elif _n == 19 and received_at[4::3] == "--T::":
+                try:
+                    received_at = _fromisoformat(received_at + "Z")
+                    received_at -= _zone_offset(received_at)
+                except ValueError:
+                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
+            else:
                 received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
         else:
             received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
-    return (kind, received_at)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 제주패스렌트카 결제 취소 환불 소요 기간 for one input; raise InvalidInput if it does not fit."""
-    (kind, received_at) = _read(inputs)
     # let business_days: 환불 소요 기간(영업일 수) (policies/jeju_rentcar/refund_deadline.policy:23)
     business_days = 7
     # output refund_by: 환불 확인 기한(이날까지) (policies/jeju_rentcar/refund_deadline.policy:25)

@@ -40,6 +40,7 @@ _SECONDS_72000 = timedelta(seconds=72000)
 _SECONDS_86400 = timedelta(seconds=86400)
 _SECONDS_M2592000 = timedelta(seconds=-2592000)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
 def _read_same_company_booking(raw: Any, path: str, errors: list) -> tuple | None:
@@ -54,10 +55,25 @@ def _read_same_company_booking(raw: Any, path: str, errors: list) -> tuple | Non
     if f_starts_at is _MISSING:
         errors.append({"path": path + "/starts_at", "message": "required field is missing"})
     else:
-        if type(f_starts_at) is str and len(f_starts_at) == 25 and f_starts_at[4::3] in _DT_SHAPES and f_starts_at[23] < "6" and "1900" <= f_starts_at < "3":
-            try:
-                f_starts_at = _fromisoformat(f_starts_at)
-            except ValueError:
+        if type(f_starts_at) is str and "1900" <= f_starts_at < "3":
+            _n = len(f_starts_at)
+            if _n == 25 and f_starts_at[4::3] in _DT_SHAPES and f_starts_at[23] < "6":
+                try:
+                    f_starts_at = _fromisoformat(f_starts_at)
+                except ValueError:
+                    f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+            elif _n == 20 and f_starts_at[4::3] == "--T::Z":
+                try:
+                    f_starts_at = _fromisoformat(f_starts_at)
+                except ValueError:
+                    f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+            elif _n == 19 and f_starts_at[4::3] == "--T::":
+                try:
+                    f_starts_at = _fromisoformat(f_starts_at + "Z")
+                    f_starts_at -= _zone_offset(f_starts_at)
+                except ValueError:
+                    f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+            else:
                 f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
         else:
             f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
@@ -71,43 +87,74 @@ def _read_same_company_booking(raw: Any, path: str, errors: list) -> tuple | Non
     return (f_starts_at, f_hours)
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 제주패스렌트카 대여 기간 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    pickup_at = raw.get('pickup_at', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    pickup_at = inputs.get('pickup_at', _MISSING)
     if pickup_at is _MISSING:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        if type(pickup_at) is str and len(pickup_at) == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6" and "1900" <= pickup_at < "3":
-            try:
-                pickup_at = _fromisoformat(pickup_at)
-            except ValueError:
+        if type(pickup_at) is str and "1900" <= pickup_at < "3":
+            _n = len(pickup_at)
+            if _n == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6":
+                try:
+                    pickup_at = _fromisoformat(pickup_at)
+                except ValueError:
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            elif _n == 20 and pickup_at[4::3] == "--T::Z":
+                try:
+                    pickup_at = _fromisoformat(pickup_at)
+                except ValueError:
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            elif _n == 19 and pickup_at[4::3] == "--T::":
+                try:
+                    pickup_at = _fromisoformat(pickup_at + "Z")
+                    pickup_at -= _zone_offset(pickup_at)
+                except ValueError:
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            else:
                 pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
         else:
             pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-    return_at = raw.get('return_at', _MISSING)
+    return_at = inputs.get('return_at', _MISSING)
     if return_at is _MISSING:
         errors.append({"path": '/return_at', "message": "required field is missing"})
     else:
-        if type(return_at) is str and len(return_at) == 25 and return_at[4::3] in _DT_SHAPES and return_at[23] < "6" and "1900" <= return_at < "3":
-            try:
-                return_at = _fromisoformat(return_at)
-            except ValueError:
+        if type(return_at) is str and "1900" <= return_at < "3":
+            _n = len(return_at)
+            if _n == 25 and return_at[4::3] in _DT_SHAPES and return_at[23] < "6":
+                try:
+                    return_at = _fromisoformat(return_at)
+                except ValueError:
+                    return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
+            elif _n == 20 and return_at[4::3] == "--T::Z":
+                try:
+                    return_at = _fromisoformat(return_at)
+                except ValueError:
+                    return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
+            elif _n == 19 and return_at[4::3] == "--T::":
+                try:
+                    return_at = _fromisoformat(return_at + "Z")
+                    return_at -= _zone_offset(return_at)
+                except ValueError:
+                    return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
+            else:
                 return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
         else:
             return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
-    same_company_bookings = raw.get('same_company_bookings', _MISSING)
+    same_company_bookings = inputs.get('same_company_bookings', _MISSING)
     if same_company_bookings is _MISSING or same_company_bookings is None:
         same_company_bookings = ()
     else:
         same_company_bookings = _rt.read_list(same_company_bookings, '/same_company_bookings', errors, 100)
         if same_company_bookings is not None:
             same_company_bookings = tuple(_read_same_company_booking(_x, f"{'/same_company_bookings'}/{_i}", errors) for _i, _x in enumerate(same_company_bookings))
-    prior_agreement = raw.get('prior_agreement', _MISSING)
+    prior_agreement = inputs.get('prior_agreement', _MISSING)
     if prior_agreement is _MISSING:
         prior_agreement = False
     else:
@@ -115,12 +162,6 @@ def _read(raw: Any) -> tuple:
             prior_agreement = _rt.read_bool(prior_agreement, '/prior_agreement', errors)
     if errors:
         raise InvalidInput(errors)
-    return (pickup_at, return_at, same_company_bookings, prior_agreement)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 제주패스렌트카 대여 기간 for one input; raise InvalidInput if it does not fit."""
-    (pickup_at, return_at, same_company_bookings, prior_agreement) = _read(inputs)
     # let rental_time: 대여 시간 (policies/jeju_rentcar/rental_period.policy:31)
     rental_time = (return_at - pickup_at)
     # let nearby_hours: 인수 시각 앞뒤 30일 이내 같은 업체의 다른 예약 대여 시간 합계 (policies/jeju_rentcar/rental_period.policy:32)

@@ -30,19 +30,20 @@ _FIELDS = frozenset(['first_signup', 'signed_up_on'])
 _DATE_20211231 = date(2021, 12, 31)
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 제주패스렌트카 웰컴패키지 할인 쿠폰팩 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    signed_up_on = raw.get('signed_up_on', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    signed_up_on = inputs.get('signed_up_on', _MISSING)
     if signed_up_on is _MISSING:
         errors.append({"path": '/signed_up_on', "message": "required field is missing"})
     else:
         signed_up_on = _rt.read_date(signed_up_on, '/signed_up_on', errors)
-    first_signup = raw.get('first_signup', _MISSING)
+    first_signup = inputs.get('first_signup', _MISSING)
     if first_signup is _MISSING:
         first_signup = True
     else:
@@ -50,12 +51,6 @@ def _read(raw: Any) -> tuple:
             first_signup = _rt.read_bool(first_signup, '/first_signup', errors)
     if errors:
         raise InvalidInput(errors)
-    return (signed_up_on, first_signup)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 제주패스렌트카 웰컴패키지 할인 쿠폰팩 for one input; raise InvalidInput if it does not fit."""
-    (signed_up_on, first_signup) = _read(inputs)
     # let last_signup_day: 쿠폰팩 발급 대상 마지막 가입일 (policies/jeju_rentcar/welcome_coupon.policy:13)
     last_signup_day = _DATE_20211231
     # rule issued: policies/jeju_rentcar/welcome_coupon.policy:18

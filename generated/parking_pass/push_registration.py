@@ -31,20 +31,21 @@ _ENUM_button_kind = frozenset(['bottom', 'popup', 'unknown'])
 _ENUM_guidance_kind = frozenset(['confirm_button', 'escalate', 'register_near_vehicle', 'use_popup_button'])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 주차패스 앱 푸시 등록하기 안내 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    button = raw.get('button', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    button = inputs.get('button', _MISSING)
     if button is _MISSING:
         errors.append({"path": '/button', "message": "required field is missing"})
     else:
         if type(button) is not str or button not in _ENUM_button_kind:
             button = _rt.read_enum(button, '/button', errors, _ENUM_button_kind, '"popup", "bottom", "unknown"')
-    far_from_facility = raw.get('far_from_facility', _MISSING)
+    far_from_facility = inputs.get('far_from_facility', _MISSING)
     if far_from_facility is _MISSING:
         far_from_facility = False
     else:
@@ -52,12 +53,6 @@ def _read(raw: Any) -> tuple:
             far_from_facility = _rt.read_bool(far_from_facility, '/far_from_facility', errors)
     if errors:
         raise InvalidInput(errors)
-    return (button, far_from_facility)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 주차패스 앱 푸시 등록하기 안내 for one input; raise InvalidInput if it does not fit."""
-    (button, far_from_facility) = _read(inputs)
     # rule confirm_button: policies/parking_pass/push_registration.policy:26
     if button == 'unknown':
         step, rule = 0, 'confirm_button'

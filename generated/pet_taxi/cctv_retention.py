@@ -31,45 +31,71 @@ _FIELDS = frozenset(['as_of', 'recorded_at'])
 _DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_2592000 = timedelta(seconds=2592000)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 차량 내부 CCTV 녹화본 보관 기간 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    recorded_at = raw.get('recorded_at', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    recorded_at = inputs.get('recorded_at', _MISSING)
     if recorded_at is _MISSING:
         errors.append({"path": '/recorded_at', "message": "required field is missing"})
     else:
-        if type(recorded_at) is str and len(recorded_at) == 25 and recorded_at[4::3] in _DT_SHAPES and recorded_at[23] < "6" and "1900" <= recorded_at < "3":
-            try:
-                recorded_at = _fromisoformat(recorded_at)
-            except ValueError:
+        if type(recorded_at) is str and "1900" <= recorded_at < "3":
+            _n = len(recorded_at)
+            if _n == 25 and recorded_at[4::3] in _DT_SHAPES and recorded_at[23] < "6":
+                try:
+                    recorded_at = _fromisoformat(recorded_at)
+                except ValueError:
+                    recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
+            elif _n == 20 and recorded_at[4::3] == "--T::Z":
+                try:
+                    recorded_at = _fromisoformat(recorded_at)
+                except ValueError:
+                    recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
+            elif _n == 19 and recorded_at[4::3] == "--T::":
+                try:
+                    recorded_at = _fromisoformat(recorded_at + "Z")
+                    recorded_at -= _zone_offset(recorded_at)
+                except ValueError:
+                    recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
+            else:
                 recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
         else:
             recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
-    as_of = raw.get('as_of', _MISSING)
+    as_of = inputs.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
-            try:
-                as_of = _fromisoformat(as_of)
-            except ValueError:
+        if type(as_of) is str and "1900" <= as_of < "3":
+            _n = len(as_of)
+            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 20 and as_of[4::3] == "--T::Z":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 19 and as_of[4::3] == "--T::":
+                try:
+                    as_of = _fromisoformat(as_of + "Z")
+                    as_of -= _zone_offset(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            else:
                 as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
         else:
             as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
-    return (recorded_at, as_of)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 차량 내부 CCTV 녹화본 보관 기간 for one input; raise InvalidInput if it does not fit."""
-    (recorded_at, as_of) = _read(inputs)
     # output kept_until: 녹화본 보관 기한 (policies/pet_taxi/cctv_retention.policy:14)
     kept_until = (recorded_at + _SECONDS_2592000)
     # table by_age: policies/pet_taxi/cctv_retention.policy:16

@@ -33,73 +33,129 @@ _DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_43200 = timedelta(seconds=43200)
 _SECONDS_600 = timedelta(seconds=600)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 예약 배차 실패 기준 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    requested_at = raw.get('requested_at', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    requested_at = inputs.get('requested_at', _MISSING)
     if requested_at is _MISSING:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        if type(requested_at) is str and len(requested_at) == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6" and "1900" <= requested_at < "3":
-            try:
-                requested_at = _fromisoformat(requested_at)
-            except ValueError:
+        if type(requested_at) is str and "1900" <= requested_at < "3":
+            _n = len(requested_at)
+            if _n == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6":
+                try:
+                    requested_at = _fromisoformat(requested_at)
+                except ValueError:
+                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+            elif _n == 20 and requested_at[4::3] == "--T::Z":
+                try:
+                    requested_at = _fromisoformat(requested_at)
+                except ValueError:
+                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+            elif _n == 19 and requested_at[4::3] == "--T::":
+                try:
+                    requested_at = _fromisoformat(requested_at + "Z")
+                    requested_at -= _zone_offset(requested_at)
+                except ValueError:
+                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+            else:
                 requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
         else:
             requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-    departure_at = raw.get('departure_at', _MISSING)
+    departure_at = inputs.get('departure_at', _MISSING)
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
-            try:
-                departure_at = _fromisoformat(departure_at)
-            except ValueError:
+        if type(departure_at) is str and "1900" <= departure_at < "3":
+            _n = len(departure_at)
+            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 20 and departure_at[4::3] == "--T::Z":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 19 and departure_at[4::3] == "--T::":
+                try:
+                    departure_at = _fromisoformat(departure_at + "Z")
+                    departure_at -= _zone_offset(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            else:
                 departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
         else:
             departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-    rejected = raw.get('rejected', _MISSING)
+    rejected = inputs.get('rejected', _MISSING)
     if rejected is _MISSING:
         rejected = False
     else:
         if rejected is not True and rejected is not False:
             rejected = _rt.read_bool(rejected, '/rejected', errors)
-    dispatched_at = raw.get('dispatched_at', _MISSING)
+    dispatched_at = inputs.get('dispatched_at', _MISSING)
     if dispatched_at is _MISSING or dispatched_at is None:
         dispatched_at = None
     else:
-        if type(dispatched_at) is str and len(dispatched_at) == 25 and dispatched_at[4::3] in _DT_SHAPES and dispatched_at[23] < "6" and "1900" <= dispatched_at < "3":
-            try:
-                dispatched_at = _fromisoformat(dispatched_at)
-            except ValueError:
+        if type(dispatched_at) is str and "1900" <= dispatched_at < "3":
+            _n = len(dispatched_at)
+            if _n == 25 and dispatched_at[4::3] in _DT_SHAPES and dispatched_at[23] < "6":
+                try:
+                    dispatched_at = _fromisoformat(dispatched_at)
+                except ValueError:
+                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+            elif _n == 20 and dispatched_at[4::3] == "--T::Z":
+                try:
+                    dispatched_at = _fromisoformat(dispatched_at)
+                except ValueError:
+                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+            elif _n == 19 and dispatched_at[4::3] == "--T::":
+                try:
+                    dispatched_at = _fromisoformat(dispatched_at + "Z")
+                    dispatched_at -= _zone_offset(dispatched_at)
+                except ValueError:
+                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+            else:
                 dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
         else:
             dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-    as_of = raw.get('as_of', _MISSING)
+    as_of = inputs.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
-            try:
-                as_of = _fromisoformat(as_of)
-            except ValueError:
+        if type(as_of) is str and "1900" <= as_of < "3":
+            _n = len(as_of)
+            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 20 and as_of[4::3] == "--T::Z":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 19 and as_of[4::3] == "--T::":
+                try:
+                    as_of = _fromisoformat(as_of + "Z")
+                    as_of -= _zone_offset(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            else:
                 as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
         else:
             as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
-    return (requested_at, departure_at, rejected, dispatched_at, as_of)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 예약 배차 실패 기준 for one input; raise InvalidInput if it does not fit."""
-    (requested_at, departure_at, rejected, dispatched_at, as_of) = _read(inputs)
     # output fails_at: 미배차 시 배차 실패 시각 (policies/pet_taxi/dispatch_failure.policy:23)
     fails_at = min((requested_at + _SECONDS_43200), (departure_at - _SECONDS_600))
     # rule driver_rejected: policies/pet_taxi/dispatch_failure.policy:25

@@ -35,6 +35,7 @@ _REVIEWS = frozenset([])
 _SECONDS_21600 = timedelta(seconds=21600)
 _SECONDS_600 = timedelta(seconds=600)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
 def _read_booking(raw: Any, path: str, errors: list) -> tuple | None:
@@ -54,10 +55,25 @@ def _read_booking(raw: Any, path: str, errors: list) -> tuple | None:
     if f_starts_at is _MISSING:
         errors.append({"path": path + "/starts_at", "message": "required field is missing"})
     else:
-        if type(f_starts_at) is str and len(f_starts_at) == 25 and f_starts_at[4::3] in _DT_SHAPES and f_starts_at[23] < "6" and "1900" <= f_starts_at < "3":
-            try:
-                f_starts_at = _fromisoformat(f_starts_at)
-            except ValueError:
+        if type(f_starts_at) is str and "1900" <= f_starts_at < "3":
+            _n = len(f_starts_at)
+            if _n == 25 and f_starts_at[4::3] in _DT_SHAPES and f_starts_at[23] < "6":
+                try:
+                    f_starts_at = _fromisoformat(f_starts_at)
+                except ValueError:
+                    f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+            elif _n == 20 and f_starts_at[4::3] == "--T::Z":
+                try:
+                    f_starts_at = _fromisoformat(f_starts_at)
+                except ValueError:
+                    f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+            elif _n == 19 and f_starts_at[4::3] == "--T::":
+                try:
+                    f_starts_at = _fromisoformat(f_starts_at + "Z")
+                    f_starts_at -= _zone_offset(f_starts_at)
+                except ValueError:
+                    f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+            else:
                 f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
         else:
             f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
@@ -65,10 +81,25 @@ def _read_booking(raw: Any, path: str, errors: list) -> tuple | None:
     if f_ends_at is _MISSING:
         errors.append({"path": path + "/ends_at", "message": "required field is missing"})
     else:
-        if type(f_ends_at) is str and len(f_ends_at) == 25 and f_ends_at[4::3] in _DT_SHAPES and f_ends_at[23] < "6" and "1900" <= f_ends_at < "3":
-            try:
-                f_ends_at = _fromisoformat(f_ends_at)
-            except ValueError:
+        if type(f_ends_at) is str and "1900" <= f_ends_at < "3":
+            _n = len(f_ends_at)
+            if _n == 25 and f_ends_at[4::3] in _DT_SHAPES and f_ends_at[23] < "6":
+                try:
+                    f_ends_at = _fromisoformat(f_ends_at)
+                except ValueError:
+                    f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
+            elif _n == 20 and f_ends_at[4::3] == "--T::Z":
+                try:
+                    f_ends_at = _fromisoformat(f_ends_at)
+                except ValueError:
+                    f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
+            elif _n == 19 and f_ends_at[4::3] == "--T::":
+                try:
+                    f_ends_at = _fromisoformat(f_ends_at + "Z")
+                    f_ends_at -= _zone_offset(f_ends_at)
+                except ValueError:
+                    f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
+            else:
                 f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
         else:
             f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
@@ -77,58 +108,119 @@ def _read_booking(raw: Any, path: str, errors: list) -> tuple | None:
     return (f_id, f_starts_at, f_ends_at)
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 기사의 예약 수락 가능 여부 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    as_of = raw.get('as_of', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    as_of = inputs.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
-            try:
-                as_of = _fromisoformat(as_of)
-            except ValueError:
+        if type(as_of) is str and "1900" <= as_of < "3":
+            _n = len(as_of)
+            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 20 and as_of[4::3] == "--T::Z":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 19 and as_of[4::3] == "--T::":
+                try:
+                    as_of = _fromisoformat(as_of + "Z")
+                    as_of -= _zone_offset(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            else:
                 as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
         else:
             as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-    departure_at = raw.get('departure_at', _MISSING)
+    departure_at = inputs.get('departure_at', _MISSING)
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
-            try:
-                departure_at = _fromisoformat(departure_at)
-            except ValueError:
+        if type(departure_at) is str and "1900" <= departure_at < "3":
+            _n = len(departure_at)
+            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 20 and departure_at[4::3] == "--T::Z":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 19 and departure_at[4::3] == "--T::":
+                try:
+                    departure_at = _fromisoformat(departure_at + "Z")
+                    departure_at -= _zone_offset(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            else:
                 departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
         else:
             departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-    arrival_at = raw.get('arrival_at', _MISSING)
+    arrival_at = inputs.get('arrival_at', _MISSING)
     if arrival_at is _MISSING:
         errors.append({"path": '/arrival_at', "message": "required field is missing"})
     else:
-        if type(arrival_at) is str and len(arrival_at) == 25 and arrival_at[4::3] in _DT_SHAPES and arrival_at[23] < "6" and "1900" <= arrival_at < "3":
-            try:
-                arrival_at = _fromisoformat(arrival_at)
-            except ValueError:
+        if type(arrival_at) is str and "1900" <= arrival_at < "3":
+            _n = len(arrival_at)
+            if _n == 25 and arrival_at[4::3] in _DT_SHAPES and arrival_at[23] < "6":
+                try:
+                    arrival_at = _fromisoformat(arrival_at)
+                except ValueError:
+                    arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
+            elif _n == 20 and arrival_at[4::3] == "--T::Z":
+                try:
+                    arrival_at = _fromisoformat(arrival_at)
+                except ValueError:
+                    arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
+            elif _n == 19 and arrival_at[4::3] == "--T::":
+                try:
+                    arrival_at = _fromisoformat(arrival_at + "Z")
+                    arrival_at -= _zone_offset(arrival_at)
+                except ValueError:
+                    arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
+            else:
                 arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
         else:
             arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
-    pickup_eta = raw.get('pickup_eta', _MISSING)
+    pickup_eta = inputs.get('pickup_eta', _MISSING)
     if pickup_eta is _MISSING:
         errors.append({"path": '/pickup_eta', "message": "required field is missing"})
     else:
-        if type(pickup_eta) is str and len(pickup_eta) == 25 and pickup_eta[4::3] in _DT_SHAPES and pickup_eta[23] < "6" and "1900" <= pickup_eta < "3":
-            try:
-                pickup_eta = _fromisoformat(pickup_eta)
-            except ValueError:
+        if type(pickup_eta) is str and "1900" <= pickup_eta < "3":
+            _n = len(pickup_eta)
+            if _n == 25 and pickup_eta[4::3] in _DT_SHAPES and pickup_eta[23] < "6":
+                try:
+                    pickup_eta = _fromisoformat(pickup_eta)
+                except ValueError:
+                    pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
+            elif _n == 20 and pickup_eta[4::3] == "--T::Z":
+                try:
+                    pickup_eta = _fromisoformat(pickup_eta)
+                except ValueError:
+                    pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
+            elif _n == 19 and pickup_eta[4::3] == "--T::":
+                try:
+                    pickup_eta = _fromisoformat(pickup_eta + "Z")
+                    pickup_eta -= _zone_offset(pickup_eta)
+                except ValueError:
+                    pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
+            else:
                 pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
         else:
             pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
-    bookings = raw.get('bookings', _MISSING)
+    bookings = inputs.get('bookings', _MISSING)
     if bookings is _MISSING or bookings is None:
         bookings = ()
     else:
@@ -137,12 +229,6 @@ def _read(raw: Any) -> tuple:
             bookings = tuple(_read_booking(_x, f"{'/bookings'}/{_i}", errors) for _i, _x in enumerate(bookings))
     if errors:
         raise InvalidInput(errors)
-    return (as_of, departure_at, arrival_at, pickup_eta, bookings)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 기사의 예약 수락 가능 여부 for one input; raise InvalidInput if it does not fit."""
-    (as_of, departure_at, arrival_at, pickup_eta, bookings) = _read(inputs)
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check buffer_10min: policies/pet_taxi/driver_acceptance.policy:26

@@ -55,40 +55,51 @@ _HOLIDAYS = frozenset((
 ))
 _HOLIDAY_YEARS = (2015, 2035)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 메이트 심사 소요기간 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    kind = raw.get('kind', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    kind = inputs.get('kind', _MISSING)
     if kind is _MISSING:
         errors.append({"path": '/kind', "message": "required field is missing"})
     else:
         if type(kind) is not str or kind not in _ENUM_review_kind:
             kind = _rt.read_enum(kind, '/kind', errors, _ENUM_review_kind, '"new_signup", "info_change"')
-    started_at = raw.get('started_at', _MISSING)
+    started_at = inputs.get('started_at', _MISSING)
     if started_at is _MISSING:
         errors.append({"path": '/started_at', "message": "required field is missing"})
     else:
-        if type(started_at) is str and len(started_at) == 25 and started_at[4::3] in _DT_SHAPES and started_at[23] < "6" and "1900" <= started_at < "3":
-            try:
-                started_at = _fromisoformat(started_at)
-            except ValueError:
+        if type(started_at) is str and "1900" <= started_at < "3":
+            _n = len(started_at)
+            if _n == 25 and started_at[4::3] in _DT_SHAPES and started_at[23] < "6":
+                try:
+                    started_at = _fromisoformat(started_at)
+                except ValueError:
+                    started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
+            elif _n == 20 and started_at[4::3] == "--T::Z":
+                try:
+                    started_at = _fromisoformat(started_at)
+                except ValueError:
+                    started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
+            elif _n == 19 and started_at[4::3] == "--T::":
+                try:
+                    started_at = _fromisoformat(started_at + "Z")
+                    started_at -= _zone_offset(started_at)
+                except ValueError:
+                    started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
+            else:
                 started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
         else:
             started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
-    return (kind, started_at)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 메이트 심사 소요기간 for one input; raise InvalidInput if it does not fit."""
-    (kind, started_at) = _read(inputs)
     earliest = None
     # rule new_signup_review: policies/pet_taxi/mate_review_period.policy:21
     if kind == 'new_signup':

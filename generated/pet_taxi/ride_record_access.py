@@ -34,45 +34,71 @@ _SECONDS_259200 = timedelta(seconds=259200)
 _SECONDS_604800 = timedelta(seconds=604800)
 _SECONDS_86400 = timedelta(seconds=86400)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 운행완료 후 기록 확인 기간 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    completed_at = raw.get('completed_at', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    completed_at = inputs.get('completed_at', _MISSING)
     if completed_at is _MISSING:
         errors.append({"path": '/completed_at', "message": "required field is missing"})
     else:
-        if type(completed_at) is str and len(completed_at) == 25 and completed_at[4::3] in _DT_SHAPES and completed_at[23] < "6" and "1900" <= completed_at < "3":
-            try:
-                completed_at = _fromisoformat(completed_at)
-            except ValueError:
+        if type(completed_at) is str and "1900" <= completed_at < "3":
+            _n = len(completed_at)
+            if _n == 25 and completed_at[4::3] in _DT_SHAPES and completed_at[23] < "6":
+                try:
+                    completed_at = _fromisoformat(completed_at)
+                except ValueError:
+                    completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
+            elif _n == 20 and completed_at[4::3] == "--T::Z":
+                try:
+                    completed_at = _fromisoformat(completed_at)
+                except ValueError:
+                    completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
+            elif _n == 19 and completed_at[4::3] == "--T::":
+                try:
+                    completed_at = _fromisoformat(completed_at + "Z")
+                    completed_at -= _zone_offset(completed_at)
+                except ValueError:
+                    completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
+            else:
                 completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
         else:
             completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
-    as_of = raw.get('as_of', _MISSING)
+    as_of = inputs.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
-            try:
-                as_of = _fromisoformat(as_of)
-            except ValueError:
+        if type(as_of) is str and "1900" <= as_of < "3":
+            _n = len(as_of)
+            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 20 and as_of[4::3] == "--T::Z":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 19 and as_of[4::3] == "--T::":
+                try:
+                    as_of = _fromisoformat(as_of + "Z")
+                    as_of -= _zone_offset(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            else:
                 as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
         else:
             as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
-    return (completed_at, as_of)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 운행완료 후 기록 확인 기간 for one input; raise InvalidInput if it does not fit."""
-    (completed_at, as_of) = _read(inputs)
     # table by_elapsed: policies/pet_taxi/ride_record_access.policy:18
     _key = (as_of - completed_at)
     if _key < _SECONDS_0:  # (-∞, 0min)

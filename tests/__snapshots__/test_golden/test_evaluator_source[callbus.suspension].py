@@ -33,6 +33,7 @@ _FIELDS_penalty = frozenset(['at', 'kind'])
 _FIELDS_reservation = frozenset(['departure_at', 'id'])
 _DT_SHAPES = _rt._FAST_SHAPES
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
 def _read_penalty(raw: Any, path: str, errors: list) -> tuple | None:
@@ -53,10 +54,25 @@ def _read_penalty(raw: Any, path: str, errors: list) -> tuple | None:
     if f_at is _MISSING:
         errors.append({"path": path + "/at", "message": "required field is missing"})
     else:
-        if type(f_at) is str and len(f_at) == 25 and f_at[4::3] in _DT_SHAPES and f_at[23] < "6" and "1900" <= f_at < "3":
-            try:
-                f_at = _fromisoformat(f_at)
-            except ValueError:
+        if type(f_at) is str and "1900" <= f_at < "3":
+            _n = len(f_at)
+            if _n == 25 and f_at[4::3] in _DT_SHAPES and f_at[23] < "6":
+                try:
+                    f_at = _fromisoformat(f_at)
+                except ValueError:
+                    f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+            elif _n == 20 and f_at[4::3] == "--T::Z":
+                try:
+                    f_at = _fromisoformat(f_at)
+                except ValueError:
+                    f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+            elif _n == 19 and f_at[4::3] == "--T::":
+                try:
+                    f_at = _fromisoformat(f_at + "Z")
+                    f_at -= _zone_offset(f_at)
+                except ValueError:
+                    f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+            else:
                 f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
         else:
             f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
@@ -82,10 +98,25 @@ def _read_reservation(raw: Any, path: str, errors: list) -> tuple | None:
     if f_departure_at is _MISSING:
         errors.append({"path": path + "/departure_at", "message": "required field is missing"})
     else:
-        if type(f_departure_at) is str and len(f_departure_at) == 25 and f_departure_at[4::3] in _DT_SHAPES and f_departure_at[23] < "6" and "1900" <= f_departure_at < "3":
-            try:
-                f_departure_at = _fromisoformat(f_departure_at)
-            except ValueError:
+        if type(f_departure_at) is str and "1900" <= f_departure_at < "3":
+            _n = len(f_departure_at)
+            if _n == 25 and f_departure_at[4::3] in _DT_SHAPES and f_departure_at[23] < "6":
+                try:
+                    f_departure_at = _fromisoformat(f_departure_at)
+                except ValueError:
+                    f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
+            elif _n == 20 and f_departure_at[4::3] == "--T::Z":
+                try:
+                    f_departure_at = _fromisoformat(f_departure_at)
+                except ValueError:
+                    f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
+            elif _n == 19 and f_departure_at[4::3] == "--T::":
+                try:
+                    f_departure_at = _fromisoformat(f_departure_at + "Z")
+                    f_departure_at -= _zone_offset(f_departure_at)
+                except ValueError:
+                    f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
+            else:
                 f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
         else:
             f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
@@ -94,32 +125,48 @@ def _read_reservation(raw: Any, path: str, errors: list) -> tuple | None:
     return (f_id, f_departure_at)
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 광역콜버스 페널티 누적 서비스 이용 정지 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    as_of = raw.get('as_of', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    as_of = inputs.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
-            try:
-                as_of = _fromisoformat(as_of)
-            except ValueError:
+        if type(as_of) is str and "1900" <= as_of < "3":
+            _n = len(as_of)
+            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 20 and as_of[4::3] == "--T::Z":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 19 and as_of[4::3] == "--T::":
+                try:
+                    as_of = _fromisoformat(as_of + "Z")
+                    as_of -= _zone_offset(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            else:
                 as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
         else:
             as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-    penalties = raw.get('penalties', _MISSING)
+    penalties = inputs.get('penalties', _MISSING)
     if penalties is _MISSING:
         errors.append({"path": '/penalties', "message": "required field is missing"})
     else:
         penalties = _rt.read_list(penalties, '/penalties', errors, 1000)
         if penalties is not None:
             penalties = tuple(_read_penalty(_x, f"{'/penalties'}/{_i}", errors) for _i, _x in enumerate(penalties))
-    reservations = raw.get('reservations', _MISSING)
+    reservations = inputs.get('reservations', _MISSING)
     if reservations is _MISSING or reservations is None:
         reservations = ()
     else:
@@ -128,12 +175,6 @@ def _read(raw: Any) -> tuple:
             reservations = tuple(_read_reservation(_x, f"{'/reservations'}/{_i}", errors) for _i, _x in enumerate(reservations))
     if errors:
         raise InvalidInput(errors)
-    return (as_of, penalties, reservations)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 광역콜버스 페널티 누적 서비스 이용 정지 for one input; raise InvalidInput if it does not fit."""
-    (as_of, penalties, reservations) = _read(inputs)
     # output late_cancel_count: 당월 출발 3시간 이내 취소 페널티 횟수 (policies/callbus/suspension.policy:31)
     late_cancel_count = sum(1 for _r1 in penalties if (_r1[0] == 'late_cancel' and _rt.same_month(_r1[1], as_of, _ZONE)))
     # output no_show_count: 당월 미탑승 페널티 횟수 (policies/callbus/suspension.policy:32)

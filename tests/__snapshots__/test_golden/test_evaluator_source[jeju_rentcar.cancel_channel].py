@@ -62,45 +62,71 @@ _SECONDS_64800 = timedelta(seconds=64800)
 _SECONDS_72000 = timedelta(seconds=72000)
 _SECONDS_86400 = timedelta(seconds=86400)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 제주패스렌트카 예약 취소 방법 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    pickup_at = raw.get('pickup_at', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    pickup_at = inputs.get('pickup_at', _MISSING)
     if pickup_at is _MISSING:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        if type(pickup_at) is str and len(pickup_at) == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6" and "1900" <= pickup_at < "3":
-            try:
-                pickup_at = _fromisoformat(pickup_at)
-            except ValueError:
+        if type(pickup_at) is str and "1900" <= pickup_at < "3":
+            _n = len(pickup_at)
+            if _n == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6":
+                try:
+                    pickup_at = _fromisoformat(pickup_at)
+                except ValueError:
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            elif _n == 20 and pickup_at[4::3] == "--T::Z":
+                try:
+                    pickup_at = _fromisoformat(pickup_at)
+                except ValueError:
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            elif _n == 19 and pickup_at[4::3] == "--T::":
+                try:
+                    pickup_at = _fromisoformat(pickup_at + "Z")
+                    pickup_at -= _zone_offset(pickup_at)
+                except ValueError:
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            else:
                 pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
         else:
             pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-    cancel_at = raw.get('cancel_at', _MISSING)
+    cancel_at = inputs.get('cancel_at', _MISSING)
     if cancel_at is _MISSING:
         errors.append({"path": '/cancel_at', "message": "required field is missing"})
     else:
-        if type(cancel_at) is str and len(cancel_at) == 25 and cancel_at[4::3] in _DT_SHAPES and cancel_at[23] < "6" and "1900" <= cancel_at < "3":
-            try:
-                cancel_at = _fromisoformat(cancel_at)
-            except ValueError:
+        if type(cancel_at) is str and "1900" <= cancel_at < "3":
+            _n = len(cancel_at)
+            if _n == 25 and cancel_at[4::3] in _DT_SHAPES and cancel_at[23] < "6":
+                try:
+                    cancel_at = _fromisoformat(cancel_at)
+                except ValueError:
+                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
+            elif _n == 20 and cancel_at[4::3] == "--T::Z":
+                try:
+                    cancel_at = _fromisoformat(cancel_at)
+                except ValueError:
+                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
+            elif _n == 19 and cancel_at[4::3] == "--T::":
+                try:
+                    cancel_at = _fromisoformat(cancel_at + "Z")
+                    cancel_at -= _zone_offset(cancel_at)
+                except ValueError:
+                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
+            else:
                 cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
         else:
             cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
-    return (pickup_at, cancel_at)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 제주패스렌트카 예약 취소 방법 for one input; raise InvalidInput if it does not fit."""
-    (pickup_at, cancel_at) = _read(inputs)
     # let before: 차량 인수까지 남은 시간 (policies/jeju_rentcar/cancel_channel.policy:25)
     before = (pickup_at - cancel_at)
     # let weekday: 취소 시점이 평일(토요일·일요일과 공휴일이 아닌 날) (policies/jeju_rentcar/cancel_channel.policy:26)

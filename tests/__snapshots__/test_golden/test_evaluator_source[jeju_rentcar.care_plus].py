@@ -29,32 +29,33 @@ _MISSING = object()
 _FIELDS = frozenset(['deductible', 'downtime_fee', 'joined', 'over_limit'])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 케어플러스 보장 금액 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    joined = raw.get('joined', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    joined = inputs.get('joined', _MISSING)
     if joined is _MISSING:
         errors.append({"path": '/joined', "message": "required field is missing"})
     else:
         if joined is not True and joined is not False:
             joined = _rt.read_bool(joined, '/joined', errors)
-    deductible = raw.get('deductible', _MISSING)
+    deductible = inputs.get('deductible', _MISSING)
     if deductible is _MISSING:
         deductible = 0
     else:
         if type(deductible) is not int or not 0 <= deductible <= 9007199254740991:
             deductible = _rt.read_money(deductible, '/deductible', errors)
-    downtime_fee = raw.get('downtime_fee', _MISSING)
+    downtime_fee = inputs.get('downtime_fee', _MISSING)
     if downtime_fee is _MISSING:
         downtime_fee = 0
     else:
         if type(downtime_fee) is not int or not 0 <= downtime_fee <= 9007199254740991:
             downtime_fee = _rt.read_money(downtime_fee, '/downtime_fee', errors)
-    over_limit = raw.get('over_limit', _MISSING)
+    over_limit = inputs.get('over_limit', _MISSING)
     if over_limit is _MISSING:
         over_limit = 0
     else:
@@ -62,12 +63,6 @@ def _read(raw: Any) -> tuple:
             over_limit = _rt.read_money(over_limit, '/over_limit', errors)
     if errors:
         raise InvalidInput(errors)
-    return (joined, deductible, downtime_fee, over_limit)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 케어플러스 보장 금액 for one input; raise InvalidInput if it does not fit."""
-    (joined, deductible, downtime_fee, over_limit) = _read(inputs)
     # let paid: 업체에 납부한 금액 합계 (policies/jeju_rentcar/care_plus.policy:16)
     paid = ((deductible + downtime_fee) + over_limit)
     # rule covered: policies/jeju_rentcar/care_plus.policy:20

@@ -29,14 +29,15 @@ _MISSING = object()
 _FIELDS = frozenset(['earlier_claims'])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 자차보험 처리 가능 여부 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    earlier_claims = raw.get('earlier_claims', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    earlier_claims = inputs.get('earlier_claims', _MISSING)
     if earlier_claims is _MISSING:
         earlier_claims = 0
     else:
@@ -44,12 +45,6 @@ def _read(raw: Any) -> tuple:
             earlier_claims = _rt.read_int(earlier_claims, '/earlier_claims', errors)
     if errors:
         raise InvalidInput(errors)
-    return (earlier_claims,)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 자차보험 처리 가능 여부 for one input; raise InvalidInput if it does not fit."""
-    (earlier_claims,) = _read(inputs)
     # rule first_claim: policies/jeju_rentcar/cdw_claim.policy:13
     if earlier_claims <= 0:
         step, rule = 0, 'first_claim'

@@ -104,51 +104,52 @@ def _read_driver(raw: Any, path: str, errors: list) -> tuple | None:
     return (f_name, f_age, f_licence, f_licence_years, f_career_years, f_foreigner, f_passport, f_soldier)
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 제주패스렌트카 운전자 대여 조건 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    drivers = raw.get('drivers', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    drivers = inputs.get('drivers', _MISSING)
     if drivers is _MISSING:
         errors.append({"path": '/drivers', "message": "required field is missing"})
     else:
         drivers = _rt.read_list(drivers, '/drivers', errors, 10)
         if drivers is not None:
             drivers = tuple(_read_driver(_x, f"{'/drivers'}/{_i}", errors) for _i, _x in enumerate(drivers))
-    seats = raw.get('seats', _MISSING)
+    seats = inputs.get('seats', _MISSING)
     if seats is _MISSING:
         errors.append({"path": '/seats', "message": "required field is missing"})
     else:
         if type(seats) is not int or not -9007199254740991 <= seats <= 9007199254740991:
             seats = _rt.read_int(seats, '/seats', errors)
-    adults = raw.get('adults', _MISSING)
+    adults = inputs.get('adults', _MISSING)
     if adults is _MISSING:
         errors.append({"path": '/adults', "message": "required field is missing"})
     else:
         if type(adults) is not int or not -9007199254740991 <= adults <= 9007199254740991:
             adults = _rt.read_int(adults, '/adults', errors)
-    children = raw.get('children', _MISSING)
+    children = inputs.get('children', _MISSING)
     if children is _MISSING:
         children = 0
     else:
         if type(children) is not int or not -9007199254740991 <= children <= 9007199254740991:
             children = _rt.read_int(children, '/children', errors)
-    korean_speaker = raw.get('korean_speaker', _MISSING)
+    korean_speaker = inputs.get('korean_speaker', _MISSING)
     if korean_speaker is _MISSING:
         korean_speaker = False
     else:
         if korean_speaker is not True and korean_speaker is not False:
             korean_speaker = _rt.read_bool(korean_speaker, '/korean_speaker', errors)
-    english_speaker = raw.get('english_speaker', _MISSING)
+    english_speaker = inputs.get('english_speaker', _MISSING)
     if english_speaker is _MISSING:
         english_speaker = False
     else:
         if english_speaker is not True and english_speaker is not False:
             english_speaker = _rt.read_bool(english_speaker, '/english_speaker', errors)
-    licence_presented = raw.get('licence_presented', _MISSING)
+    licence_presented = inputs.get('licence_presented', _MISSING)
     if licence_presented is _MISSING or licence_presented is None:
         licence_presented = None
     else:
@@ -156,12 +157,6 @@ def _read(raw: Any) -> tuple:
             licence_presented = _rt.read_bool(licence_presented, '/licence_presented', errors)
     if errors:
         raise InvalidInput(errors)
-    return (drivers, seats, adults, children, korean_speaker, english_speaker, licence_presented)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 제주패스렌트카 운전자 대여 조건 for one input; raise InvalidInput if it does not fit."""
-    (drivers, seats, adults, children, korean_speaker, english_speaker, licence_presented) = _read(inputs)
     # let driver_count: 등록 운전자 수 (policies/jeju_rentcar/driver_eligibility.policy:62)
     driver_count = len(drivers)
     # let passengers: 탑승 인원(어린이 포함) (policies/jeju_rentcar/driver_eligibility.policy:63)

@@ -30,14 +30,15 @@ _FIELDS = frozenset(['route'])
 _ENUM_booking_route = frozenset(['jejupass_direct', 'partner_site'])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 제주패스렌트카 제휴 할인 적용 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    route = raw.get('route', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    route = inputs.get('route', _MISSING)
     if route is _MISSING:
         errors.append({"path": '/route', "message": "required field is missing"})
     else:
@@ -45,12 +46,6 @@ def _read(raw: Any) -> tuple:
             route = _rt.read_enum(route, '/route', errors, _ENUM_booking_route, '"partner_site", "jejupass_direct"')
     if errors:
         raise InvalidInput(errors)
-    return (route,)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 제주패스렌트카 제휴 할인 적용 for one input; raise InvalidInput if it does not fit."""
-    (route,) = _read(inputs)
     # rule via_partner: policies/jeju_rentcar/partner_discount.policy:17
     if route == 'partner_site':
         step, rule = 0, 'via_partner'

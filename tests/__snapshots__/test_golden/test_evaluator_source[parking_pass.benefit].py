@@ -33,14 +33,15 @@ _SECONDS_0 = timedelta(seconds=0)
 _SECONDS_3600 = timedelta(seconds=3600)
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 주차패스 이용 혜택 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    lot = raw.get('lot', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    lot = inputs.get('lot', _MISSING)
     if lot is _MISSING:
         errors.append({"path": '/lot', "message": "required field is missing"})
     else:
@@ -48,12 +49,6 @@ def _read(raw: Any) -> tuple:
             lot = _rt.read_enum(lot, '/lot', errors, _ENUM_lot_kind, '"everland", "seoul_grand_park", "coex", "hyundai_department_store", "other_partner", "not_partner"')
     if errors:
         raise InvalidInput(errors)
-    return (lot,)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 주차패스 이용 혜택 for one input; raise InvalidInput if it does not fit."""
-    (lot,) = _read(inputs)
     # rule not_partner: policies/parking_pass/benefit.policy:29
     if lot == 'not_partner':
         step, rule = 0, 'not_partner'

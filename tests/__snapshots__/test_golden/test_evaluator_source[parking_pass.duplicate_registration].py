@@ -32,26 +32,27 @@ _ENUM_holder_kind = frozenset(['non_owner', 'owner', 'owner_verified'])
 _ENUM_registration_outcome = frozenset(['needs_review', 'not_possible', 'register_after_termination', 'verify_ownership_first'])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 주차패스 타계정 등록 차량의 등록 가능 여부 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    relation = raw.get('relation', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    relation = inputs.get('relation', _MISSING)
     if relation is _MISSING:
         errors.append({"path": '/relation', "message": "required field is missing"})
     else:
         if type(relation) is not str or relation not in _ENUM_relation_kind:
             relation = _rt.read_enum(relation, '/relation', errors, _ENUM_relation_kind, '"family_or_acquaintance", "rental_user", "shared_car_user", "new_owner", "other"')
-    existing_holder = raw.get('existing_holder', _MISSING)
+    existing_holder = inputs.get('existing_holder', _MISSING)
     if existing_holder is _MISSING:
         errors.append({"path": '/existing_holder', "message": "required field is missing"})
     else:
         if type(existing_holder) is not str or existing_holder not in _ENUM_holder_kind:
             existing_holder = _rt.read_enum(existing_holder, '/existing_holder', errors, _ENUM_holder_kind, '"owner_verified", "owner", "non_owner"')
-    inquirer_verified = raw.get('inquirer_verified', _MISSING)
+    inquirer_verified = inputs.get('inquirer_verified', _MISSING)
     if inquirer_verified is _MISSING:
         inquirer_verified = False
     else:
@@ -59,12 +60,6 @@ def _read(raw: Any) -> tuple:
             inquirer_verified = _rt.read_bool(inquirer_verified, '/inquirer_verified', errors)
     if errors:
         raise InvalidInput(errors)
-    return (relation, existing_holder, inquirer_verified)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 주차패스 타계정 등록 차량의 등록 가능 여부 for one input; raise InvalidInput if it does not fit."""
-    (relation, existing_holder, inquirer_verified) = _read(inputs)
     # rule sold_verify_first: policies/parking_pass/duplicate_registration.policy:38
     if (relation == 'new_owner' and not inquirer_verified):
         step, rule = 0, 'sold_verify_first'

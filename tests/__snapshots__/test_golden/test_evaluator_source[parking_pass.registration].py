@@ -33,62 +33,103 @@ _DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_0 = timedelta(seconds=0)
 _SECONDS_86400 = timedelta(seconds=86400)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 주차패스 등록 상태 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    ownership_verified = raw.get('ownership_verified', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    ownership_verified = inputs.get('ownership_verified', _MISSING)
     if ownership_verified is _MISSING:
         errors.append({"path": '/ownership_verified', "message": "required field is missing"})
     else:
         if ownership_verified is not True and ownership_verified is not False:
             ownership_verified = _rt.read_bool(ownership_verified, '/ownership_verified', errors)
-    registered_at = raw.get('registered_at', _MISSING)
+    registered_at = inputs.get('registered_at', _MISSING)
     if registered_at is _MISSING:
         errors.append({"path": '/registered_at', "message": "required field is missing"})
     else:
-        if type(registered_at) is str and len(registered_at) == 25 and registered_at[4::3] in _DT_SHAPES and registered_at[23] < "6" and "1900" <= registered_at < "3":
-            try:
-                registered_at = _fromisoformat(registered_at)
-            except ValueError:
+        if type(registered_at) is str and "1900" <= registered_at < "3":
+            _n = len(registered_at)
+            if _n == 25 and registered_at[4::3] in _DT_SHAPES and registered_at[23] < "6":
+                try:
+                    registered_at = _fromisoformat(registered_at)
+                except ValueError:
+                    registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
+            elif _n == 20 and registered_at[4::3] == "--T::Z":
+                try:
+                    registered_at = _fromisoformat(registered_at)
+                except ValueError:
+                    registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
+            elif _n == 19 and registered_at[4::3] == "--T::":
+                try:
+                    registered_at = _fromisoformat(registered_at + "Z")
+                    registered_at -= _zone_offset(registered_at)
+                except ValueError:
+                    registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
+            else:
                 registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
         else:
             registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
-    first_entry_at = raw.get('first_entry_at', _MISSING)
+    first_entry_at = inputs.get('first_entry_at', _MISSING)
     if first_entry_at is _MISSING or first_entry_at is None:
         first_entry_at = None
     else:
-        if type(first_entry_at) is str and len(first_entry_at) == 25 and first_entry_at[4::3] in _DT_SHAPES and first_entry_at[23] < "6" and "1900" <= first_entry_at < "3":
-            try:
-                first_entry_at = _fromisoformat(first_entry_at)
-            except ValueError:
+        if type(first_entry_at) is str and "1900" <= first_entry_at < "3":
+            _n = len(first_entry_at)
+            if _n == 25 and first_entry_at[4::3] in _DT_SHAPES and first_entry_at[23] < "6":
+                try:
+                    first_entry_at = _fromisoformat(first_entry_at)
+                except ValueError:
+                    first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
+            elif _n == 20 and first_entry_at[4::3] == "--T::Z":
+                try:
+                    first_entry_at = _fromisoformat(first_entry_at)
+                except ValueError:
+                    first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
+            elif _n == 19 and first_entry_at[4::3] == "--T::":
+                try:
+                    first_entry_at = _fromisoformat(first_entry_at + "Z")
+                    first_entry_at -= _zone_offset(first_entry_at)
+                except ValueError:
+                    first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
+            else:
                 first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
         else:
             first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
-    as_of = raw.get('as_of', _MISSING)
+    as_of = inputs.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
-            try:
-                as_of = _fromisoformat(as_of)
-            except ValueError:
+        if type(as_of) is str and "1900" <= as_of < "3":
+            _n = len(as_of)
+            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 20 and as_of[4::3] == "--T::Z":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 19 and as_of[4::3] == "--T::":
+                try:
+                    as_of = _fromisoformat(as_of + "Z")
+                    as_of -= _zone_offset(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            else:
                 as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
         else:
             as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
-    return (ownership_verified, registered_at, first_entry_at, as_of)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 주차패스 등록 상태 for one input; raise InvalidInput if it does not fit."""
-    (ownership_verified, registered_at, first_entry_at, as_of) = _read(inputs)
     provisional_expires_at = None
     # rule ownership_verified_registered: policies/parking_pass/registration.policy:25
     if ownership_verified:

@@ -33,26 +33,27 @@ _REFUSALS = frozenset(['not_in_use'])
 _REVIEWS = frozenset(['no_season_ticket'])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 주차패스 해지 가능 여부 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    parking_in_use = raw.get('parking_in_use', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    parking_in_use = inputs.get('parking_in_use', _MISSING)
     if parking_in_use is _MISSING:
         errors.append({"path": '/parking_in_use', "message": "required field is missing"})
     else:
         if parking_in_use is not True and parking_in_use is not False:
             parking_in_use = _rt.read_bool(parking_in_use, '/parking_in_use', errors)
-    season_ticket = raw.get('season_ticket', _MISSING)
+    season_ticket = inputs.get('season_ticket', _MISSING)
     if season_ticket is _MISSING:
         errors.append({"path": '/season_ticket', "message": "required field is missing"})
     else:
         if season_ticket is not True and season_ticket is not False:
             season_ticket = _rt.read_bool(season_ticket, '/season_ticket', errors)
-    vehicle = raw.get('vehicle', _MISSING)
+    vehicle = inputs.get('vehicle', _MISSING)
     if vehicle is _MISSING:
         vehicle = 'own'
     else:
@@ -60,12 +61,6 @@ def _read(raw: Any) -> tuple:
             vehicle = _rt.read_enum(vehicle, '/vehicle', errors, _ENUM_vehicle_use, '"own", "sold", "rental", "other_unused"')
     if errors:
         raise InvalidInput(errors)
-    return (parking_in_use, season_ticket, vehicle)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 주차패스 해지 가능 여부 for one input; raise InvalidInput if it does not fit."""
-    (parking_in_use, season_ticket, vehicle) = _read(inputs)
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check not_in_use: policies/parking_pass/termination.policy:31

@@ -44,6 +44,7 @@ _SECONDS_1800 = timedelta(seconds=1800)
 _SECONDS_43200 = timedelta(seconds=43200)
 _SECONDS_600 = timedelta(seconds=600)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
 def _read_pet(raw: Any, path: str, errors: list) -> tuple | None:
@@ -71,77 +72,108 @@ def _read_pet(raw: Any, path: str, errors: list) -> tuple | None:
     return (f_species, f_breed)
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 예약 접수 조건 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    requested_at = raw.get('requested_at', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    requested_at = inputs.get('requested_at', _MISSING)
     if requested_at is _MISSING:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        if type(requested_at) is str and len(requested_at) == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6" and "1900" <= requested_at < "3":
-            try:
-                requested_at = _fromisoformat(requested_at)
-            except ValueError:
+        if type(requested_at) is str and "1900" <= requested_at < "3":
+            _n = len(requested_at)
+            if _n == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6":
+                try:
+                    requested_at = _fromisoformat(requested_at)
+                except ValueError:
+                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+            elif _n == 20 and requested_at[4::3] == "--T::Z":
+                try:
+                    requested_at = _fromisoformat(requested_at)
+                except ValueError:
+                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+            elif _n == 19 and requested_at[4::3] == "--T::":
+                try:
+                    requested_at = _fromisoformat(requested_at + "Z")
+                    requested_at -= _zone_offset(requested_at)
+                except ValueError:
+                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+            else:
                 requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
         else:
             requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-    departure_at = raw.get('departure_at', _MISSING)
+    departure_at = inputs.get('departure_at', _MISSING)
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
-            try:
-                departure_at = _fromisoformat(departure_at)
-            except ValueError:
+        if type(departure_at) is str and "1900" <= departure_at < "3":
+            _n = len(departure_at)
+            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 20 and departure_at[4::3] == "--T::Z":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 19 and departure_at[4::3] == "--T::":
+                try:
+                    departure_at = _fromisoformat(departure_at + "Z")
+                    departure_at -= _zone_offset(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            else:
                 departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
         else:
             departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-    booking_type = raw.get('booking_type', _MISSING)
+    booking_type = inputs.get('booking_type', _MISSING)
     if booking_type is _MISSING:
         errors.append({"path": '/booking_type', "message": "required field is missing"})
     else:
         if type(booking_type) is not str or booking_type not in _ENUM_booking_kind:
             booking_type = _rt.read_enum(booking_type, '/booking_type', errors, _ENUM_booking_kind, '"general", "hourly"')
-    reserved_for = raw.get('reserved_for', _MISSING)
+    reserved_for = inputs.get('reserved_for', _MISSING)
     if reserved_for is _MISSING or reserved_for is None:
         reserved_for = None
     else:
         reserved_for = _rt.read_duration(reserved_for, '/reserved_for', errors)
-    waypoint_count = raw.get('waypoint_count', _MISSING)
+    waypoint_count = inputs.get('waypoint_count', _MISSING)
     if waypoint_count is _MISSING:
         waypoint_count = 0
     else:
         if type(waypoint_count) is not int or not -9007199254740991 <= waypoint_count <= 9007199254740991:
             waypoint_count = _rt.read_int(waypoint_count, '/waypoint_count', errors)
-    request = raw.get('request', _MISSING)
+    request = inputs.get('request', _MISSING)
     if request is _MISSING:
         request = ''
     else:
         request = _rt.read_text(request, '/request', errors, 1000)
-    people = raw.get('people', _MISSING)
+    people = inputs.get('people', _MISSING)
     if people is _MISSING:
         errors.append({"path": '/people', "message": "required field is missing"})
     else:
         if type(people) is not int or not -9007199254740991 <= people <= 9007199254740991:
             people = _rt.read_int(people, '/people', errors)
-    pets = raw.get('pets', _MISSING)
+    pets = inputs.get('pets', _MISSING)
     if pets is _MISSING:
         errors.append({"path": '/pets', "message": "required field is missing"})
     else:
         pets = _rt.read_list(pets, '/pets', errors, 20)
         if pets is not None:
             pets = tuple(_read_pet(_x, f"{'/pets'}/{_i}", errors) for _i, _x in enumerate(pets))
-    member_age = raw.get('member_age', _MISSING)
+    member_age = inputs.get('member_age', _MISSING)
     if member_age is _MISSING:
         errors.append({"path": '/member_age', "message": "required field is missing"})
     else:
         if type(member_age) is not int or not -9007199254740991 <= member_age <= 9007199254740991:
             member_age = _rt.read_int(member_age, '/member_age', errors)
-    origin_region = raw.get('origin_region', _MISSING)
+    origin_region = inputs.get('origin_region', _MISSING)
     if origin_region is _MISSING:
         errors.append({"path": '/origin_region', "message": "required field is missing"})
     else:
@@ -149,12 +181,6 @@ def _read(raw: Any) -> tuple:
             origin_region = _rt.read_enum(origin_region, '/origin_region', errors, _ENUM_region, '"seoul", "incheon", "gyeonggi", "outside_capital_area"')
     if errors:
         raise InvalidInput(errors)
-    return (requested_at, departure_at, booking_type, reserved_for, waypoint_count, request, people, pets, member_age, origin_region)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 예약 접수 조건 for one input; raise InvalidInput if it does not fit."""
-    (requested_at, departure_at, booking_type, reserved_for, waypoint_count, request, people, pets, member_age, origin_region) = _read(inputs)
     # let lead: 예약 접수 시 출발까지 남은 시간 (policies/pet_taxi/booking_request.policy:67)
     lead = (departure_at - requested_at)
     failed_check_ids: list[str] = []

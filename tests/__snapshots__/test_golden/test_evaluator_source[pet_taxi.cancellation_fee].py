@@ -36,90 +36,161 @@ _SECONDS_3600 = timedelta(seconds=3600)
 _SECONDS_600 = timedelta(seconds=600)
 _SECONDS_86400 = timedelta(seconds=86400)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 예약 취소수수료 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    fare = raw.get('fare', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    fare = inputs.get('fare', _MISSING)
     if fare is _MISSING:
         errors.append({"path": '/fare', "message": "required field is missing"})
     else:
         if type(fare) is not int or not 0 <= fare <= 9007199254740991:
             fare = _rt.read_money(fare, '/fare', errors)
-    departure_at = raw.get('departure_at', _MISSING)
+    departure_at = inputs.get('departure_at', _MISSING)
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
-            try:
-                departure_at = _fromisoformat(departure_at)
-            except ValueError:
+        if type(departure_at) is str and "1900" <= departure_at < "3":
+            _n = len(departure_at)
+            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 20 and departure_at[4::3] == "--T::Z":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 19 and departure_at[4::3] == "--T::":
+                try:
+                    departure_at = _fromisoformat(departure_at + "Z")
+                    departure_at -= _zone_offset(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            else:
                 departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
         else:
             departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-    cancelled_at = raw.get('cancelled_at', _MISSING)
+    cancelled_at = inputs.get('cancelled_at', _MISSING)
     if cancelled_at is _MISSING:
         errors.append({"path": '/cancelled_at', "message": "required field is missing"})
     else:
-        if type(cancelled_at) is str and len(cancelled_at) == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6" and "1900" <= cancelled_at < "3":
-            try:
-                cancelled_at = _fromisoformat(cancelled_at)
-            except ValueError:
+        if type(cancelled_at) is str and "1900" <= cancelled_at < "3":
+            _n = len(cancelled_at)
+            if _n == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6":
+                try:
+                    cancelled_at = _fromisoformat(cancelled_at)
+                except ValueError:
+                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+            elif _n == 20 and cancelled_at[4::3] == "--T::Z":
+                try:
+                    cancelled_at = _fromisoformat(cancelled_at)
+                except ValueError:
+                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+            elif _n == 19 and cancelled_at[4::3] == "--T::":
+                try:
+                    cancelled_at = _fromisoformat(cancelled_at + "Z")
+                    cancelled_at -= _zone_offset(cancelled_at)
+                except ValueError:
+                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+            else:
                 cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
         else:
             cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-    dispatched_at = raw.get('dispatched_at', _MISSING)
+    dispatched_at = inputs.get('dispatched_at', _MISSING)
     if dispatched_at is _MISSING or dispatched_at is None:
         dispatched_at = None
     else:
-        if type(dispatched_at) is str and len(dispatched_at) == 25 and dispatched_at[4::3] in _DT_SHAPES and dispatched_at[23] < "6" and "1900" <= dispatched_at < "3":
-            try:
-                dispatched_at = _fromisoformat(dispatched_at)
-            except ValueError:
+        if type(dispatched_at) is str and "1900" <= dispatched_at < "3":
+            _n = len(dispatched_at)
+            if _n == 25 and dispatched_at[4::3] in _DT_SHAPES and dispatched_at[23] < "6":
+                try:
+                    dispatched_at = _fromisoformat(dispatched_at)
+                except ValueError:
+                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+            elif _n == 20 and dispatched_at[4::3] == "--T::Z":
+                try:
+                    dispatched_at = _fromisoformat(dispatched_at)
+                except ValueError:
+                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+            elif _n == 19 and dispatched_at[4::3] == "--T::":
+                try:
+                    dispatched_at = _fromisoformat(dispatched_at + "Z")
+                    dispatched_at -= _zone_offset(dispatched_at)
+                except ValueError:
+                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+            else:
                 dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
         else:
             dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-    no_show = raw.get('no_show', _MISSING)
+    no_show = inputs.get('no_show', _MISSING)
     if no_show is _MISSING:
         no_show = False
     else:
         if no_show is not True and no_show is not False:
             no_show = _rt.read_bool(no_show, '/no_show', errors)
-    driver_departed_at = raw.get('driver_departed_at', _MISSING)
+    driver_departed_at = inputs.get('driver_departed_at', _MISSING)
     if driver_departed_at is _MISSING or driver_departed_at is None:
         driver_departed_at = None
     else:
-        if type(driver_departed_at) is str and len(driver_departed_at) == 25 and driver_departed_at[4::3] in _DT_SHAPES and driver_departed_at[23] < "6" and "1900" <= driver_departed_at < "3":
-            try:
-                driver_departed_at = _fromisoformat(driver_departed_at)
-            except ValueError:
+        if type(driver_departed_at) is str and "1900" <= driver_departed_at < "3":
+            _n = len(driver_departed_at)
+            if _n == 25 and driver_departed_at[4::3] in _DT_SHAPES and driver_departed_at[23] < "6":
+                try:
+                    driver_departed_at = _fromisoformat(driver_departed_at)
+                except ValueError:
+                    driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
+            elif _n == 20 and driver_departed_at[4::3] == "--T::Z":
+                try:
+                    driver_departed_at = _fromisoformat(driver_departed_at)
+                except ValueError:
+                    driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
+            elif _n == 19 and driver_departed_at[4::3] == "--T::":
+                try:
+                    driver_departed_at = _fromisoformat(driver_departed_at + "Z")
+                    driver_departed_at -= _zone_offset(driver_departed_at)
+                except ValueError:
+                    driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
+            else:
                 driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
         else:
             driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
-    driver_arrived_at = raw.get('driver_arrived_at', _MISSING)
+    driver_arrived_at = inputs.get('driver_arrived_at', _MISSING)
     if driver_arrived_at is _MISSING or driver_arrived_at is None:
         driver_arrived_at = None
     else:
-        if type(driver_arrived_at) is str and len(driver_arrived_at) == 25 and driver_arrived_at[4::3] in _DT_SHAPES and driver_arrived_at[23] < "6" and "1900" <= driver_arrived_at < "3":
-            try:
-                driver_arrived_at = _fromisoformat(driver_arrived_at)
-            except ValueError:
+        if type(driver_arrived_at) is str and "1900" <= driver_arrived_at < "3":
+            _n = len(driver_arrived_at)
+            if _n == 25 and driver_arrived_at[4::3] in _DT_SHAPES and driver_arrived_at[23] < "6":
+                try:
+                    driver_arrived_at = _fromisoformat(driver_arrived_at)
+                except ValueError:
+                    driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
+            elif _n == 20 and driver_arrived_at[4::3] == "--T::Z":
+                try:
+                    driver_arrived_at = _fromisoformat(driver_arrived_at)
+                except ValueError:
+                    driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
+            elif _n == 19 and driver_arrived_at[4::3] == "--T::":
+                try:
+                    driver_arrived_at = _fromisoformat(driver_arrived_at + "Z")
+                    driver_arrived_at -= _zone_offset(driver_arrived_at)
+                except ValueError:
+                    driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
+            else:
                 driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
         else:
             driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
-    return (fare, departure_at, cancelled_at, dispatched_at, no_show, driver_departed_at, driver_arrived_at)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 예약 취소수수료 for one input; raise InvalidInput if it does not fit."""
-    (fare, departure_at, cancelled_at, dispatched_at, no_show, driver_departed_at, driver_arrived_at) = _read(inputs)
     # let before: 출발까지 남은 시간 (policies/pet_taxi/cancellation_fee.policy:20)
     before = (departure_at - cancelled_at)
     # rule driver_not_departed: policies/pet_taxi/cancellation_fee.policy:22

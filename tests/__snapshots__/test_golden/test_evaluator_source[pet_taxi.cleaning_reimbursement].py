@@ -36,80 +36,81 @@ _REFUSALS = frozenset(['cleaned_before_photo_check', 'contamination_photo', 'dam
 _REVIEWS = frozenset([])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 클리닝/수리 비용 정산 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    damage = raw.get('damage', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    damage = inputs.get('damage', _MISSING)
     if damage is _MISSING:
         errors.append({"path": '/damage', "message": "required field is missing"})
     else:
         if type(damage) is not str or damage not in _ENUM_damage_kind:
             damage = _rt.read_enum(damage, '/damage', errors, _ENUM_damage_kind, '"car_seat", "beyond_seat_cover", "whole_interior", "interior_damage"')
-    cause = raw.get('cause', _MISSING)
+    cause = inputs.get('cause', _MISSING)
     if cause is _MISSING:
         errors.append({"path": '/cause', "message": "required field is missing"})
     else:
         if type(cause) is not str or cause not in _ENUM_cause_kind:
             cause = _rt.read_enum(cause, '/cause', errors, _ENUM_cause_kind, '"excrement", "fur", "pet_broke", "other_cause"')
-    claimed = raw.get('claimed', _MISSING)
+    claimed = inputs.get('claimed', _MISSING)
     if claimed is _MISSING:
         errors.append({"path": '/claimed', "message": "required field is missing"})
     else:
         if type(claimed) is not int or not 0 <= claimed <= 9007199254740991:
             claimed = _rt.read_money(claimed, '/claimed', errors)
-    seat_cover_installed = raw.get('seat_cover_installed', _MISSING)
+    seat_cover_installed = inputs.get('seat_cover_installed', _MISSING)
     if seat_cover_installed is _MISSING:
         seat_cover_installed = False
     else:
         if seat_cover_installed is not True and seat_cover_installed is not False:
             seat_cover_installed = _rt.read_bool(seat_cover_installed, '/seat_cover_installed', errors)
-    personal_seat_approved = raw.get('personal_seat_approved', _MISSING)
+    personal_seat_approved = inputs.get('personal_seat_approved', _MISSING)
     if personal_seat_approved is _MISSING:
         personal_seat_approved = False
     else:
         if personal_seat_approved is not True and personal_seat_approved is not False:
             personal_seat_approved = _rt.read_bool(personal_seat_approved, '/personal_seat_approved', errors)
-    pad_set_up = raw.get('pad_set_up', _MISSING)
+    pad_set_up = inputs.get('pad_set_up', _MISSING)
     if pad_set_up is _MISSING:
         pad_set_up = False
     else:
         if pad_set_up is not True and pad_set_up is not False:
             pad_set_up = _rt.read_bool(pad_set_up, '/pad_set_up', errors)
-    pad_explained = raw.get('pad_explained', _MISSING)
+    pad_explained = inputs.get('pad_explained', _MISSING)
     if pad_explained is _MISSING:
         pad_explained = False
     else:
         if pad_explained is not True and pad_explained is not False:
             pad_explained = _rt.read_bool(pad_explained, '/pad_explained', errors)
-    other_supplies_used = raw.get('other_supplies_used', _MISSING)
+    other_supplies_used = inputs.get('other_supplies_used', _MISSING)
     if other_supplies_used is _MISSING:
         other_supplies_used = False
     else:
         if other_supplies_used is not True and other_supplies_used is not False:
             other_supplies_used = _rt.read_bool(other_supplies_used, '/other_supplies_used', errors)
-    photo_or_video = raw.get('photo_or_video', _MISSING)
+    photo_or_video = inputs.get('photo_or_video', _MISSING)
     if photo_or_video is _MISSING:
         photo_or_video = False
     else:
         if photo_or_video is not True and photo_or_video is not False:
             photo_or_video = _rt.read_bool(photo_or_video, '/photo_or_video', errors)
-    cctv_video = raw.get('cctv_video', _MISSING)
+    cctv_video = inputs.get('cctv_video', _MISSING)
     if cctv_video is _MISSING:
         cctv_video = False
     else:
         if cctv_video is not True and cctv_video is not False:
             cctv_video = _rt.read_bool(cctv_video, '/cctv_video', errors)
-    cleaned_before_photo = raw.get('cleaned_before_photo', _MISSING)
+    cleaned_before_photo = inputs.get('cleaned_before_photo', _MISSING)
     if cleaned_before_photo is _MISSING:
         cleaned_before_photo = False
     else:
         if cleaned_before_photo is not True and cleaned_before_photo is not False:
             cleaned_before_photo = _rt.read_bool(cleaned_before_photo, '/cleaned_before_photo', errors)
-    receipt = raw.get('receipt', _MISSING)
+    receipt = inputs.get('receipt', _MISSING)
     if receipt is _MISSING:
         errors.append({"path": '/receipt', "message": "required field is missing"})
     else:
@@ -117,12 +118,6 @@ def _read(raw: Any) -> tuple:
             receipt = _rt.read_enum(receipt, '/receipt', errors, _ENUM_receipt_kind, '"laundry_or_car_wash", "self_car_wash", "repair_shop", "no_receipt"')
     if errors:
         raise InvalidInput(errors)
-    return (damage, cause, claimed, seat_cover_installed, personal_seat_approved, pad_set_up, pad_explained, other_supplies_used, photo_or_video, cctv_video, cleaned_before_photo, receipt)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 클리닝/수리 비용 정산 for one input; raise InvalidInput if it does not fit."""
-    (damage, cause, claimed, seat_cover_installed, personal_seat_approved, pad_set_up, pad_explained, other_supplies_used, photo_or_video, cctv_video, cleaned_before_photo, receipt) = _read(inputs)
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check excrement_only: policies/pet_taxi/cleaning_reimbursement.policy:51

@@ -31,45 +31,71 @@ _FIELDS = frozenset(['as_of', 'last_login_at'])
 _DT_SHAPES = _rt._FAST_SHAPES
 _SECONDS_31536000 = timedelta(seconds=31536000)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 기사 계정 장기 미접속 자동탈퇴 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    last_login_at = raw.get('last_login_at', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    last_login_at = inputs.get('last_login_at', _MISSING)
     if last_login_at is _MISSING:
         errors.append({"path": '/last_login_at', "message": "required field is missing"})
     else:
-        if type(last_login_at) is str and len(last_login_at) == 25 and last_login_at[4::3] in _DT_SHAPES and last_login_at[23] < "6" and "1900" <= last_login_at < "3":
-            try:
-                last_login_at = _fromisoformat(last_login_at)
-            except ValueError:
+        if type(last_login_at) is str and "1900" <= last_login_at < "3":
+            _n = len(last_login_at)
+            if _n == 25 and last_login_at[4::3] in _DT_SHAPES and last_login_at[23] < "6":
+                try:
+                    last_login_at = _fromisoformat(last_login_at)
+                except ValueError:
+                    last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
+            elif _n == 20 and last_login_at[4::3] == "--T::Z":
+                try:
+                    last_login_at = _fromisoformat(last_login_at)
+                except ValueError:
+                    last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
+            elif _n == 19 and last_login_at[4::3] == "--T::":
+                try:
+                    last_login_at = _fromisoformat(last_login_at + "Z")
+                    last_login_at -= _zone_offset(last_login_at)
+                except ValueError:
+                    last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
+            else:
                 last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
         else:
             last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
-    as_of = raw.get('as_of', _MISSING)
+    as_of = inputs.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
-            try:
-                as_of = _fromisoformat(as_of)
-            except ValueError:
+        if type(as_of) is str and "1900" <= as_of < "3":
+            _n = len(as_of)
+            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 20 and as_of[4::3] == "--T::Z":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 19 and as_of[4::3] == "--T::":
+                try:
+                    as_of = _fromisoformat(as_of + "Z")
+                    as_of -= _zone_offset(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            else:
                 as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
         else:
             as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
     if errors:
         raise InvalidInput(errors)
-    return (last_login_at, as_of)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 기사 계정 장기 미접속 자동탈퇴 for one input; raise InvalidInput if it does not fit."""
-    (last_login_at, as_of) = _read(inputs)
     # output withdraws_at: 자동탈퇴 시각(마지막 접속 후 365일) (policies/pet_taxi/dormant_account.policy:15)
     withdraws_at = (last_login_at + _SECONDS_31536000)
     # table by_idle: policies/pet_taxi/dormant_account.policy:17

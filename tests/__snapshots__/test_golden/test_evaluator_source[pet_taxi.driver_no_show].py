@@ -37,6 +37,7 @@ _SECONDS_300 = timedelta(seconds=300)
 _SECONDS_60 = timedelta(seconds=60)
 _SECONDS_7 = timedelta(seconds=7)
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
 def _read_call(raw: Any, path: str, errors: list) -> tuple | None:
@@ -51,10 +52,25 @@ def _read_call(raw: Any, path: str, errors: list) -> tuple | None:
     if f_called_at is _MISSING:
         errors.append({"path": path + "/called_at", "message": "required field is missing"})
     else:
-        if type(f_called_at) is str and len(f_called_at) == 25 and f_called_at[4::3] in _DT_SHAPES and f_called_at[23] < "6" and "1900" <= f_called_at < "3":
-            try:
-                f_called_at = _fromisoformat(f_called_at)
-            except ValueError:
+        if type(f_called_at) is str and "1900" <= f_called_at < "3":
+            _n = len(f_called_at)
+            if _n == 25 and f_called_at[4::3] in _DT_SHAPES and f_called_at[23] < "6":
+                try:
+                    f_called_at = _fromisoformat(f_called_at)
+                except ValueError:
+                    f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
+            elif _n == 20 and f_called_at[4::3] == "--T::Z":
+                try:
+                    f_called_at = _fromisoformat(f_called_at)
+                except ValueError:
+                    f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
+            elif _n == 19 and f_called_at[4::3] == "--T::":
+                try:
+                    f_called_at = _fromisoformat(f_called_at + "Z")
+                    f_called_at -= _zone_offset(f_called_at)
+                except ValueError:
+                    f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
+            else:
                 f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
         else:
             f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
@@ -74,53 +90,99 @@ def _read_call(raw: Any, path: str, errors: list) -> tuple | None:
     return (f_called_at, f_outcome, f_talk_time)
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 기사의 노쇼 처리 기준 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    departure_at = raw.get('departure_at', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    departure_at = inputs.get('departure_at', _MISSING)
     if departure_at is _MISSING:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and len(departure_at) == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6" and "1900" <= departure_at < "3":
-            try:
-                departure_at = _fromisoformat(departure_at)
-            except ValueError:
+        if type(departure_at) is str and "1900" <= departure_at < "3":
+            _n = len(departure_at)
+            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 20 and departure_at[4::3] == "--T::Z":
+                try:
+                    departure_at = _fromisoformat(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            elif _n == 19 and departure_at[4::3] == "--T::":
+                try:
+                    departure_at = _fromisoformat(departure_at + "Z")
+                    departure_at -= _zone_offset(departure_at)
+                except ValueError:
+                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+            else:
                 departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
         else:
             departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-    arrived_at = raw.get('arrived_at', _MISSING)
+    arrived_at = inputs.get('arrived_at', _MISSING)
     if arrived_at is _MISSING:
         errors.append({"path": '/arrived_at', "message": "required field is missing"})
     else:
-        if type(arrived_at) is str and len(arrived_at) == 25 and arrived_at[4::3] in _DT_SHAPES and arrived_at[23] < "6" and "1900" <= arrived_at < "3":
-            try:
-                arrived_at = _fromisoformat(arrived_at)
-            except ValueError:
+        if type(arrived_at) is str and "1900" <= arrived_at < "3":
+            _n = len(arrived_at)
+            if _n == 25 and arrived_at[4::3] in _DT_SHAPES and arrived_at[23] < "6":
+                try:
+                    arrived_at = _fromisoformat(arrived_at)
+                except ValueError:
+                    arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
+            elif _n == 20 and arrived_at[4::3] == "--T::Z":
+                try:
+                    arrived_at = _fromisoformat(arrived_at)
+                except ValueError:
+                    arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
+            elif _n == 19 and arrived_at[4::3] == "--T::":
+                try:
+                    arrived_at = _fromisoformat(arrived_at + "Z")
+                    arrived_at -= _zone_offset(arrived_at)
+                except ValueError:
+                    arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
+            else:
                 arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
         else:
             arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
-    distance_m = raw.get('distance_m', _MISSING)
+    distance_m = inputs.get('distance_m', _MISSING)
     if distance_m is _MISSING:
         errors.append({"path": '/distance_m', "message": "required field is missing"})
     else:
         if type(distance_m) is not int or not -9007199254740991 <= distance_m <= 9007199254740991:
             distance_m = _rt.read_int(distance_m, '/distance_m', errors)
-    stopped_at = raw.get('stopped_at', _MISSING)
+    stopped_at = inputs.get('stopped_at', _MISSING)
     if stopped_at is _MISSING:
         errors.append({"path": '/stopped_at', "message": "required field is missing"})
     else:
-        if type(stopped_at) is str and len(stopped_at) == 25 and stopped_at[4::3] in _DT_SHAPES and stopped_at[23] < "6" and "1900" <= stopped_at < "3":
-            try:
-                stopped_at = _fromisoformat(stopped_at)
-            except ValueError:
+        if type(stopped_at) is str and "1900" <= stopped_at < "3":
+            _n = len(stopped_at)
+            if _n == 25 and stopped_at[4::3] in _DT_SHAPES and stopped_at[23] < "6":
+                try:
+                    stopped_at = _fromisoformat(stopped_at)
+                except ValueError:
+                    stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
+            elif _n == 20 and stopped_at[4::3] == "--T::Z":
+                try:
+                    stopped_at = _fromisoformat(stopped_at)
+                except ValueError:
+                    stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
+            elif _n == 19 and stopped_at[4::3] == "--T::":
+                try:
+                    stopped_at = _fromisoformat(stopped_at + "Z")
+                    stopped_at -= _zone_offset(stopped_at)
+                except ValueError:
+                    stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
+            else:
                 stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
         else:
             stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
-    calls = raw.get('calls', _MISSING)
+    calls = inputs.get('calls', _MISSING)
     if calls is _MISSING or calls is None:
         calls = ()
     else:
@@ -129,12 +191,6 @@ def _read(raw: Any) -> tuple:
             calls = tuple(_read_call(_x, f"{'/calls'}/{_i}", errors) for _i, _x in enumerate(calls))
     if errors:
         raise InvalidInput(errors)
-    return (departure_at, arrived_at, distance_m, stopped_at, calls)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 기사의 노쇼 처리 기준 for one input; raise InvalidInput if it does not fit."""
-    (departure_at, arrived_at, distance_m, stopped_at, calls) = _read(inputs)
     # let wait_from: 대기 시작 시각(도착 시각과 출발 예정 시각 중 늦은 시각) (policies/pet_taxi/driver_no_show.policy:33)
     wait_from = max(arrived_at, departure_at)
     # let waited: 대기 시간 (policies/pet_taxi/driver_no_show.policy:34)

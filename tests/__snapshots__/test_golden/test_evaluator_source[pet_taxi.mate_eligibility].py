@@ -35,54 +35,55 @@ _REFUSALS = frozenset(['age_range', 'car_age', 'driving_experience', 'lease', 'l
 _REVIEWS = frozenset(['ray_casper', 'rental_car'])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 메이트 가입자격 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    as_of = raw.get('as_of', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    as_of = inputs.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
         as_of = _rt.read_date(as_of, '/as_of', errors)
-    age = raw.get('age', _MISSING)
+    age = inputs.get('age', _MISSING)
     if age is _MISSING:
         errors.append({"path": '/age', "message": "required field is missing"})
     else:
         if type(age) is not int or not -9007199254740991 <= age <= 9007199254740991:
             age = _rt.read_int(age, '/age', errors)
-    driving_years = raw.get('driving_years', _MISSING)
+    driving_years = inputs.get('driving_years', _MISSING)
     if driving_years is _MISSING:
         errors.append({"path": '/driving_years', "message": "required field is missing"})
     else:
         if type(driving_years) is not int or not -9007199254740991 <= driving_years <= 9007199254740991:
             driving_years = _rt.read_int(driving_years, '/driving_years', errors)
-    ownership = raw.get('ownership', _MISSING)
+    ownership = inputs.get('ownership', _MISSING)
     if ownership is _MISSING:
         errors.append({"path": '/ownership', "message": "required field is missing"})
     else:
         if type(ownership) is not str or ownership not in _ENUM_ownership_kind:
             ownership = _rt.read_enum(ownership, '/ownership', errors, _ENUM_ownership_kind, '"owned", "lease", "rental"')
-    owner_share = raw.get('owner_share', _MISSING)
+    owner_share = inputs.get('owner_share', _MISSING)
     if owner_share is _MISSING:
         owner_share = 100
     else:
         owner_share = _rt.read_number(owner_share, '/owner_share', errors)
-    model_year = raw.get('model_year', _MISSING)
+    model_year = inputs.get('model_year', _MISSING)
     if model_year is _MISSING:
         errors.append({"path": '/model_year', "message": "required field is missing"})
     else:
         if type(model_year) is not int or not -9007199254740991 <= model_year <= 9007199254740991:
             model_year = _rt.read_int(model_year, '/model_year', errors)
-    car_class = raw.get('car_class', _MISSING)
+    car_class = inputs.get('car_class', _MISSING)
     if car_class is _MISSING:
         errors.append({"path": '/car_class', "message": "required field is missing"})
     else:
         if type(car_class) is not str or car_class not in _ENUM_car_class_kind:
             car_class = _rt.read_enum(car_class, '/car_class', errors, _ENUM_car_class_kind, '"regular", "ray", "casper", "light", "truck", "van_without_second_row"')
-    two_door = raw.get('two_door', _MISSING)
+    two_door = inputs.get('two_door', _MISSING)
     if two_door is _MISSING:
         two_door = False
     else:
@@ -90,12 +91,6 @@ def _read(raw: Any) -> tuple:
             two_door = _rt.read_bool(two_door, '/two_door', errors)
     if errors:
         raise InvalidInput(errors)
-    return (as_of, age, driving_years, ownership, owner_share, model_year, car_class, two_door)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 메이트 가입자격 for one input; raise InvalidInput if it does not fit."""
-    (as_of, age, driving_years, ownership, owner_share, model_year, car_class, two_door) = _read(inputs)
     # let as_of_year: 기준 연도 (policies/pet_taxi/mate_eligibility.policy:44)
     as_of_year = _rt.local_year(as_of, _ZONE)
     # let oldest_model_year: 가입 가능한 가장 오래된 연식 (policies/pet_taxi/mate_eligibility.policy:45)

@@ -33,44 +33,45 @@ _REFUSALS = frozenset(['insurance_missing', 'insurance_rereview_blocked', 'kit_o
 _REVIEWS = frozenset([])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 메이트 운행 제한 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    kit_used_for_other_work = raw.get('kit_used_for_other_work', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    kit_used_for_other_work = inputs.get('kit_used_for_other_work', _MISSING)
     if kit_used_for_other_work is _MISSING:
         kit_used_for_other_work = False
     else:
         if kit_used_for_other_work is not True and kit_used_for_other_work is not False:
             kit_used_for_other_work = _rt.read_bool(kit_used_for_other_work, '/kit_used_for_other_work', errors)
-    other_company_stickers = raw.get('other_company_stickers', _MISSING)
+    other_company_stickers = inputs.get('other_company_stickers', _MISSING)
     if other_company_stickers is _MISSING:
         other_company_stickers = False
     else:
         if other_company_stickers is not True and other_company_stickers is not False:
             other_company_stickers = _rt.read_bool(other_company_stickers, '/other_company_stickers', errors)
-    personal_business = raw.get('personal_business', _MISSING)
+    personal_business = inputs.get('personal_business', _MISSING)
     if personal_business is _MISSING:
         personal_business = False
     else:
         if personal_business is not True and personal_business is not False:
             personal_business = _rt.read_bool(personal_business, '/personal_business', errors)
-    vehicle_count = raw.get('vehicle_count', _MISSING)
+    vehicle_count = inputs.get('vehicle_count', _MISSING)
     if vehicle_count is _MISSING:
         vehicle_count = 1
     else:
         if type(vehicle_count) is not int or not -9007199254740991 <= vehicle_count <= 9007199254740991:
             vehicle_count = _rt.read_int(vehicle_count, '/vehicle_count', errors)
-    insurance_info = raw.get('insurance_info', _MISSING)
+    insurance_info = inputs.get('insurance_info', _MISSING)
     if insurance_info is _MISSING:
         errors.append({"path": '/insurance_info', "message": "required field is missing"})
     else:
         if insurance_info is not True and insurance_info is not False:
             insurance_info = _rt.read_bool(insurance_info, '/insurance_info', errors)
-    insurance_rereview = raw.get('insurance_rereview', _MISSING)
+    insurance_rereview = inputs.get('insurance_rereview', _MISSING)
     if insurance_rereview is _MISSING:
         insurance_rereview = False
     else:
@@ -78,12 +79,6 @@ def _read(raw: Any) -> tuple:
             insurance_rereview = _rt.read_bool(insurance_rereview, '/insurance_rereview', errors)
     if errors:
         raise InvalidInput(errors)
-    return (kit_used_for_other_work, other_company_stickers, personal_business, vehicle_count, insurance_info, insurance_rereview)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 메이트 운행 제한 for one input; raise InvalidInput if it does not fit."""
-    (kit_used_for_other_work, other_company_stickers, personal_business, vehicle_count, insurance_info, insurance_rereview) = _read(inputs)
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check kit_other_work: policies/pet_taxi/mate_operation.policy:23

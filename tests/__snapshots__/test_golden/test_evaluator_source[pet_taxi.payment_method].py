@@ -34,26 +34,27 @@ _REFUSALS = frozenset(['account_required', 'auto_pay_only', 'card_required'])
 _REVIEWS = frozenset([])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 예약 결제수단 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    method = raw.get('method', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    method = inputs.get('method', _MISSING)
     if method is _MISSING:
         errors.append({"path": '/method', "message": "required field is missing"})
     else:
         if type(method) is not str or method not in _ENUM_payment_kind:
             method = _rt.read_enum(method, '/method', errors, _ENUM_payment_kind, '"card", "points_with_card", "points_only", "not_auto_pay"')
-    auto_pay_card_registered = raw.get('auto_pay_card_registered', _MISSING)
+    auto_pay_card_registered = inputs.get('auto_pay_card_registered', _MISSING)
     if auto_pay_card_registered is _MISSING:
         auto_pay_card_registered = False
     else:
         if auto_pay_card_registered is not True and auto_pay_card_registered is not False:
             auto_pay_card_registered = _rt.read_bool(auto_pay_card_registered, '/auto_pay_card_registered', errors)
-    charge_account_linked = raw.get('charge_account_linked', _MISSING)
+    charge_account_linked = inputs.get('charge_account_linked', _MISSING)
     if charge_account_linked is _MISSING:
         charge_account_linked = False
     else:
@@ -61,12 +62,6 @@ def _read(raw: Any) -> tuple:
             charge_account_linked = _rt.read_bool(charge_account_linked, '/charge_account_linked', errors)
     if errors:
         raise InvalidInput(errors)
-    return (method, auto_pay_card_registered, charge_account_linked)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 예약 결제수단 for one input; raise InvalidInput if it does not fit."""
-    (method, auto_pay_card_registered, charge_account_linked) = _read(inputs)
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check auto_pay_only: policies/pet_taxi/payment_method.policy:25

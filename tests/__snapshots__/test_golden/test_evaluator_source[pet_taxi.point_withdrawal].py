@@ -31,6 +31,7 @@ _FIELDS = frozenset(['as_of', 'withdrawals'])
 _FIELDS_withdrawal = frozenset(['at'])
 _DT_SHAPES = _rt._FAST_SHAPES
 _fromisoformat = _rt._fromisoformat
+_zone_offset = _ZONE.utcoffset
 
 
 def _read_withdrawal(raw: Any, path: str, errors: list) -> tuple | None:
@@ -45,10 +46,25 @@ def _read_withdrawal(raw: Any, path: str, errors: list) -> tuple | None:
     if f_at is _MISSING:
         errors.append({"path": path + "/at", "message": "required field is missing"})
     else:
-        if type(f_at) is str and len(f_at) == 25 and f_at[4::3] in _DT_SHAPES and f_at[23] < "6" and "1900" <= f_at < "3":
-            try:
-                f_at = _fromisoformat(f_at)
-            except ValueError:
+        if type(f_at) is str and "1900" <= f_at < "3":
+            _n = len(f_at)
+            if _n == 25 and f_at[4::3] in _DT_SHAPES and f_at[23] < "6":
+                try:
+                    f_at = _fromisoformat(f_at)
+                except ValueError:
+                    f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+            elif _n == 20 and f_at[4::3] == "--T::Z":
+                try:
+                    f_at = _fromisoformat(f_at)
+                except ValueError:
+                    f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+            elif _n == 19 and f_at[4::3] == "--T::":
+                try:
+                    f_at = _fromisoformat(f_at + "Z")
+                    f_at -= _zone_offset(f_at)
+                except ValueError:
+                    f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+            else:
                 f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
         else:
             f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
@@ -57,25 +73,41 @@ def _read_withdrawal(raw: Any, path: str, errors: list) -> tuple | None:
     return (f_at,)
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 기사 포인트 출금 횟수 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    as_of = raw.get('as_of', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    as_of = inputs.get('as_of', _MISSING)
     if as_of is _MISSING:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and len(as_of) == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6" and "1900" <= as_of < "3":
-            try:
-                as_of = _fromisoformat(as_of)
-            except ValueError:
+        if type(as_of) is str and "1900" <= as_of < "3":
+            _n = len(as_of)
+            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 20 and as_of[4::3] == "--T::Z":
+                try:
+                    as_of = _fromisoformat(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            elif _n == 19 and as_of[4::3] == "--T::":
+                try:
+                    as_of = _fromisoformat(as_of + "Z")
+                    as_of -= _zone_offset(as_of)
+                except ValueError:
+                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+            else:
                 as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
         else:
             as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-    withdrawals = raw.get('withdrawals', _MISSING)
+    withdrawals = inputs.get('withdrawals', _MISSING)
     if withdrawals is _MISSING or withdrawals is None:
         withdrawals = ()
     else:
@@ -84,12 +116,6 @@ def _read(raw: Any) -> tuple:
             withdrawals = tuple(_read_withdrawal(_x, f"{'/withdrawals'}/{_i}", errors) for _i, _x in enumerate(withdrawals))
     if errors:
         raise InvalidInput(errors)
-    return (as_of, withdrawals)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 기사 포인트 출금 횟수 for one input; raise InvalidInput if it does not fit."""
-    (as_of, withdrawals) = _read(inputs)
     # output withdrawals_today: 오늘 출금 횟수 (policies/pet_taxi/point_withdrawal.policy:17)
     withdrawals_today = sum(1 for _r1 in withdrawals if _rt.same_day(_r1[0], as_of, _ZONE))
     # rule already_withdrawn: policies/pet_taxi/point_withdrawal.policy:20

@@ -39,26 +39,27 @@ _REFUSALS = frozenset(['fare_covers_costs', 'in_app_only', 'surge_range'])
 _REVIEWS = frozenset([])
 
 
-def _read(raw: Any) -> tuple:
-    """Check one input against the policy; raise InvalidInput naming every bad field."""
-    if type(raw) is not dict and not isinstance(raw, Mapping):
+def evaluate(inputs: Mapping[str, Any]) -> Decision:
+    """Decide 펫 기사 정산 포인트 for one input; raise InvalidInput if it does not fit."""
+    # Read and check every input; InvalidInput names each bad field.
+    if type(inputs) is not dict and not isinstance(inputs, Mapping):
         raise InvalidInput([{"path": "", "message": "expected a JSON object"}])
     errors: list[dict[str, str]] = []
-    if not _FIELDS.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS, "", errors)
-    event = raw.get('event', _MISSING)
+    if not _FIELDS.issuperset(inputs):
+        _rt.unknown_fields(inputs, _FIELDS, "", errors)
+    event = inputs.get('event', _MISSING)
     if event is _MISSING:
         errors.append({"path": '/event', "message": "required field is missing"})
     else:
         if type(event) is not str or event not in _ENUM_settlement_event:
             event = _rt.read_enum(event, '/event', errors, _ENUM_settlement_event, '"completed", "cancelled"')
-    fare = raw.get('fare', _MISSING)
+    fare = inputs.get('fare', _MISSING)
     if fare is _MISSING:
         fare = 0
     else:
         if type(fare) is not int or not 0 <= fare <= 9007199254740991:
             fare = _rt.read_money(fare, '/fare', errors)
-    insured_minutes = raw.get('insured_minutes', _MISSING)
+    insured_minutes = inputs.get('insured_minutes', _MISSING)
     if insured_minutes is _MISSING:
         insured_minutes = 0
     else:
@@ -67,30 +68,30 @@ def _read(raw: Any) -> tuple:
         if insured_minutes is not None and not 0 <= insured_minutes:
             errors.append({"path": '/insured_minutes', "message": 'expected a value at least 0'})
             insured_minutes = None
-    operating_fee = raw.get('operating_fee', _MISSING)
+    operating_fee = inputs.get('operating_fee', _MISSING)
     if operating_fee is _MISSING:
         operating_fee = 0
     else:
         if type(operating_fee) is not int or not 0 <= operating_fee <= 9007199254740991:
             operating_fee = _rt.read_money(operating_fee, '/operating_fee', errors)
-    toll = raw.get('toll', _MISSING)
+    toll = inputs.get('toll', _MISSING)
     if toll is _MISSING:
         toll = 0
     else:
         if type(toll) is not int or not 0 <= toll <= 9007199254740991:
             toll = _rt.read_money(toll, '/toll', errors)
-    cancellation_fee = raw.get('cancellation_fee', _MISSING)
+    cancellation_fee = inputs.get('cancellation_fee', _MISSING)
     if cancellation_fee is _MISSING:
         cancellation_fee = 0
     else:
         if type(cancellation_fee) is not int or not 0 <= cancellation_fee <= 9007199254740991:
             cancellation_fee = _rt.read_money(cancellation_fee, '/cancellation_fee', errors)
-    surge_multiplier = raw.get('surge_multiplier', _MISSING)
+    surge_multiplier = inputs.get('surge_multiplier', _MISSING)
     if surge_multiplier is _MISSING or surge_multiplier is None:
         surge_multiplier = None
     else:
         surge_multiplier = _rt.read_number(surge_multiplier, '/surge_multiplier', errors)
-    ran_in_app = raw.get('ran_in_app', _MISSING)
+    ran_in_app = inputs.get('ran_in_app', _MISSING)
     if ran_in_app is _MISSING:
         ran_in_app = True
     else:
@@ -98,12 +99,6 @@ def _read(raw: Any) -> tuple:
             ran_in_app = _rt.read_bool(ran_in_app, '/ran_in_app', errors)
     if errors:
         raise InvalidInput(errors)
-    return (event, fare, insured_minutes, operating_fee, toll, cancellation_fee, surge_multiplier, ran_in_app)
-
-
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
-    """Decide 펫 기사 정산 포인트 for one input; raise InvalidInput if it does not fit."""
-    (event, fare, insured_minutes, operating_fee, toll, cancellation_fee, surge_multiplier, ran_in_app) = _read(inputs)
     # output special_insurance: 유상운송특약금(보험료) (policies/pet_taxi/settlement.policy:30)
     special_insurance = _rt.money_times(_DEC_18_5, insured_minutes)
     failed_check_ids: list[str] = []

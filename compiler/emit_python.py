@@ -123,7 +123,7 @@ class _PythonEmitter:
                     var = f"f_{f.name}"
                     names.append(var)
                     t = self.an_type(f.type)
-                    self.emit_read_value(w, var, f"raw.get({f.name!r}, _MISSING)", f'path + "/{f.name}"', t,
+                    self.emit_read_value(w, var, "raw", f.name, f'path + "/{f.name}"', t,
                                          required=not f.type.optional, default=None, max_length=f.type.max_length,
                                          bounds=(f.type.min_value, f.type.max_value))
                 w.line("if len(errors) != before:")
@@ -154,7 +154,7 @@ class _PythonEmitter:
                 default = self.expr(inp.default)
             elif inp.type.is_list and inp.type.optional:
                 default = "()"
-            self.emit_read_value(w, self.local[inp.name], f"inputs.get({inp.name!r}, _MISSING)", repr("/" + _pointer(inp.name)), t,
+            self.emit_read_value(w, self.local[inp.name], "inputs", inp.name, repr("/" + _pointer(inp.name)), t,
                                  required=not inp.type.optional and inp.default is None,
                                  default=default, max_length=inp.type.max_length,
                                  max_items=inp.type.max_items, nullable=inp.type.optional,
@@ -174,26 +174,26 @@ class _PythonEmitter:
             base = Type("record", ref.name)
         return Type("list", None, base) if ref.is_list else base
 
-    def emit_read_value(self, w: Writer, var: str, getter: str, path: str, t: Type, required: bool,
+    def emit_read_value(self, w: Writer, var: str, source: str, key: str, path: str, t: Type, required: bool,
                         default: str | None, max_length: int | None = None, max_items: int | None = None,
                         nullable: bool = False, bounds: tuple[int | None, int | None] = (None, None)) -> None:
-        w.line(f"{var} = {getter}")
+        # `.get(key)` and a test against None: a sentinel default costs two global lookups a field.
         if required:
-            w.line(f"if {var} is _MISSING:")
+            w.line(f"{var} = {source}.get({key!r})")
+            w.line(f"if {var} is None and {key!r} not in {source}:")
             with w.indent():
                 w.line(f'errors.append({{"path": {path}, "message": "required field is missing"}})')
             w.line("else:")
         elif default is not None:
+            w.line(f"{var} = {source}.get({key!r}, _MISSING)")
             cond = f"{var} is _MISSING or {var} is None" if nullable else f"{var} is _MISSING"
             w.line(f"if {cond}:")
             with w.indent():
                 w.line(f"{var} = {default}")
             w.line("else:")
         else:
-            w.line(f"if {var} is _MISSING or {var} is None:")
-            with w.indent():
-                w.line(f"{var} = None")
-            w.line("else:")
+            w.line(f"{var} = {source}.get({key!r})")
+            w.line(f"if {var} is not None:")
         with w.indent():
             self.emit_convert(w, var, path, t, max_length, max_items)
             lo, hi = bounds
@@ -632,8 +632,9 @@ class _PythonEmitter:
         if isinstance(e, A.InInterval):
             return "(" + self.interval_test(_paren(self.expr(e.operand)), e.interval) + ")"
         if isinstance(e, A.InPeriod):
-            fn = "same_day" if e.period == "day" else "same_month"
-            return f"_rt.{fn}({self.expr(e.operand)}, {self.expr(e.anchor)}, _ZONE)"
+            if e.period == "day":
+                return f"{self.local_date(e.operand)} == {self.local_date(e.anchor)}"
+            return f"_rt.same_month({self.expr(e.operand)}, {self.expr(e.anchor)}, _ZONE)"
         if isinstance(e, A.InSet):
             members = ", ".join(self.expr(m) for m in e.members)
             return f"{_paren(self.expr(e.operand))} in ({members}{',' if len(e.members) == 1 else ''})"
@@ -646,7 +647,7 @@ class _PythonEmitter:
             if e.func == "length":
                 return f"len({args[0]})"
             if e.func == "weekday":
-                return f"_rt.local_date({args[0]}, _ZONE).isoweekday()"
+                return f"{self.local_date(e.args[0])}.isoweekday()"
             if e.func in _ZONED_CALLS:
                 # Calendar functions take the policy zone; business days also the holiday table.
                 if e.func in ("is_business_day", "add_business_days"):
@@ -655,6 +656,23 @@ class _PythonEmitter:
                 return f"_rt.{_ZONED_CALLS[e.func]}({', '.join(args)}, _ZONE)"
             return f"{e.func}({', '.join(args)})"
         raise AssertionError(f"cannot emit {type(e).__name__}")
+
+    def local_date(self, e: A.Expr) -> str:
+        """The calendar date of e in the policy's zone, written inline for a datetime held in a name.
+
+        Same as _rt.local_date without the call: a `+09:00` input is already on the zone's clock
+        (its own date is the local one); a UTC one (`Z`, or a naive input read as an instant) is
+        converted. A call costs as much as the test.
+        """
+        v = self.expr(e)
+        if self.an.type_of(e).kind != "datetime":
+            return v
+        if not v.isidentifier():
+            return f"_rt.local_date({v}, _ZONE)"
+        self.consts["_UTC"] = "_rt.UTC"
+        self.consts["_zone_offset"] = "_ZONE.utcoffset"
+        return (f"({v}.date() if {v}.tzinfo is not _UTC and {v}.utcoffset() == _zone_offset({v}) "
+                f"else {v}.astimezone(_ZONE).date())")
 
     def comprehension(self, e) -> str:
         rec = self.an.records[self.an.symbols[e.source.name].type.item.name]

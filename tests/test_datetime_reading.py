@@ -7,7 +7,7 @@ read the same instant from each; these tests drive both with strings on and arou
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,6 +26,7 @@ POLICY = '''policy dtread.probe "시각 확인"
 
 input at: datetime "시각"
 input later: optional datetime "나중 시각"
+input other: optional datetime "다른 시각"
 
 output seen: datetime = at "읽은 시각"
 output fee: money "수수료"
@@ -33,6 +34,10 @@ output fee: money "수수료"
 rule later_given "나중 시각 있음: 수수료 {fee}"
   when later is given and later - at = 1h
   then fee = 1원
+
+rule same_day "같은 날: 수수료 {fee}"
+  when other is given and at in day of other
+  then fee = 2원
 
 rule rest "그 밖의 경우: 수수료 {fee}"
   otherwise
@@ -110,3 +115,28 @@ def test_the_runtime_reader_reads_naive_times_and_objects_as_utc_instants():
     assert second == datetime(2025, 11, 2, 6, 30, tzinfo=timezone.utc) and second.fold == 0
     assert errors == []
     assert rt.instant(datetime(2025, 6, 1, 14, 0), ZoneInfo("Asia/Seoul")) == datetime(2025, 6, 1, 5, 0, tzinfo=timezone.utc)
+
+
+INSTANTS = st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2999, 12, 30), timezones=st.just(timezone.utc))
+WRITTEN_IN = st.sampled_from([None, timezone.utc, NEW_YORK, timezone(timedelta(hours=-5)), timezone(timedelta(hours=-4)),
+                              timezone(timedelta(hours=9)), timezone(timedelta(hours=-3, minutes=-30))])
+
+
+def written(instant: datetime, zone) -> str:
+    """The instant as a service might send it: naive New York wall time, `Z`, or with an offset."""
+    if zone is None:
+        return instant.astimezone(NEW_YORK).strftime("%Y-%m-%dT%H:%M:%S")
+    text = instant.astimezone(zone).isoformat(timespec="seconds")
+    return text.replace("+00:00", "Z") if zone is timezone.utc else text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(a=INSTANTS, b_delta=st.integers(-3 * 86400, 3 * 86400), za=WRITTEN_IN, zb=WRITTEN_IN)
+def test_in_day_of_is_the_calendar_day_in_the_zone(probe, a, b_delta, za, zb):
+    b = a + timedelta(seconds=b_delta)
+    at, other = written(a, za), written(b, zb)
+    # A naive time in a repeated hour names the first of the two: compare what was read.
+    a_read = rt.read_datetime(at, "/at", [], NEW_YORK)
+    b_read = rt.read_datetime(other, "/other", [], NEW_YORK)
+    same = a_read.astimezone(NEW_YORK).date() == b_read.astimezone(NEW_YORK).date()
+    assert (probe.evaluate({"at": at, "other": other}).rule == "same_day") == same, (at, other)

@@ -50,14 +50,14 @@ def _read_past_waiver(raw: Any, path: str, errors: list) -> tuple | None:
     before = len(errors)
     if not _FIELDS_past_waiver.issuperset(raw):
         _rt.unknown_fields(raw, _FIELDS_past_waiver, path, errors)
-    f_entered_reason = raw.get('entered_reason', _MISSING)
-    if f_entered_reason is _MISSING:
+    f_entered_reason = raw.get('entered_reason')
+    if f_entered_reason is None and 'entered_reason' not in raw:
         errors.append({"path": path + "/entered_reason", "message": "required field is missing"})
     else:
         if type(f_entered_reason) is not str or f_entered_reason not in _ENUM_waiver_text:
             f_entered_reason = _rt.read_enum(f_entered_reason, path + "/entered_reason", errors, _ENUM_waiver_text, '"first_request", "early_departure", "late_arrival", "not_operated", "other"')
-    f_waived_at = raw.get('waived_at', _MISSING)
-    if f_waived_at is _MISSING:
+    f_waived_at = raw.get('waived_at')
+    if f_waived_at is None and 'waived_at' not in raw:
         errors.append({"path": path + "/waived_at", "message": "required field is missing"})
     else:
         if type(f_waived_at) is str and "1900" <= f_waived_at < "3":
@@ -95,20 +95,20 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    reason = inputs.get('reason', _MISSING)
-    if reason is _MISSING:
+    reason = inputs.get('reason')
+    if reason is None and 'reason' not in inputs:
         errors.append({"path": '/reason', "message": "required field is missing"})
     else:
         if type(reason) is not str or reason not in _ENUM_waiver_reason:
             reason = _rt.read_enum(reason, '/reason', errors, _ENUM_waiver_reason, '"card_tag_failed", "driver_mistake", "other_stop", "bus_timing", "not_operated_claim", "card_problem", "other"')
-    penalty = inputs.get('penalty', _MISSING)
-    if penalty is _MISSING:
+    penalty = inputs.get('penalty')
+    if penalty is None and 'penalty' not in inputs:
         errors.append({"path": '/penalty', "message": "required field is missing"})
     else:
         if type(penalty) is not str or penalty not in _ENUM_penalty_kind:
             penalty = _rt.read_enum(penalty, '/penalty', errors, _ENUM_penalty_kind, '"late_cancel", "no_show"')
-    requested_at = inputs.get('requested_at', _MISSING)
-    if requested_at is _MISSING:
+    requested_at = inputs.get('requested_at')
+    if requested_at is None and 'requested_at' not in inputs:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
         if type(requested_at) is str and "1900" <= requested_at < "3":
@@ -152,10 +152,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         past_waivers = _rt.read_list(past_waivers, '/past_waivers', errors, 1000)
         if past_waivers is not None:
             past_waivers = tuple(_read_past_waiver(_x, f"{'/past_waivers'}/{_i}", errors) for _i, _x in enumerate(past_waivers))
-    scheduled_at = inputs.get('scheduled_at', _MISSING)
-    if scheduled_at is _MISSING or scheduled_at is None:
-        scheduled_at = None
-    else:
+    scheduled_at = inputs.get('scheduled_at')
+    if scheduled_at is not None:
         if type(scheduled_at) is str and "1900" <= scheduled_at < "3":
             _n = len(scheduled_at)
             if _n == 25 and scheduled_at[4::3] in _DT_SHAPES and scheduled_at[23] < "6":
@@ -178,10 +176,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
         else:
             scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
-    vehicle_arrived_at = inputs.get('vehicle_arrived_at', _MISSING)
-    if vehicle_arrived_at is _MISSING or vehicle_arrived_at is None:
-        vehicle_arrived_at = None
-    else:
+    vehicle_arrived_at = inputs.get('vehicle_arrived_at')
+    if vehicle_arrived_at is not None:
         if type(vehicle_arrived_at) is str and "1900" <= vehicle_arrived_at < "3":
             _n = len(vehicle_arrived_at)
             if _n == 25 and vehicle_arrived_at[4::3] in _DT_SHAPES and vehicle_arrived_at[23] < "6":
@@ -204,10 +200,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
         else:
             vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
-    vehicle_departed_at = inputs.get('vehicle_departed_at', _MISSING)
-    if vehicle_departed_at is _MISSING or vehicle_departed_at is None:
-        vehicle_departed_at = None
-    else:
+    vehicle_departed_at = inputs.get('vehicle_departed_at')
+    if vehicle_departed_at is not None:
         if type(vehicle_departed_at) is str and "1900" <= vehicle_departed_at < "3":
             _n = len(vehicle_departed_at)
             if _n == 25 and vehicle_departed_at[4::3] in _DT_SHAPES and vehicle_departed_at[23] < "6":
@@ -230,10 +224,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
         else:
             vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
-    vehicle_operated = inputs.get('vehicle_operated', _MISSING)
-    if vehicle_operated is _MISSING or vehicle_operated is None:
-        vehicle_operated = None
-    else:
+    vehicle_operated = inputs.get('vehicle_operated')
+    if vehicle_operated is not None:
         if vehicle_operated is not True and vehicle_operated is not False:
             vehicle_operated = _rt.read_bool(vehicle_operated, '/vehicle_operated', errors)
     if errors:

@@ -45,8 +45,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    rate_plan = inputs.get('rate_plan', _MISSING)
-    if rate_plan is _MISSING:
+    rate_plan = inputs.get('rate_plan')
+    if rate_plan is None and 'rate_plan' not in inputs:
         errors.append({"path": '/rate_plan', "message": "required field is missing"})
     else:
         if type(rate_plan) is not str or rate_plan not in _ENUM_rate_plan_kind:
@@ -63,14 +63,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         if type(cars) is not int or not -9007199254740991 <= cars <= 9007199254740991:
             cars = _rt.read_int(cars, '/cars', errors)
-    payment = inputs.get('payment', _MISSING)
-    if payment is _MISSING:
+    payment = inputs.get('payment')
+    if payment is None and 'payment' not in inputs:
         errors.append({"path": '/payment', "message": "required field is missing"})
     else:
         if type(payment) is not str or payment not in _ENUM_payment_kind:
             payment = _rt.read_enum(payment, '/payment', errors, _ENUM_payment_kind, '"credit_card", "check_card", "easy_pay", "saved_card", "corporate_card", "non_card"')
-    cdw_selected = inputs.get('cdw_selected', _MISSING)
-    if cdw_selected is _MISSING:
+    cdw_selected = inputs.get('cdw_selected')
+    if cdw_selected is None and 'cdw_selected' not in inputs:
         errors.append({"path": '/cdw_selected', "message": "required field is missing"})
     else:
         if cdw_selected is not True and cdw_selected is not False:

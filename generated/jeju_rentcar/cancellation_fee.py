@@ -39,6 +39,7 @@ _GRID_fee_table_IDS = {'super_saver': ('fee_table.super_saver.d7', 'fee_table.su
 _SECONDS_259200 = timedelta(seconds=259200)
 _SECONDS_604800 = timedelta(seconds=604800)
 _SECONDS_86400 = timedelta(seconds=86400)
+_UTC = _rt.UTC
 _fromisoformat = _rt._fromisoformat
 _zone_offset = _ZONE.utcoffset
 
@@ -51,14 +52,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    rate_plan = inputs.get('rate_plan', _MISSING)
-    if rate_plan is _MISSING:
+    rate_plan = inputs.get('rate_plan')
+    if rate_plan is None and 'rate_plan' not in inputs:
         errors.append({"path": '/rate_plan', "message": "required field is missing"})
     else:
         if type(rate_plan) is not str or rate_plan not in _ENUM_rate_plan_kind:
             rate_plan = _rt.read_enum(rate_plan, '/rate_plan', errors, _ENUM_rate_plan_kind, '"super_saver", "discount", "standard"')
-    booked_at = inputs.get('booked_at', _MISSING)
-    if booked_at is _MISSING:
+    booked_at = inputs.get('booked_at')
+    if booked_at is None and 'booked_at' not in inputs:
         errors.append({"path": '/booked_at', "message": "required field is missing"})
     else:
         if type(booked_at) is str and "1900" <= booked_at < "3":
@@ -83,8 +84,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
         else:
             booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
-    cancelled_at = inputs.get('cancelled_at', _MISSING)
-    if cancelled_at is _MISSING:
+    cancelled_at = inputs.get('cancelled_at')
+    if cancelled_at is None and 'cancelled_at' not in inputs:
         errors.append({"path": '/cancelled_at', "message": "required field is missing"})
     else:
         if type(cancelled_at) is str and "1900" <= cancelled_at < "3":
@@ -109,8 +110,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
         else:
             cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-    pickup_at = inputs.get('pickup_at', _MISSING)
-    if pickup_at is _MISSING:
+    pickup_at = inputs.get('pickup_at')
+    if pickup_at is None and 'pickup_at' not in inputs:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
         if type(pickup_at) is str and "1900" <= pickup_at < "3":
@@ -153,10 +154,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         if type(point_amount) is not int or not 0 <= point_amount <= 9007199254740991:
             point_amount = _rt.read_money(point_amount, '/point_amount', errors)
-    exception = inputs.get('exception', _MISSING)
-    if exception is _MISSING or exception is None:
-        exception = None
-    else:
+    exception = inputs.get('exception')
+    if exception is not None:
         if type(exception) is not str or exception not in _ENUM_cancel_exception:
             exception = _rt.read_enum(exception, '/exception', errors, _ENUM_cancel_exception, '"family_death", "flight_cancelled", "infection_self", "infection_companion", "active_monitoring"')
     if errors:
@@ -192,7 +191,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 6, 'no_show_standard'
         fee_percent = 50
     # rule same_day_free: policies/jeju_rentcar/cancellation_fee.policy:80
-    elif (_rt.same_day(cancelled_at, booked_at, _ZONE) and hours_before >= _SECONDS_86400):
+    elif ((cancelled_at.date() if cancelled_at.tzinfo is not _UTC and cancelled_at.utcoffset() == _zone_offset(cancelled_at) else cancelled_at.astimezone(_ZONE).date()) == (booked_at.date() if booked_at.tzinfo is not _UTC and booked_at.utcoffset() == _zone_offset(booked_at) else booked_at.astimezone(_ZONE).date()) and hours_before >= _SECONDS_86400):
         step, rule = 7, 'same_day_free'
         fee_percent = 0
     else:

@@ -52,49 +52,49 @@ def _read_driver(raw: Any, path: str, errors: list) -> tuple | None:
     before = len(errors)
     if not _FIELDS_driver.issuperset(raw):
         _rt.unknown_fields(raw, _FIELDS_driver, path, errors)
-    f_name = raw.get('name', _MISSING)
-    if f_name is _MISSING:
+    f_name = raw.get('name')
+    if f_name is None and 'name' not in raw:
         errors.append({"path": path + "/name", "message": "required field is missing"})
     else:
         f_name = _rt.read_text(f_name, path + "/name", errors, 50)
-    f_age = raw.get('age', _MISSING)
-    if f_age is _MISSING:
+    f_age = raw.get('age')
+    if f_age is None and 'age' not in raw:
         errors.append({"path": path + "/age", "message": "required field is missing"})
     else:
         if type(f_age) is not int or not -9007199254740991 <= f_age <= 9007199254740991:
             f_age = _rt.read_int(f_age, path + "/age", errors)
-    f_licence = raw.get('licence', _MISSING)
-    if f_licence is _MISSING:
+    f_licence = raw.get('licence')
+    if f_licence is None and 'licence' not in raw:
         errors.append({"path": path + "/licence", "message": "required field is missing"})
     else:
         if type(f_licence) is not str or f_licence not in _ENUM_licence_kind:
             f_licence = _rt.read_enum(f_licence, path + "/licence", errors, _ENUM_licence_kind, '"class1_ordinary", "class2_ordinary", "special", "international", "other_foreign"')
-    f_licence_years = raw.get('licence_years', _MISSING)
-    if f_licence_years is _MISSING:
+    f_licence_years = raw.get('licence_years')
+    if f_licence_years is None and 'licence_years' not in raw:
         errors.append({"path": path + "/licence_years", "message": "required field is missing"})
     else:
         if type(f_licence_years) is not int or not -9007199254740991 <= f_licence_years <= 9007199254740991:
             f_licence_years = _rt.read_int(f_licence_years, path + "/licence_years", errors)
-    f_career_years = raw.get('career_years', _MISSING)
-    if f_career_years is _MISSING:
+    f_career_years = raw.get('career_years')
+    if f_career_years is None and 'career_years' not in raw:
         errors.append({"path": path + "/career_years", "message": "required field is missing"})
     else:
         if type(f_career_years) is not int or not -9007199254740991 <= f_career_years <= 9007199254740991:
             f_career_years = _rt.read_int(f_career_years, path + "/career_years", errors)
-    f_foreigner = raw.get('foreigner', _MISSING)
-    if f_foreigner is _MISSING:
+    f_foreigner = raw.get('foreigner')
+    if f_foreigner is None and 'foreigner' not in raw:
         errors.append({"path": path + "/foreigner", "message": "required field is missing"})
     else:
         if f_foreigner is not True and f_foreigner is not False:
             f_foreigner = _rt.read_bool(f_foreigner, path + "/foreigner", errors)
-    f_passport = raw.get('passport', _MISSING)
-    if f_passport is _MISSING:
+    f_passport = raw.get('passport')
+    if f_passport is None and 'passport' not in raw:
         errors.append({"path": path + "/passport", "message": "required field is missing"})
     else:
         if f_passport is not True and f_passport is not False:
             f_passport = _rt.read_bool(f_passport, path + "/passport", errors)
-    f_soldier = raw.get('soldier', _MISSING)
-    if f_soldier is _MISSING:
+    f_soldier = raw.get('soldier')
+    if f_soldier is None and 'soldier' not in raw:
         errors.append({"path": path + "/soldier", "message": "required field is missing"})
     else:
         if f_soldier is not True and f_soldier is not False:
@@ -112,21 +112,21 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    drivers = inputs.get('drivers', _MISSING)
-    if drivers is _MISSING:
+    drivers = inputs.get('drivers')
+    if drivers is None and 'drivers' not in inputs:
         errors.append({"path": '/drivers', "message": "required field is missing"})
     else:
         drivers = _rt.read_list(drivers, '/drivers', errors, 10)
         if drivers is not None:
             drivers = tuple(_read_driver(_x, f"{'/drivers'}/{_i}", errors) for _i, _x in enumerate(drivers))
-    seats = inputs.get('seats', _MISSING)
-    if seats is _MISSING:
+    seats = inputs.get('seats')
+    if seats is None and 'seats' not in inputs:
         errors.append({"path": '/seats', "message": "required field is missing"})
     else:
         if type(seats) is not int or not -9007199254740991 <= seats <= 9007199254740991:
             seats = _rt.read_int(seats, '/seats', errors)
-    adults = inputs.get('adults', _MISSING)
-    if adults is _MISSING:
+    adults = inputs.get('adults')
+    if adults is None and 'adults' not in inputs:
         errors.append({"path": '/adults', "message": "required field is missing"})
     else:
         if type(adults) is not int or not -9007199254740991 <= adults <= 9007199254740991:
@@ -149,10 +149,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         if english_speaker is not True and english_speaker is not False:
             english_speaker = _rt.read_bool(english_speaker, '/english_speaker', errors)
-    licence_presented = inputs.get('licence_presented', _MISSING)
-    if licence_presented is _MISSING or licence_presented is None:
-        licence_presented = None
-    else:
+    licence_presented = inputs.get('licence_presented')
+    if licence_presented is not None:
         if licence_presented is not True and licence_presented is not False:
             licence_presented = _rt.read_bool(licence_presented, '/licence_presented', errors)
     if errors:

@@ -69,8 +69,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    cause = inputs.get('cause', _MISSING)
-    if cause is _MISSING:
+    cause = inputs.get('cause')
+    if cause is None and 'cause' not in inputs:
         errors.append({"path": '/cause', "message": "required field is missing"})
     else:
         if type(cause) is not str or cause not in _ENUM_cancel_cause:
@@ -93,8 +93,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         if rental_booking_number is not True and rental_booking_number is not False:
             rental_booking_number = _rt.read_bool(rental_booking_number, '/rental_booking_number', errors)
-    pickup_at = inputs.get('pickup_at', _MISSING)
-    if pickup_at is _MISSING:
+    pickup_at = inputs.get('pickup_at')
+    if pickup_at is None and 'pickup_at' not in inputs:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
         if type(pickup_at) is str and "1900" <= pickup_at < "3":

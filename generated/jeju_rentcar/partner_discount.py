@@ -38,8 +38,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    route = inputs.get('route', _MISSING)
-    if route is _MISSING:
+    route = inputs.get('route')
+    if route is None and 'route' not in inputs:
         errors.append({"path": '/route', "message": "required field is missing"})
     else:
         if type(route) is not str or route not in _ENUM_booking_route:

@@ -41,8 +41,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    lot = inputs.get('lot', _MISSING)
-    if lot is _MISSING:
+    lot = inputs.get('lot')
+    if lot is None and 'lot' not in inputs:
         errors.append({"path": '/lot', "message": "required field is missing"})
     else:
         if type(lot) is not str or lot not in _ENUM_lot_kind:

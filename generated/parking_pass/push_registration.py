@@ -39,8 +39,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    button = inputs.get('button', _MISSING)
-    if button is _MISSING:
+    button = inputs.get('button')
+    if button is None and 'button' not in inputs:
         errors.append({"path": '/button', "message": "required field is missing"})
     else:
         if type(button) is not str or button not in _ENUM_button_kind:

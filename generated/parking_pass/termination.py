@@ -41,14 +41,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    parking_in_use = inputs.get('parking_in_use', _MISSING)
-    if parking_in_use is _MISSING:
+    parking_in_use = inputs.get('parking_in_use')
+    if parking_in_use is None and 'parking_in_use' not in inputs:
         errors.append({"path": '/parking_in_use', "message": "required field is missing"})
     else:
         if parking_in_use is not True and parking_in_use is not False:
             parking_in_use = _rt.read_bool(parking_in_use, '/parking_in_use', errors)
-    season_ticket = inputs.get('season_ticket', _MISSING)
-    if season_ticket is _MISSING:
+    season_ticket = inputs.get('season_ticket')
+    if season_ticket is None and 'season_ticket' not in inputs:
         errors.append({"path": '/season_ticket', "message": "required field is missing"})
     else:
         if season_ticket is not True and season_ticket is not False:

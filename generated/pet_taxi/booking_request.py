@@ -55,16 +55,14 @@ def _read_pet(raw: Any, path: str, errors: list) -> tuple | None:
     before = len(errors)
     if not _FIELDS_pet.issuperset(raw):
         _rt.unknown_fields(raw, _FIELDS_pet, path, errors)
-    f_species = raw.get('species', _MISSING)
-    if f_species is _MISSING:
+    f_species = raw.get('species')
+    if f_species is None and 'species' not in raw:
         errors.append({"path": path + "/species", "message": "required field is missing"})
     else:
         if type(f_species) is not str or f_species not in _ENUM_pet_species:
             f_species = _rt.read_enum(f_species, path + "/species", errors, _ENUM_pet_species, '"dog", "cat", "other_animal"')
-    f_breed = raw.get('breed', _MISSING)
-    if f_breed is _MISSING or f_breed is None:
-        f_breed = None
-    else:
+    f_breed = raw.get('breed')
+    if f_breed is not None:
         if type(f_breed) is not str or f_breed not in _ENUM_dangerous_breed:
             f_breed = _rt.read_enum(f_breed, path + "/breed", errors, _ENUM_dangerous_breed, '"tosa", "american_pit_bull_terrier", "staffordshire_terrier", "staffordshire_bull_terrier", "rottweiler", "mastiff", "laika", "ovcharka", "kangal", "wolfdog"')
     if len(errors) != before:
@@ -80,8 +78,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    requested_at = inputs.get('requested_at', _MISSING)
-    if requested_at is _MISSING:
+    requested_at = inputs.get('requested_at')
+    if requested_at is None and 'requested_at' not in inputs:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
         if type(requested_at) is str and "1900" <= requested_at < "3":
@@ -106,8 +104,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
         else:
             requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-    departure_at = inputs.get('departure_at', _MISSING)
-    if departure_at is _MISSING:
+    departure_at = inputs.get('departure_at')
+    if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
         if type(departure_at) is str and "1900" <= departure_at < "3":
@@ -132,16 +130,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
         else:
             departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-    booking_type = inputs.get('booking_type', _MISSING)
-    if booking_type is _MISSING:
+    booking_type = inputs.get('booking_type')
+    if booking_type is None and 'booking_type' not in inputs:
         errors.append({"path": '/booking_type', "message": "required field is missing"})
     else:
         if type(booking_type) is not str or booking_type not in _ENUM_booking_kind:
             booking_type = _rt.read_enum(booking_type, '/booking_type', errors, _ENUM_booking_kind, '"general", "hourly"')
-    reserved_for = inputs.get('reserved_for', _MISSING)
-    if reserved_for is _MISSING or reserved_for is None:
-        reserved_for = None
-    else:
+    reserved_for = inputs.get('reserved_for')
+    if reserved_for is not None:
         reserved_for = _rt.read_duration(reserved_for, '/reserved_for', errors)
     waypoint_count = inputs.get('waypoint_count', _MISSING)
     if waypoint_count is _MISSING:
@@ -154,27 +150,27 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         request = ''
     else:
         request = _rt.read_text(request, '/request', errors, 1000)
-    people = inputs.get('people', _MISSING)
-    if people is _MISSING:
+    people = inputs.get('people')
+    if people is None and 'people' not in inputs:
         errors.append({"path": '/people', "message": "required field is missing"})
     else:
         if type(people) is not int or not -9007199254740991 <= people <= 9007199254740991:
             people = _rt.read_int(people, '/people', errors)
-    pets = inputs.get('pets', _MISSING)
-    if pets is _MISSING:
+    pets = inputs.get('pets')
+    if pets is None and 'pets' not in inputs:
         errors.append({"path": '/pets', "message": "required field is missing"})
     else:
         pets = _rt.read_list(pets, '/pets', errors, 20)
         if pets is not None:
             pets = tuple(_read_pet(_x, f"{'/pets'}/{_i}", errors) for _i, _x in enumerate(pets))
-    member_age = inputs.get('member_age', _MISSING)
-    if member_age is _MISSING:
+    member_age = inputs.get('member_age')
+    if member_age is None and 'member_age' not in inputs:
         errors.append({"path": '/member_age', "message": "required field is missing"})
     else:
         if type(member_age) is not int or not -9007199254740991 <= member_age <= 9007199254740991:
             member_age = _rt.read_int(member_age, '/member_age', errors)
-    origin_region = inputs.get('origin_region', _MISSING)
-    if origin_region is _MISSING:
+    origin_region = inputs.get('origin_region')
+    if origin_region is None and 'origin_region' not in inputs:
         errors.append({"path": '/origin_region', "message": "required field is missing"})
     else:
         if type(origin_region) is not str or origin_region not in _ENUM_region:

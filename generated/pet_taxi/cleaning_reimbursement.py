@@ -44,20 +44,20 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    damage = inputs.get('damage', _MISSING)
-    if damage is _MISSING:
+    damage = inputs.get('damage')
+    if damage is None and 'damage' not in inputs:
         errors.append({"path": '/damage', "message": "required field is missing"})
     else:
         if type(damage) is not str or damage not in _ENUM_damage_kind:
             damage = _rt.read_enum(damage, '/damage', errors, _ENUM_damage_kind, '"car_seat", "beyond_seat_cover", "whole_interior", "interior_damage"')
-    cause = inputs.get('cause', _MISSING)
-    if cause is _MISSING:
+    cause = inputs.get('cause')
+    if cause is None and 'cause' not in inputs:
         errors.append({"path": '/cause', "message": "required field is missing"})
     else:
         if type(cause) is not str or cause not in _ENUM_cause_kind:
             cause = _rt.read_enum(cause, '/cause', errors, _ENUM_cause_kind, '"excrement", "fur", "pet_broke", "other_cause"')
-    claimed = inputs.get('claimed', _MISSING)
-    if claimed is _MISSING:
+    claimed = inputs.get('claimed')
+    if claimed is None and 'claimed' not in inputs:
         errors.append({"path": '/claimed', "message": "required field is missing"})
     else:
         if type(claimed) is not int or not 0 <= claimed <= 9007199254740991:
@@ -110,8 +110,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         if cleaned_before_photo is not True and cleaned_before_photo is not False:
             cleaned_before_photo = _rt.read_bool(cleaned_before_photo, '/cleaned_before_photo', errors)
-    receipt = inputs.get('receipt', _MISSING)
-    if receipt is _MISSING:
+    receipt = inputs.get('receipt')
+    if receipt is None and 'receipt' not in inputs:
         errors.append({"path": '/receipt', "message": "required field is missing"})
     else:
         if type(receipt) is not str or receipt not in _ENUM_receipt_kind:

@@ -42,8 +42,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    last_login_at = inputs.get('last_login_at', _MISSING)
-    if last_login_at is _MISSING:
+    last_login_at = inputs.get('last_login_at')
+    if last_login_at is None and 'last_login_at' not in inputs:
         errors.append({"path": '/last_login_at', "message": "required field is missing"})
     else:
         if type(last_login_at) is str and "1900" <= last_login_at < "3":
@@ -68,8 +68,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
         else:
             last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
-    as_of = inputs.get('as_of', _MISSING)
-    if as_of is _MISSING:
+    as_of = inputs.get('as_of')
+    if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
         if type(as_of) is str and "1900" <= as_of < "3":

@@ -66,14 +66,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    kind = inputs.get('kind', _MISSING)
-    if kind is _MISSING:
+    kind = inputs.get('kind')
+    if kind is None and 'kind' not in inputs:
         errors.append({"path": '/kind', "message": "required field is missing"})
     else:
         if type(kind) is not str or kind not in _ENUM_review_kind:
             kind = _rt.read_enum(kind, '/kind', errors, _ENUM_review_kind, '"new_signup", "info_change"')
-    started_at = inputs.get('started_at', _MISSING)
-    if started_at is _MISSING:
+    started_at = inputs.get('started_at')
+    if started_at is None and 'started_at' not in inputs:
         errors.append({"path": '/started_at', "message": "required field is missing"})
     else:
         if type(started_at) is str and "1900" <= started_at < "3":

@@ -30,6 +30,7 @@ _MISSING = object()
 _FIELDS = frozenset(['as_of', 'withdrawals'])
 _FIELDS_withdrawal = frozenset(['at'])
 _DT_SHAPES = _rt._FAST_SHAPES
+_UTC = _rt.UTC
 _fromisoformat = _rt._fromisoformat
 _zone_offset = _ZONE.utcoffset
 
@@ -42,8 +43,8 @@ def _read_withdrawal(raw: Any, path: str, errors: list) -> tuple | None:
     before = len(errors)
     if not _FIELDS_withdrawal.issuperset(raw):
         _rt.unknown_fields(raw, _FIELDS_withdrawal, path, errors)
-    f_at = raw.get('at', _MISSING)
-    if f_at is _MISSING:
+    f_at = raw.get('at')
+    if f_at is None and 'at' not in raw:
         errors.append({"path": path + "/at", "message": "required field is missing"})
     else:
         if type(f_at) is str and "1900" <= f_at < "3":
@@ -81,8 +82,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    as_of = inputs.get('as_of', _MISSING)
-    if as_of is _MISSING:
+    as_of = inputs.get('as_of')
+    if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
         if type(as_of) is str and "1900" <= as_of < "3":
@@ -117,7 +118,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if errors:
         raise InvalidInput(errors)
     # output withdrawals_today: 오늘 출금 횟수 (policies/pet_taxi/point_withdrawal.policy:17)
-    withdrawals_today = sum(1 for _r1 in withdrawals if _rt.same_day(_r1[0], as_of, _ZONE))
+    withdrawals_today = sum(1 for _r1 in withdrawals if _rt.local_date(_r1[0], _ZONE) == (as_of.date() if as_of.tzinfo is not _UTC and as_of.utcoffset() == _zone_offset(as_of) else as_of.astimezone(_ZONE).date()))
     # rule already_withdrawn: policies/pet_taxi/point_withdrawal.policy:20
     if withdrawals_today >= 1:
         step, rule = 0, 'already_withdrawn'

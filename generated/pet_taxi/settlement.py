@@ -47,8 +47,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    event = inputs.get('event', _MISSING)
-    if event is _MISSING:
+    event = inputs.get('event')
+    if event is None and 'event' not in inputs:
         errors.append({"path": '/event', "message": "required field is missing"})
     else:
         if type(event) is not str or event not in _ENUM_settlement_event:
@@ -86,10 +86,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         if type(cancellation_fee) is not int or not 0 <= cancellation_fee <= 9007199254740991:
             cancellation_fee = _rt.read_money(cancellation_fee, '/cancellation_fee', errors)
-    surge_multiplier = inputs.get('surge_multiplier', _MISSING)
-    if surge_multiplier is _MISSING or surge_multiplier is None:
-        surge_multiplier = None
-    else:
+    surge_multiplier = inputs.get('surge_multiplier')
+    if surge_multiplier is not None:
         surge_multiplier = _rt.read_number(surge_multiplier, '/surge_multiplier', errors)
     ran_in_app = inputs.get('ran_in_app', _MISSING)
     if ran_in_app is _MISSING:

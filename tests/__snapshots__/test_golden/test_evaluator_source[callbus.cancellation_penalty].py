@@ -43,8 +43,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    departure_at = inputs.get('departure_at', _MISSING)
-    if departure_at is _MISSING:
+    departure_at = inputs.get('departure_at')
+    if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
         if type(departure_at) is str and "1900" <= departure_at < "3":
@@ -69,10 +69,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
         else:
             departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-    cancelled_at = inputs.get('cancelled_at', _MISSING)
-    if cancelled_at is _MISSING or cancelled_at is None:
-        cancelled_at = None
-    else:
+    cancelled_at = inputs.get('cancelled_at')
+    if cancelled_at is not None:
         if type(cancelled_at) is str and "1900" <= cancelled_at < "3":
             _n = len(cancelled_at)
             if _n == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6":
@@ -95,8 +93,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
         else:
             cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-    boarded = inputs.get('boarded', _MISSING)
-    if boarded is _MISSING:
+    boarded = inputs.get('boarded')
+    if boarded is None and 'boarded' not in inputs:
         errors.append({"path": '/boarded', "message": "required field is missing"})
     else:
         if boarded is not True and boarded is not False:

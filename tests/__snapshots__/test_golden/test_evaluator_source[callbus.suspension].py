@@ -44,14 +44,14 @@ def _read_penalty(raw: Any, path: str, errors: list) -> tuple | None:
     before = len(errors)
     if not _FIELDS_penalty.issuperset(raw):
         _rt.unknown_fields(raw, _FIELDS_penalty, path, errors)
-    f_kind = raw.get('kind', _MISSING)
-    if f_kind is _MISSING:
+    f_kind = raw.get('kind')
+    if f_kind is None and 'kind' not in raw:
         errors.append({"path": path + "/kind", "message": "required field is missing"})
     else:
         if type(f_kind) is not str or f_kind not in _ENUM_penalty_kind:
             f_kind = _rt.read_enum(f_kind, path + "/kind", errors, _ENUM_penalty_kind, '"late_cancel", "no_show"')
-    f_at = raw.get('at', _MISSING)
-    if f_at is _MISSING:
+    f_at = raw.get('at')
+    if f_at is None and 'at' not in raw:
         errors.append({"path": path + "/at", "message": "required field is missing"})
     else:
         if type(f_at) is str and "1900" <= f_at < "3":
@@ -89,13 +89,13 @@ def _read_reservation(raw: Any, path: str, errors: list) -> tuple | None:
     before = len(errors)
     if not _FIELDS_reservation.issuperset(raw):
         _rt.unknown_fields(raw, _FIELDS_reservation, path, errors)
-    f_id = raw.get('id', _MISSING)
-    if f_id is _MISSING:
+    f_id = raw.get('id')
+    if f_id is None and 'id' not in raw:
         errors.append({"path": path + "/id", "message": "required field is missing"})
     else:
         f_id = _rt.read_text(f_id, path + "/id", errors, None)
-    f_departure_at = raw.get('departure_at', _MISSING)
-    if f_departure_at is _MISSING:
+    f_departure_at = raw.get('departure_at')
+    if f_departure_at is None and 'departure_at' not in raw:
         errors.append({"path": path + "/departure_at", "message": "required field is missing"})
     else:
         if type(f_departure_at) is str and "1900" <= f_departure_at < "3":
@@ -133,8 +133,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    as_of = inputs.get('as_of', _MISSING)
-    if as_of is _MISSING:
+    as_of = inputs.get('as_of')
+    if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
         if type(as_of) is str and "1900" <= as_of < "3":
@@ -159,8 +159,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
         else:
             as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-    penalties = inputs.get('penalties', _MISSING)
-    if penalties is _MISSING:
+    penalties = inputs.get('penalties')
+    if penalties is None and 'penalties' not in inputs:
         errors.append({"path": '/penalties', "message": "required field is missing"})
     else:
         penalties = _rt.read_list(penalties, '/penalties', errors, 1000)

@@ -73,8 +73,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    pickup_at = inputs.get('pickup_at', _MISSING)
-    if pickup_at is _MISSING:
+    pickup_at = inputs.get('pickup_at')
+    if pickup_at is None and 'pickup_at' not in inputs:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
         if type(pickup_at) is str and "1900" <= pickup_at < "3":
@@ -99,8 +99,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
         else:
             pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-    cancel_at = inputs.get('cancel_at', _MISSING)
-    if cancel_at is _MISSING:
+    cancel_at = inputs.get('cancel_at')
+    if cancel_at is None and 'cancel_at' not in inputs:
         errors.append({"path": '/cancel_at', "message": "required field is missing"})
     else:
         if type(cancel_at) is str and "1900" <= cancel_at < "3":

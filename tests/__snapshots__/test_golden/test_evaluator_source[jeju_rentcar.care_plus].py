@@ -37,8 +37,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    joined = inputs.get('joined', _MISSING)
-    if joined is _MISSING:
+    joined = inputs.get('joined')
+    if joined is None and 'joined' not in inputs:
         errors.append({"path": '/joined', "message": "required field is missing"})
     else:
         if joined is not True and joined is not False:

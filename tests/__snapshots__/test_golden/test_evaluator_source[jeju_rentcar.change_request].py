@@ -45,8 +45,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    change = inputs.get('change', _MISSING)
-    if change is _MISSING:
+    change = inputs.get('change')
+    if change is None and 'change' not in inputs:
         errors.append({"path": '/change', "message": "required field is missing"})
     else:
         if type(change) is not str or change not in _ENUM_change_kind:

@@ -45,15 +45,11 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         if electric is not True and electric is not False:
             electric = _rt.read_bool(electric, '/electric', errors)
-    fuel_at_pickup = inputs.get('fuel_at_pickup', _MISSING)
-    if fuel_at_pickup is _MISSING or fuel_at_pickup is None:
-        fuel_at_pickup = None
-    else:
+    fuel_at_pickup = inputs.get('fuel_at_pickup')
+    if fuel_at_pickup is not None:
         fuel_at_pickup = _rt.read_number(fuel_at_pickup, '/fuel_at_pickup', errors)
-    fuel_at_return = inputs.get('fuel_at_return', _MISSING)
-    if fuel_at_return is _MISSING or fuel_at_return is None:
-        fuel_at_return = None
-    else:
+    fuel_at_return = inputs.get('fuel_at_return')
+    if fuel_at_return is not None:
         fuel_at_return = _rt.read_number(fuel_at_return, '/fuel_at_return', errors)
     if errors:
         raise InvalidInput(errors)

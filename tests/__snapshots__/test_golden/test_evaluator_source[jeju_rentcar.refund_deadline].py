@@ -73,8 +73,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         if type(kind) is not str or kind not in _ENUM_refund_kind:
             kind = _rt.read_enum(kind, '/kind', errors, _ENUM_refund_kind, '"card_cancel", "flight_cancel"')
-    received_at = inputs.get('received_at', _MISSING)
-    if received_at is _MISSING:
+    received_at = inputs.get('received_at')
+    if received_at is None and 'received_at' not in inputs:
         errors.append({"path": '/received_at', "message": "required field is missing"})
     else:
         if type(received_at) is str and "1900" <= received_at < "3":

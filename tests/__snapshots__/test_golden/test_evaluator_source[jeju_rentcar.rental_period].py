@@ -51,8 +51,8 @@ def _read_same_company_booking(raw: Any, path: str, errors: list) -> tuple | Non
     before = len(errors)
     if not _FIELDS_same_company_booking.issuperset(raw):
         _rt.unknown_fields(raw, _FIELDS_same_company_booking, path, errors)
-    f_starts_at = raw.get('starts_at', _MISSING)
-    if f_starts_at is _MISSING:
+    f_starts_at = raw.get('starts_at')
+    if f_starts_at is None and 'starts_at' not in raw:
         errors.append({"path": path + "/starts_at", "message": "required field is missing"})
     else:
         if type(f_starts_at) is str and "1900" <= f_starts_at < "3":
@@ -77,8 +77,8 @@ def _read_same_company_booking(raw: Any, path: str, errors: list) -> tuple | Non
                 f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
         else:
             f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
-    f_hours = raw.get('hours', _MISSING)
-    if f_hours is _MISSING:
+    f_hours = raw.get('hours')
+    if f_hours is None and 'hours' not in raw:
         errors.append({"path": path + "/hours", "message": "required field is missing"})
     else:
         f_hours = _rt.read_duration(f_hours, path + "/hours", errors)
@@ -95,8 +95,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    pickup_at = inputs.get('pickup_at', _MISSING)
-    if pickup_at is _MISSING:
+    pickup_at = inputs.get('pickup_at')
+    if pickup_at is None and 'pickup_at' not in inputs:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
         if type(pickup_at) is str and "1900" <= pickup_at < "3":
@@ -121,8 +121,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
         else:
             pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-    return_at = inputs.get('return_at', _MISSING)
-    if return_at is _MISSING:
+    return_at = inputs.get('return_at')
+    if return_at is None and 'return_at' not in inputs:
         errors.append({"path": '/return_at', "message": "required field is missing"})
     else:
         if type(return_at) is str and "1900" <= return_at < "3":

@@ -38,8 +38,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    signed_up_on = inputs.get('signed_up_on', _MISSING)
-    if signed_up_on is _MISSING:
+    signed_up_on = inputs.get('signed_up_on')
+    if signed_up_on is None and 'signed_up_on' not in inputs:
         errors.append({"path": '/signed_up_on', "message": "required field is missing"})
     else:
         signed_up_on = _rt.read_date(signed_up_on, '/signed_up_on', errors)

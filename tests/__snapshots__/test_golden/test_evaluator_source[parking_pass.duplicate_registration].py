@@ -40,14 +40,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    relation = inputs.get('relation', _MISSING)
-    if relation is _MISSING:
+    relation = inputs.get('relation')
+    if relation is None and 'relation' not in inputs:
         errors.append({"path": '/relation', "message": "required field is missing"})
     else:
         if type(relation) is not str or relation not in _ENUM_relation_kind:
             relation = _rt.read_enum(relation, '/relation', errors, _ENUM_relation_kind, '"family_or_acquaintance", "rental_user", "shared_car_user", "new_owner", "other"')
-    existing_holder = inputs.get('existing_holder', _MISSING)
-    if existing_holder is _MISSING:
+    existing_holder = inputs.get('existing_holder')
+    if existing_holder is None and 'existing_holder' not in inputs:
         errors.append({"path": '/existing_holder', "message": "required field is missing"})
     else:
         if type(existing_holder) is not str or existing_holder not in _ENUM_holder_kind:

@@ -44,14 +44,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    ownership_verified = inputs.get('ownership_verified', _MISSING)
-    if ownership_verified is _MISSING:
+    ownership_verified = inputs.get('ownership_verified')
+    if ownership_verified is None and 'ownership_verified' not in inputs:
         errors.append({"path": '/ownership_verified', "message": "required field is missing"})
     else:
         if ownership_verified is not True and ownership_verified is not False:
             ownership_verified = _rt.read_bool(ownership_verified, '/ownership_verified', errors)
-    registered_at = inputs.get('registered_at', _MISSING)
-    if registered_at is _MISSING:
+    registered_at = inputs.get('registered_at')
+    if registered_at is None and 'registered_at' not in inputs:
         errors.append({"path": '/registered_at', "message": "required field is missing"})
     else:
         if type(registered_at) is str and "1900" <= registered_at < "3":
@@ -76,10 +76,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
         else:
             registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
-    first_entry_at = inputs.get('first_entry_at', _MISSING)
-    if first_entry_at is _MISSING or first_entry_at is None:
-        first_entry_at = None
-    else:
+    first_entry_at = inputs.get('first_entry_at')
+    if first_entry_at is not None:
         if type(first_entry_at) is str and "1900" <= first_entry_at < "3":
             _n = len(first_entry_at)
             if _n == 25 and first_entry_at[4::3] in _DT_SHAPES and first_entry_at[23] < "6":
@@ -102,8 +100,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
         else:
             first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
-    as_of = inputs.get('as_of', _MISSING)
-    if as_of is _MISSING:
+    as_of = inputs.get('as_of')
+    if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
         if type(as_of) is str and "1900" <= as_of < "3":

@@ -47,14 +47,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    fare = inputs.get('fare', _MISSING)
-    if fare is _MISSING:
+    fare = inputs.get('fare')
+    if fare is None and 'fare' not in inputs:
         errors.append({"path": '/fare', "message": "required field is missing"})
     else:
         if type(fare) is not int or not 0 <= fare <= 9007199254740991:
             fare = _rt.read_money(fare, '/fare', errors)
-    departure_at = inputs.get('departure_at', _MISSING)
-    if departure_at is _MISSING:
+    departure_at = inputs.get('departure_at')
+    if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
         if type(departure_at) is str and "1900" <= departure_at < "3":
@@ -79,8 +79,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
         else:
             departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-    cancelled_at = inputs.get('cancelled_at', _MISSING)
-    if cancelled_at is _MISSING:
+    cancelled_at = inputs.get('cancelled_at')
+    if cancelled_at is None and 'cancelled_at' not in inputs:
         errors.append({"path": '/cancelled_at', "message": "required field is missing"})
     else:
         if type(cancelled_at) is str and "1900" <= cancelled_at < "3":
@@ -105,10 +105,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
         else:
             cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-    dispatched_at = inputs.get('dispatched_at', _MISSING)
-    if dispatched_at is _MISSING or dispatched_at is None:
-        dispatched_at = None
-    else:
+    dispatched_at = inputs.get('dispatched_at')
+    if dispatched_at is not None:
         if type(dispatched_at) is str and "1900" <= dispatched_at < "3":
             _n = len(dispatched_at)
             if _n == 25 and dispatched_at[4::3] in _DT_SHAPES and dispatched_at[23] < "6":
@@ -137,10 +135,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         if no_show is not True and no_show is not False:
             no_show = _rt.read_bool(no_show, '/no_show', errors)
-    driver_departed_at = inputs.get('driver_departed_at', _MISSING)
-    if driver_departed_at is _MISSING or driver_departed_at is None:
-        driver_departed_at = None
-    else:
+    driver_departed_at = inputs.get('driver_departed_at')
+    if driver_departed_at is not None:
         if type(driver_departed_at) is str and "1900" <= driver_departed_at < "3":
             _n = len(driver_departed_at)
             if _n == 25 and driver_departed_at[4::3] in _DT_SHAPES and driver_departed_at[23] < "6":
@@ -163,10 +159,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
         else:
             driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
-    driver_arrived_at = inputs.get('driver_arrived_at', _MISSING)
-    if driver_arrived_at is _MISSING or driver_arrived_at is None:
-        driver_arrived_at = None
-    else:
+    driver_arrived_at = inputs.get('driver_arrived_at')
+    if driver_arrived_at is not None:
         if type(driver_arrived_at) is str and "1900" <= driver_arrived_at < "3":
             _n = len(driver_arrived_at)
             if _n == 25 and driver_arrived_at[4::3] in _DT_SHAPES and driver_arrived_at[23] < "6":

@@ -42,8 +42,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    recorded_at = inputs.get('recorded_at', _MISSING)
-    if recorded_at is _MISSING:
+    recorded_at = inputs.get('recorded_at')
+    if recorded_at is None and 'recorded_at' not in inputs:
         errors.append({"path": '/recorded_at', "message": "required field is missing"})
     else:
         if type(recorded_at) is str and "1900" <= recorded_at < "3":
@@ -68,8 +68,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
         else:
             recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
-    as_of = inputs.get('as_of', _MISSING)
-    if as_of is _MISSING:
+    as_of = inputs.get('as_of')
+    if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
         if type(as_of) is str and "1900" <= as_of < "3":

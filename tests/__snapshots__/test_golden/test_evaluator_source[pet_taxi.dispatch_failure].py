@@ -44,8 +44,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    requested_at = inputs.get('requested_at', _MISSING)
-    if requested_at is _MISSING:
+    requested_at = inputs.get('requested_at')
+    if requested_at is None and 'requested_at' not in inputs:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
         if type(requested_at) is str and "1900" <= requested_at < "3":
@@ -70,8 +70,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
         else:
             requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-    departure_at = inputs.get('departure_at', _MISSING)
-    if departure_at is _MISSING:
+    departure_at = inputs.get('departure_at')
+    if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
         if type(departure_at) is str and "1900" <= departure_at < "3":
@@ -102,10 +102,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         if rejected is not True and rejected is not False:
             rejected = _rt.read_bool(rejected, '/rejected', errors)
-    dispatched_at = inputs.get('dispatched_at', _MISSING)
-    if dispatched_at is _MISSING or dispatched_at is None:
-        dispatched_at = None
-    else:
+    dispatched_at = inputs.get('dispatched_at')
+    if dispatched_at is not None:
         if type(dispatched_at) is str and "1900" <= dispatched_at < "3":
             _n = len(dispatched_at)
             if _n == 25 and dispatched_at[4::3] in _DT_SHAPES and dispatched_at[23] < "6":
@@ -128,8 +126,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
         else:
             dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-    as_of = inputs.get('as_of', _MISSING)
-    if as_of is _MISSING:
+    as_of = inputs.get('as_of')
+    if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
         if type(as_of) is str and "1900" <= as_of < "3":

@@ -46,13 +46,13 @@ def _read_booking(raw: Any, path: str, errors: list) -> tuple | None:
     before = len(errors)
     if not _FIELDS_booking.issuperset(raw):
         _rt.unknown_fields(raw, _FIELDS_booking, path, errors)
-    f_id = raw.get('id', _MISSING)
-    if f_id is _MISSING:
+    f_id = raw.get('id')
+    if f_id is None and 'id' not in raw:
         errors.append({"path": path + "/id", "message": "required field is missing"})
     else:
         f_id = _rt.read_text(f_id, path + "/id", errors, None)
-    f_starts_at = raw.get('starts_at', _MISSING)
-    if f_starts_at is _MISSING:
+    f_starts_at = raw.get('starts_at')
+    if f_starts_at is None and 'starts_at' not in raw:
         errors.append({"path": path + "/starts_at", "message": "required field is missing"})
     else:
         if type(f_starts_at) is str and "1900" <= f_starts_at < "3":
@@ -77,8 +77,8 @@ def _read_booking(raw: Any, path: str, errors: list) -> tuple | None:
                 f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
         else:
             f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
-    f_ends_at = raw.get('ends_at', _MISSING)
-    if f_ends_at is _MISSING:
+    f_ends_at = raw.get('ends_at')
+    if f_ends_at is None and 'ends_at' not in raw:
         errors.append({"path": path + "/ends_at", "message": "required field is missing"})
     else:
         if type(f_ends_at) is str and "1900" <= f_ends_at < "3":
@@ -116,8 +116,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    as_of = inputs.get('as_of', _MISSING)
-    if as_of is _MISSING:
+    as_of = inputs.get('as_of')
+    if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
         if type(as_of) is str and "1900" <= as_of < "3":
@@ -142,8 +142,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
         else:
             as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-    departure_at = inputs.get('departure_at', _MISSING)
-    if departure_at is _MISSING:
+    departure_at = inputs.get('departure_at')
+    if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
         if type(departure_at) is str and "1900" <= departure_at < "3":
@@ -168,8 +168,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
         else:
             departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-    arrival_at = inputs.get('arrival_at', _MISSING)
-    if arrival_at is _MISSING:
+    arrival_at = inputs.get('arrival_at')
+    if arrival_at is None and 'arrival_at' not in inputs:
         errors.append({"path": '/arrival_at', "message": "required field is missing"})
     else:
         if type(arrival_at) is str and "1900" <= arrival_at < "3":
@@ -194,8 +194,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
         else:
             arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
-    pickup_eta = inputs.get('pickup_eta', _MISSING)
-    if pickup_eta is _MISSING:
+    pickup_eta = inputs.get('pickup_eta')
+    if pickup_eta is None and 'pickup_eta' not in inputs:
         errors.append({"path": '/pickup_eta', "message": "required field is missing"})
     else:
         if type(pickup_eta) is str and "1900" <= pickup_eta < "3":

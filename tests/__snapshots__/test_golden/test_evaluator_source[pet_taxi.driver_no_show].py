@@ -48,8 +48,8 @@ def _read_call(raw: Any, path: str, errors: list) -> tuple | None:
     before = len(errors)
     if not _FIELDS_call.issuperset(raw):
         _rt.unknown_fields(raw, _FIELDS_call, path, errors)
-    f_called_at = raw.get('called_at', _MISSING)
-    if f_called_at is _MISSING:
+    f_called_at = raw.get('called_at')
+    if f_called_at is None and 'called_at' not in raw:
         errors.append({"path": path + "/called_at", "message": "required field is missing"})
     else:
         if type(f_called_at) is str and "1900" <= f_called_at < "3":
@@ -74,14 +74,14 @@ def _read_call(raw: Any, path: str, errors: list) -> tuple | None:
                 f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
         else:
             f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
-    f_outcome = raw.get('outcome', _MISSING)
-    if f_outcome is _MISSING:
+    f_outcome = raw.get('outcome')
+    if f_outcome is None and 'outcome' not in raw:
         errors.append({"path": path + "/outcome", "message": "required field is missing"})
     else:
         if type(f_outcome) is not str or f_outcome not in _ENUM_call_outcome:
             f_outcome = _rt.read_enum(f_outcome, path + "/outcome", errors, _ENUM_call_outcome, '"absent", "answered"')
-    f_talk_time = raw.get('talk_time', _MISSING)
-    if f_talk_time is _MISSING:
+    f_talk_time = raw.get('talk_time')
+    if f_talk_time is None and 'talk_time' not in raw:
         errors.append({"path": path + "/talk_time", "message": "required field is missing"})
     else:
         f_talk_time = _rt.read_duration(f_talk_time, path + "/talk_time", errors)
@@ -98,8 +98,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    departure_at = inputs.get('departure_at', _MISSING)
-    if departure_at is _MISSING:
+    departure_at = inputs.get('departure_at')
+    if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
         if type(departure_at) is str and "1900" <= departure_at < "3":
@@ -124,8 +124,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
         else:
             departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-    arrived_at = inputs.get('arrived_at', _MISSING)
-    if arrived_at is _MISSING:
+    arrived_at = inputs.get('arrived_at')
+    if arrived_at is None and 'arrived_at' not in inputs:
         errors.append({"path": '/arrived_at', "message": "required field is missing"})
     else:
         if type(arrived_at) is str and "1900" <= arrived_at < "3":
@@ -150,14 +150,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
         else:
             arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
-    distance_m = inputs.get('distance_m', _MISSING)
-    if distance_m is _MISSING:
+    distance_m = inputs.get('distance_m')
+    if distance_m is None and 'distance_m' not in inputs:
         errors.append({"path": '/distance_m', "message": "required field is missing"})
     else:
         if type(distance_m) is not int or not -9007199254740991 <= distance_m <= 9007199254740991:
             distance_m = _rt.read_int(distance_m, '/distance_m', errors)
-    stopped_at = inputs.get('stopped_at', _MISSING)
-    if stopped_at is _MISSING:
+    stopped_at = inputs.get('stopped_at')
+    if stopped_at is None and 'stopped_at' not in inputs:
         errors.append({"path": '/stopped_at', "message": "required field is missing"})
     else:
         if type(stopped_at) is str and "1900" <= stopped_at < "3":

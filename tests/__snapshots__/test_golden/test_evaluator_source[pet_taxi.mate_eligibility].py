@@ -43,25 +43,25 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    as_of = inputs.get('as_of', _MISSING)
-    if as_of is _MISSING:
+    as_of = inputs.get('as_of')
+    if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
         as_of = _rt.read_date(as_of, '/as_of', errors)
-    age = inputs.get('age', _MISSING)
-    if age is _MISSING:
+    age = inputs.get('age')
+    if age is None and 'age' not in inputs:
         errors.append({"path": '/age', "message": "required field is missing"})
     else:
         if type(age) is not int or not -9007199254740991 <= age <= 9007199254740991:
             age = _rt.read_int(age, '/age', errors)
-    driving_years = inputs.get('driving_years', _MISSING)
-    if driving_years is _MISSING:
+    driving_years = inputs.get('driving_years')
+    if driving_years is None and 'driving_years' not in inputs:
         errors.append({"path": '/driving_years', "message": "required field is missing"})
     else:
         if type(driving_years) is not int or not -9007199254740991 <= driving_years <= 9007199254740991:
             driving_years = _rt.read_int(driving_years, '/driving_years', errors)
-    ownership = inputs.get('ownership', _MISSING)
-    if ownership is _MISSING:
+    ownership = inputs.get('ownership')
+    if ownership is None and 'ownership' not in inputs:
         errors.append({"path": '/ownership', "message": "required field is missing"})
     else:
         if type(ownership) is not str or ownership not in _ENUM_ownership_kind:
@@ -71,14 +71,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         owner_share = 100
     else:
         owner_share = _rt.read_number(owner_share, '/owner_share', errors)
-    model_year = inputs.get('model_year', _MISSING)
-    if model_year is _MISSING:
+    model_year = inputs.get('model_year')
+    if model_year is None and 'model_year' not in inputs:
         errors.append({"path": '/model_year', "message": "required field is missing"})
     else:
         if type(model_year) is not int or not -9007199254740991 <= model_year <= 9007199254740991:
             model_year = _rt.read_int(model_year, '/model_year', errors)
-    car_class = inputs.get('car_class', _MISSING)
-    if car_class is _MISSING:
+    car_class = inputs.get('car_class')
+    if car_class is None and 'car_class' not in inputs:
         errors.append({"path": '/car_class', "message": "required field is missing"})
     else:
         if type(car_class) is not str or car_class not in _ENUM_car_class_kind:

@@ -65,8 +65,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         if type(vehicle_count) is not int or not -9007199254740991 <= vehicle_count <= 9007199254740991:
             vehicle_count = _rt.read_int(vehicle_count, '/vehicle_count', errors)
-    insurance_info = inputs.get('insurance_info', _MISSING)
-    if insurance_info is _MISSING:
+    insurance_info = inputs.get('insurance_info')
+    if insurance_info is None and 'insurance_info' not in inputs:
         errors.append({"path": '/insurance_info', "message": "required field is missing"})
     else:
         if insurance_info is not True and insurance_info is not False:

@@ -42,8 +42,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    method = inputs.get('method', _MISSING)
-    if method is _MISSING:
+    method = inputs.get('method')
+    if method is None and 'method' not in inputs:
         errors.append({"path": '/method', "message": "required field is missing"})
     else:
         if type(method) is not str or method not in _ENUM_payment_kind:

@@ -45,8 +45,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     errors: list[dict[str, str]] = []
     if not _FIELDS.issuperset(inputs):
         _rt.unknown_fields(inputs, _FIELDS, "", errors)
-    completed_at = inputs.get('completed_at', _MISSING)
-    if completed_at is _MISSING:
+    completed_at = inputs.get('completed_at')
+    if completed_at is None and 'completed_at' not in inputs:
         errors.append({"path": '/completed_at', "message": "required field is missing"})
     else:
         if type(completed_at) is str and "1900" <= completed_at < "3":
@@ -71,8 +71,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
                 completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
         else:
             completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
-    as_of = inputs.get('as_of', _MISSING)
-    if as_of is _MISSING:
+    as_of = inputs.get('as_of')
+    if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
         if type(as_of) is str and "1900" <= as_of < "3":

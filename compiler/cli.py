@@ -9,9 +9,13 @@ from pathlib import Path
 
 import click
 
-from compiler import pipeline
-from compiler.diagnostics import Diagnostic, render, render_json
-from compiler.examples import run_examples
+from compiler import project
+
+# The parser, checker and emitters (compiler/pipeline.py) take a fifth of a second to import;
+# commands that need them import them, so `policyc evaluate` starts without them.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from compiler.diagnostics import Diagnostic
 
 EXIT_POLICY_ERROR = 1
 EXIT_BAD_INPUT = 2
@@ -26,6 +30,8 @@ def _root_option(f):
 
 
 def _print_diagnostics(diags: list[Diagnostic], sources: dict[str, str], fmt: str = "text") -> None:
+    from compiler.diagnostics import render, render_json
+
     if fmt == "json":
         click.echo(render_json(diags))
         return
@@ -48,7 +54,7 @@ class _Group(click.Group):
             raise
         except BrokenPipeError:
             sys.exit(0)
-        except pipeline.NoProject as err:
+        except project.NoProject as err:
             raise click.UsageError(str(err)) from None
         except UnicodeDecodeError as err:
             raise click.UsageError(f"the input is not UTF-8 text (byte {err.start})") from None
@@ -71,13 +77,15 @@ def main() -> None:
 @_root_option
 def compile_cmd(check_only: bool, root: Path | None) -> None:
     """Compile every policy under policies/ into generated/ (all or nothing)."""
-    root = pipeline.find_root(root)
+    from compiler import pipeline
+
+    root = project.find_root(root)
     result, files = pipeline.compile_all(root)
     _print_diagnostics(result.diagnostics, result.sources)
     if files is None:
         click.echo("nothing written: fix the errors above", err=True)
         sys.exit(EXIT_POLICY_ERROR)
-    out_dir = root / pipeline.GENERATED
+    out_dir = root / project.GENERATED
     stale = pipeline.stale_files(files, out_dir)
     if check_only:
         if stale:
@@ -100,7 +108,9 @@ def compile_cmd(check_only: bool, root: Path | None) -> None:
 @_root_option
 def check_cmd(files: tuple[Path, ...], fmt: str, root: Path | None) -> None:
     """Check policies (all of them, or FILES) and print diagnostics; write nothing."""
-    root = pipeline.find_root(root)
+    from compiler import pipeline
+
+    root = project.find_root(root)
     paths = [Path(f) for f in files] if files else None
     if paths:
         missing = [p for p in paths if not p.is_file()]
@@ -125,9 +135,9 @@ def check_cmd(files: tuple[Path, ...], fmt: str, root: Path | None) -> None:
 @_root_option
 def evaluate_cmd(policy_id: str, input_file, jobs: int, root: Path | None) -> None:
     """Evaluate POLICY_ID on an input and print the decision as JSON."""
-    root = pipeline.find_root(root)
+    root = project.find_root(root)
     try:
-        module = pipeline.import_evaluator(policy_id, root)
+        module = project.import_evaluator(policy_id, root)
     except LookupError as err:
         raise click.UsageError(str(err)) from None
     first, rest = _first_record(input_file)
@@ -252,12 +262,15 @@ def _report_invalid(errors: list[dict[str, str]]) -> None:
 @_root_option
 def test_cmd(policy_ids: tuple[str, ...], root: Path | None, coverage: bool) -> None:
     """Run the worked examples of every policy (or of POLICY_IDS) against generated/."""
-    root = pipeline.find_root(root)
+    from compiler import pipeline
+    from compiler.examples import run_examples
+
+    root = project.find_root(root)
     result, files = pipeline.compile_all(root)
     if files is None:
         _print_diagnostics(result.diagnostics, result.sources)
         sys.exit(EXIT_POLICY_ERROR)
-    stale = pipeline.stale_files(files, root / pipeline.GENERATED)
+    stale = pipeline.stale_files(files, root / project.GENERATED)
     if stale:
         click.echo("generated/ is out of date with policies/; run `policyc compile` first", err=True)
         sys.exit(EXIT_POLICY_ERROR)
@@ -269,7 +282,7 @@ def test_cmd(policy_ids: tuple[str, ...], root: Path | None, coverage: bool) -> 
     chosen = [known[p] for p in policy_ids] if policy_ids else sorted(result.policies, key=lambda i: i.policy.id)
     total = failed = 0
     for item in chosen:
-        module = pipeline.import_evaluator(item.policy.id, root)
+        module = project.import_evaluator(item.policy.id, root)
         results = run_examples(module, item.examples, item.example_lines)
         bad = [r for r in results if not r.passed]
         total += len(results)
@@ -296,7 +309,7 @@ def _print_coverage(chosen, root: Path) -> int:
     click.echo(f"{'policy':<42} {'rules':>9} {'checks':>9} {'boundaries':>11}")
     reports = []
     for item in chosen:
-        module = pipeline.import_evaluator(item.policy.id, root)
+        module = project.import_evaluator(item.policy.id, root)
         ex = exercise(item.analysis, module, item.examples)
         reports.append(ex)
         rules_hit = sum(1 for n in ex.rules.values() if n)
@@ -324,7 +337,7 @@ def _print_coverage(chosen, root: Path) -> int:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench_cmd(args: tuple[str, ...]) -> None:
     """Run the benchmark (bench/, from the repository); the same as `python -m bench ARGS`."""
-    root = pipeline.find_root(None)
+    root = project.find_root(None)
     if not (root / "bench" / "__main__.py").is_file():
         raise click.UsageError("the benchmark lives in the repository's bench/; run this from a policyc checkout")
     sys.path.insert(0, str(root))
@@ -338,9 +351,10 @@ def bench_cmd(args: tuple[str, ...]) -> None:
 @_root_option
 def boundaries_cmd(policy_id: str, root: Path | None) -> None:
     """List every window boundary of POLICY_ID with the values on both sides and where each falls."""
+    from compiler import pipeline
     from compiler.boundaries import find_boundaries, show
 
-    root = pipeline.find_root(root)
+    root = project.find_root(root)
     result = pipeline.load(root)
     known = {item.policy.id: item for item in result.policies}
     if policy_id not in known:

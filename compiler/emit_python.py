@@ -69,13 +69,12 @@ class _PythonEmitter:
         w.blank()
         w.line("from __future__ import annotations")
         w.blank()
-        w.line("from collections.abc import Mapping")
         w.line("from datetime import date, datetime, timedelta")
         if any(v.startswith("Decimal(") for v in self.consts.values()):
             w.line("from decimal import Decimal")  # a millisecond of import time, only when a value needs it
         w.blank()
         w.line(f"from .. import {RUNTIME_MODULE} as _rt")
-        w.line(f"from ..{RUNTIME_MODULE} import Decision, InvalidInput")
+        w.line(f"from ..{RUNTIME_MODULE} import Decision, InvalidInput, Mapping")
         w.blank()
         # Annotations are never evaluated (the __future__ import); `typing` costs milliseconds to
         # import, so it is imported for type checkers only.

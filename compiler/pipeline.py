@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +20,17 @@ from compiler.diagnostics import Diagnostic, PolicyError, Span
 from compiler.emit_docs import emit_docs, emit_index
 from compiler.emit_python import emit_python
 from compiler.emit_schema import emit_schema
+from compiler.project import GENERATED, NoProject, find_root, import_evaluator
 from dsl import ast as A
 from dsl.parser import parse
 
+# Locating the project and importing evaluators live in compiler/project.py (cheap to import);
+# they are re-exported here with the stages that produce what they find.
+__all__ = ["GENERATED", "NoProject", "find_root", "import_evaluator", "Loaded", "LoadResult", "discover", "load",
+           "build", "write_tree", "stale_files", "compile_all", "shown_path", "examples_path", "existing_tree"]
+
 POLICY_GLOB = "*.policy"
 RUNTIME_SOURCE = Path(__file__).with_name("runtime.py")
-GENERATED = "generated"
 
 
 @dataclass
@@ -50,25 +54,6 @@ class LoadResult:
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "error"]
-
-
-class NoProject(LookupError):
-    """No `policies/` directory where one was looked for."""
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The project root: `start` itself when given, else the nearest directory at or above
-    the current one that holds `policies/`."""
-    if start is not None:
-        root = Path(start).resolve()
-        if not (root / "policies").is_dir():
-            raise NoProject(f"{start} has no policies/ directory")
-        return root
-    here = Path.cwd().resolve()
-    for d in (here, *here.parents):
-        if (d / "policies").is_dir():
-            return d
-    raise NoProject(f"no policies/ directory in {here} or above it; run policyc from a policyc project or pass --root")
 
 
 def discover(root: Path) -> list[Path]:
@@ -283,35 +268,4 @@ def compile_all(root: Path) -> tuple[LoadResult, dict[str, str] | None]:
     if result.errors:
         return result, None
     return result, build(result.policies)
-
-
-# ---------------------------------------------------------------- evaluators
-
-
-def import_evaluator(policy_id: str, root: Path):
-    """Import generated.<domain>.<name> from root (not from any other copy on sys.path)."""
-    domain, _, name = policy_id.partition(".")
-    if not domain or not name or not all(part.isidentifier() for part in (domain, name)):
-        raise LookupError(f"`{policy_id}` is not a policy id (expected `<domain>.<name>`)")
-    if name.startswith("_") or domain.startswith("_"):
-        raise LookupError(f"`{policy_id}` is not a policy id (expected `<domain>.<name>`)")
-    wanted = (root / GENERATED).resolve()
-    root_str = str(root.resolve())
-    if sys.path[:1] != [root_str]:
-        sys.path.insert(0, root_str)
-    pkg = sys.modules.get(GENERATED)
-    if pkg is not None:
-        locations = [Path(p).resolve() for p in getattr(pkg, "__path__", [])]
-        if wanted not in locations:
-            # A `generated` package from another project (or the installed copy) is loaded: drop it.
-            for mod in [m for m in sys.modules if m == GENERATED or m.startswith(GENERATED + ".")]:
-                del sys.modules[mod]
-            importlib.invalidate_caches()
-    module_name = f"{GENERATED}.{domain}.{name}"
-    if not (root / GENERATED / domain / f"{name}.py").is_file():
-        raise LookupError(f"no generated evaluator for `{policy_id}`; run `policyc compile` (looked in {GENERATED}/{domain}/{name}.py)")
-    module = importlib.import_module(module_name)
-    if not hasattr(module, "evaluate"):
-        raise LookupError(f"`{policy_id}` is not a generated evaluator")
-    return module
 

@@ -6,9 +6,9 @@ standard library, so services need nothing but the generated package.
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Mapping
+# `_collections_abc` is what `collections.abc` re-exports; importing it directly spares an
+# interpreter that has not loaded `collections` yet a millisecond of start-up.
+from _collections_abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from fractions import Fraction
     from typing import Any
 
-__all__ = ["InvalidInput", "Decision", "zone"]
+__all__ = ["InvalidInput", "Decision", "Mapping", "zone"]
 
 
 class InvalidInput(ValueError):
@@ -238,7 +238,7 @@ def percent_of(percent: int | Decimal, amount: int) -> int:
         return amount * percent // 100
     from fractions import Fraction
 
-    return math.floor(Fraction(percent) * amount / 100)
+    return Fraction(percent) * amount // 100  # a Fraction floor-divided is an exact int
 
 
 def money_times(amount: int | Decimal, factor: int | Decimal) -> int:
@@ -247,7 +247,7 @@ def money_times(amount: int | Decimal, factor: int | Decimal) -> int:
         return amount * factor
     from fractions import Fraction
 
-    return math.floor(Fraction(amount) * Fraction(factor))
+    return Fraction(amount) * Fraction(factor) // 1
 
 
 def money_div(amount: int, divisor: int) -> int:
@@ -268,10 +268,32 @@ def number_div(a, b):
 # `\Z`, not `$` (which also matches before a final newline). compiler/emit_schema.py writes the
 # same shapes and bounds into the JSON Schema; keep the two in step.
 # The offset's minutes are checked here: datetime.fromisoformat reads "+09:60" as +10:00.
-_DATETIME_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-5][0-9])?\Z")
-_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_DURATION_RE = re.compile(r"^(-)?P(?:([0-9]{1,5})D)?(?:T(?:([0-9]{1,6})H)?(?:([0-9]{1,7})M)?(?:([0-9]{1,9})S)?)?\Z")
-_NUMBER_RE = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,10})?\Z")
+class _Pattern:
+    """A regular expression compiled on first use.
+
+    Only inputs off the evaluators' inline fast paths need one, and `re` costs milliseconds to
+    import in an interpreter that has not loaded it yet.
+    """
+
+    __slots__ = ("source", "_rx")
+
+    def __init__(self, source: str):
+        self.source = source
+        self._rx = None
+
+    def match(self, text: str):
+        rx = self._rx
+        if rx is None:
+            import re
+
+            rx = self._rx = re.compile(self.source)
+        return rx.match(text)
+
+
+_DATETIME_RE = _Pattern(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-5][0-9])?\Z")
+_DATE_RE = _Pattern(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_DURATION_RE = _Pattern(r"^(-)?P(?:([0-9]{1,5})D)?(?:T(?:([0-9]{1,6})H)?(?:([0-9]{1,7})M)?(?:([0-9]{1,9})S)?)?\Z")
+_NUMBER_RE = _Pattern(r"^-?[0-9]{1,15}(\.[0-9]{1,10})?\Z")
 _MISSING = object()
 
 MAX_TEXT = 10_000

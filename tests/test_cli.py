@@ -310,6 +310,22 @@ def test_evaluate_input_file(base, tmp_path):
     assert result.stderr == ""
 
 
+def test_evaluate_starts_without_the_compiler(base, tmp_path):
+    # `policyc evaluate` needs the evaluator, not the parser, checker or emitters: importing
+    # them doubled the command's start-up, a fixed cost on every batch run.
+    path = _write_json(tmp_path / "in.json", PET_INPUT)
+    code = ("import sys; from compiler.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('lark', 'yaml', 'jsonschema', 'dsl')"
+            " or m in ('compiler.pipeline', 'compiler.check', 'compiler.emit_python', 'compiler.emit_docs'))\n"
+            "print(heavy, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, "evaluate", PET, "--input", str(path), "--root", str(base)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["outputs"] == {"fee": 8000}
+    assert done.stderr.strip() == "[]"
+
+
 def test_evaluate_from_stdin(base):
     result = run("evaluate", PET, "--input", "-", "--root", str(base), input=json.dumps(PET_INPUT_LAST))
     assert result.exit_code == 0, result.output

@@ -12,11 +12,10 @@ Source: 003_c59880477d6c5d91.txt, section '항공기 비운항으로 일정이 �
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from .. import _runtime as _rt
-from .._runtime import Decision, InvalidInput
+from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

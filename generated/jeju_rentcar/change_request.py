@@ -14,11 +14,10 @@ Source: 003_c59880477d6c5d91.txt, section '예약 일정을 변경하고 싶어�
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from .. import _runtime as _rt
-from .._runtime import Decision, InvalidInput
+from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -9,11 +9,10 @@ Source: 000_12d6022c3118eb37.txt, section 'Q3. 주차패스는 어떻게 등록�
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from .. import _runtime as _rt
-from .._runtime import Decision, InvalidInput
+from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -8,11 +8,10 @@ Source: 002_447243390f4def35.txt, section '예약취소 및 미탑승 페널티'
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from .. import _runtime as _rt
-from .._runtime import Decision, InvalidInput
+from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

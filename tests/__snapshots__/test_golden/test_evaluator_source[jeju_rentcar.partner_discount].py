@@ -8,11 +8,10 @@ Source: 003_c59880477d6c5d91.txt, section '제휴 할인은 어떻게 사용이 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from .. import _runtime as _rt
-from .._runtime import Decision, InvalidInput
+from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

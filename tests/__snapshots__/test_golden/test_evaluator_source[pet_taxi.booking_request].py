@@ -12,11 +12,10 @@ Effective 2025-05-15; zone Asia/Seoul.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from .. import _runtime as _rt
-from .._runtime import Decision, InvalidInput
+from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -95,7 +95,8 @@ class Decision:
 class Spec:
     """Per-policy tables a Decision needs to explain itself: sentences, steps, env names."""
 
-    __slots__ = ("policy", "names", "kinds", "says", "steps", "labels", "zone", "checks", "_slot", "_tried", "_keys")
+    __slots__ = ("policy", "names", "kinds", "says", "steps", "labels", "zone", "checks", "_slot", "_tried", "_keys",
+                 "_formats")
 
     def __init__(self, policy: str, names: tuple[str, ...], kinds: tuple[str, ...],
                  says: dict[str, tuple], steps: tuple[tuple[str, tuple[str, ...]], ...],
@@ -114,14 +115,17 @@ class Spec:
             self._slot.setdefault(name, i)
         self._tried = tuple(tuple(sid for sid, _ in steps[:i]) for i in range(len(steps)))  # ids before step i
         self._keys = tuple(tuple((k, self._slot[k]) for k in keys) for _, keys in steps)
+        self._formats: tuple | None = None  # env slot -> formatter, made on the first explanation
+
+    def formats(self) -> tuple:
+        """The formatter of each env slot (see formatter())."""
+        if self._formats is None:
+            self._formats = tuple(formatter(kind, self.labels, self.zone) for kind in self.kinds)
+        return self._formats
 
     def explain(self, rule: str, env: tuple) -> str:
-        kinds, labels, zone = self.kinds, self.labels, self.zone
-        return "".join([part if type(part) is str else show(kinds[part], env[part], labels, zone)
-                        for part in self.says[rule]])
-
-    def show(self, slot: int, value: Any) -> str:
-        return show(self.kinds[slot], value, self.labels, self.zone)
+        fmt = self._formats or self.formats()
+        return "".join([part if type(part) is str else fmt[part](env[part]) for part in self.says[rule]])
 
     def trace(self, step: int, rule: str, env: tuple) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -132,7 +136,8 @@ class Spec:
         entry: dict[str, Any] = {"rule": rule, "applies": True}
         keys = self._keys[step]
         if keys:
-            entry["values"] = {k: show(self.kinds[i], env[i], self.labels, self.zone) for k, i in keys}
+            fmt = self._formats or self.formats()
+            entry["values"] = {k: fmt[i](env[i]) for k, i in keys}
         out.append(entry)
         return out
 
@@ -505,44 +510,66 @@ def json_duration(value: timedelta) -> str:
 
 def show(kind: str, value: Any, labels: dict[str, dict[str, str]], tz: ZoneInfo) -> str:
     """Format a value the way the counselor articles write it."""
-    if value is None:
-        return "없음"
+    return formatter(kind, labels, tz)(value)
+
+
+def formatter(kind: str, labels: dict[str, dict[str, str]], tz: ZoneInfo):
+    """The function that formats a value of `kind` (None as 없음) the way the counselor articles do.
+
+    Chosen once per env slot, so that an explanation costs a call per number, not a search.
+    """
     if kind == "money":
-        return f"{value:,}원"
+        return _show_money
     if kind == "percent":
-        return f"{json_percent(value)}%"
+        return _show_percent
     if kind == "duration":
-        return show_duration(value)
+        return _none_or(show_duration)
     if kind == "datetime":
-        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        def show_datetime(value: datetime | None) -> str:
+            if value is None:
+                return "없음"
+            t = value.astimezone(tz)
+            return f"{t.year:04}-{t.month:02}-{t.day:02} {t.hour:02}:{t.minute:02}"
+        return show_datetime
     if kind == "date":
-        return value.isoformat()
+        return _none_or(date.isoformat)
     if kind == "bool":
-        return "예" if value else "아니요"
+        return _show_bool
     if kind.startswith("enum:"):
-        return labels[kind[5:]].get(value, str(value))
+        names = labels[kind[5:]]
+        return lambda value: "없음" if value is None else names.get(value, str(value))
     if kind.startswith("list"):
-        items = list(value)
-        return ", ".join(str(v) for v in items) if items else "없음"
+        return _none_or(lambda value: ", ".join(str(v) for v in value) if len(value) else "없음")
     if kind == "number":
-        return str(json_number(value))
-    return str(value)
+        return _none_or(lambda value: str(json_number(value)))
+    return _none_or(str)
+
+
+def _none_or(show_value):
+    return lambda value: "없음" if value is None else show_value(value)
+
+
+def _show_money(value: int | None) -> str:
+    return "없음" if value is None else f"{value:,}원"
+
+
+def _show_percent(value: int | Decimal | None) -> str:
+    return "없음" if value is None else f"{value if type(value) is int else json_percent(value)}%"
+
+
+def _show_bool(value: bool | None) -> str:
+    return "없음" if value is None else ("예" if value else "아니요")
 
 
 def show_duration(value: timedelta) -> str:
     secs = int(value.total_seconds())
-    sign = "−" if secs < 0 else ""
-    secs = abs(secs)
     if secs == 0:
         return "0분"
+    sign = ""
+    if secs < 0:
+        sign, secs = "−", -secs
     h, rem = divmod(secs, 3600)  # hours are not folded into days: "55시간", as the articles write
     m, s = divmod(rem, 60)
-    parts = []
-    if h:
-        parts.append(f"{h}시간")
-    if m:
-        parts.append(f"{m}분")
-    if s:
-        parts.append(f"{s}초")
-    return sign + " ".join(parts)
-
+    if not s and not (h and m):  # the usual whole hours or minutes
+        return f"{sign}{h}시간" if h else f"{sign}{m}분"
+    return sign + " ".join([f"{h}시간"] * bool(h) + [f"{m}분"] * bool(m) + [f"{s}초"] * bool(s))

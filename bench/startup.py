@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("compiler", "dsl", "lark", "jsonschema", "yaml", "click")
 
 # Run in a fresh interpreter with the copied project first on sys.path.
+# `json` is imported only after the timing: it would preload `re`, `enum` and `collections`.
 _IMPORT_PROBE = r"""
-import sys, time, json
+import sys, time
 sys.path.insert(0, {root!r})
 t0 = time.perf_counter()
 import {module} as m
@@ -28,7 +29,16 @@ d = m.evaluate({inputs!r})
 _ = d.to_dict()
 t3 = time.perf_counter()
 heavy = sorted(n for n in sys.modules if n.split(".")[0] in {heavy!r})
+import json
 print(json.dumps({{"import_ms": (t1 - t0) * 1e3, "first_us": (t2 - t1) * 1e6, "second_us": (t3 - t2) * 1e6, "heavy": heavy}}))
+"""
+# What the standard library modules every evaluator needs cost on their own, in the same setting.
+_STDLIB_PROBE = r"""
+import time
+t0 = time.perf_counter()
+import datetime, zoneinfo
+zoneinfo.ZoneInfo("Asia/Seoul")
+print((time.perf_counter() - t0) * 1e3)
 """
 
 
@@ -54,12 +64,16 @@ def import_and_first_decision(module: str, inputs: dict, runs: int = 15) -> dict
             _copy_generated(dest, bytecode)
             code = _IMPORT_PROBE.format(root=str(dest), module=module, inputs=inputs, heavy=HEAVY)
             env = {"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"}
-            rows = []
+            rows, stdlib = [], []
             for _ in range(runs):
                 proc = subprocess.run([sys.executable, *flags, "-c", code], capture_output=True, text=True, env=env,
                                       cwd=tmp, check=True)
                 rows.append(json.loads(proc.stdout))
+                proc = subprocess.run([sys.executable, *flags, "-c", _STDLIB_PROBE], capture_output=True, text=True,
+                                      env=env, cwd=tmp, check=True)
+                stdlib.append(float(proc.stdout))
         out[label] = {
+            "stdlib_ms": statistics.median(stdlib),
             "import_ms": statistics.median(r["import_ms"] for r in rows),
             "import_ms_min": min(r["import_ms"] for r in rows),
             "first_us": statistics.median(r["first_us"] for r in rows),

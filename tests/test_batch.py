@@ -155,6 +155,23 @@ def test_stream_in_order_with_small_chunks(monkeypatch):
     assert got == [json.dumps(pet.evaluate(json.loads(line)).to_dict(), ensure_ascii=False) for line in lines]
 
 
+@pytest.mark.parametrize("slot_bytes", [8 << 20, 3000, 0], ids=["shared slots", "some too big for a slot", "all through the pipe"])
+def test_workers_answer_in_order_through_slots_or_the_pipe(monkeypatch, slot_bytes):
+    # Forked workers put answers in the shared ring; one bigger than a slot comes through the
+    # pipe. Small chunks reuse every slot several times.
+    monkeypatch.setattr(batch, "CHUNK_LINES", 5)
+    monkeypatch.setattr(batch, "SLOT_BYTES", slot_bytes)
+    lines = [json.dumps(raw).encode() + b"\n" for raw in pet_taxi_inputs(120, seed=22)]
+    lines[17] = b"{not json\n"
+    out = io.StringIO()
+    bad = []
+    failures = batch.evaluate_stream(pet, lines, out, jobs=2, root=str(ROOT), on_bad=lambda n, e: bad.append(n))
+    single = io.StringIO()
+    assert batch.evaluate_stream(pet, lines, single) == failures == 1 and bad == [18]
+    assert out.getvalue() == single.getvalue() and len(out.getvalue().splitlines()) == 120
+    assert batch._ring is None
+
+
 def test_progress_bar_goes_to_stderr_and_leaves_stdout_alone(capsys):
     lines = [json.dumps(raw).encode() + b"\n" for raw in pet_taxi_inputs(30, seed=8)] + [b"{bad\n"]
     failures = cli._evaluate_lines(pet, lines, 1, str(ROOT), progress_total=sum(map(len, lines)))

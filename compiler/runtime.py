@@ -404,8 +404,10 @@ def read_datetime(value: Any, path: str, errors: list, tz: ZoneInfo) -> Any:
         errors.append({"path": path, "message": _DATETIME_EXPECTED})
         return None
     if isinstance(value, datetime) and YEARS[0] <= value.year <= YEARS[1]:
-        # A tzinfo that gives no offset leaves the time naive: it is in the policy's zone.
-        return value if value.utcoffset() is not None else instant(value, tz)
+        # A tzinfo that gives no offset leaves the time naive: it is in the policy's zone. An
+        # aware one is moved to UTC: two datetimes that share a zone's tzinfo would subtract
+        # as wall clocks.
+        return value.astimezone(UTC) if value.utcoffset() is not None else instant(value, tz)
     errors.append({"path": path, "message": _DATETIME_EXPECTED})
     return None
 

@@ -104,6 +104,10 @@ def test_a_naive_time_is_the_instant_it_names_in_the_zone(probe):
     # 01:30 on 2025-11-02 happened twice; a naive time names the first (EDT, UTC−4).
     assert probe.evaluate({"at": "2025-11-02T01:30:00"}).outputs["seen"] == "2025-11-02T01:30:00-04:00"
     assert probe.evaluate({"at": "2025-11-02T01:30:00", "later": "2025-11-02T06:30:00Z"}).outputs["fee"] == 1
+    # datetime objects carrying the zone itself are instants too.
+    at, later = datetime(2025, 3, 9, 1, 30, tzinfo=NEW_YORK), datetime(2025, 3, 9, 3, 30, tzinfo=NEW_YORK)
+    assert probe.evaluate({"at": at, "later": later}).outputs["fee"] == 1
+    assert probe.evaluate({"at": datetime(2025, 3, 9, 1, 30), "later": later}).outputs["fee"] == 1
 
 
 def test_the_runtime_reader_reads_naive_times_and_objects_as_utc_instants():

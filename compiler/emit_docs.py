@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from compiler.check import CHECK_RESULTS, Analysis
+from compiler.check import CHECK_RESULTS, Analysis, analyze
 from compiler.types import Type
 from dsl import ast as A
 
@@ -308,12 +308,6 @@ def _fmt_interval(interval: A.Interval, zone: str) -> str:
     return f"{low_words} {_fmt_literal(high, zone)} {'이하' if interval.high_closed else '미만'}"
 
 
-_LITERAL_TYPES = {
-    A.Money: "money", A.Percent: "percent", A.Duration: "duration", A.Number: "number",
-    A.DateLit: "date", A.DateTimeLit: "datetime", A.Bool: "bool", A.Text: "text",
-}
-
-
 def _fmt_clock_interval(interval: A.Interval) -> str:
     """Write an interval of `clock(x)` as times of day: `09:00 이상 18:00 미만`."""
     def clock(b) -> str:
@@ -408,10 +402,9 @@ def _type_name(t: Type) -> str | None:
 class _Page:
     """Name lookups of one policy, and its expressions rendered in Korean words."""
 
-    def __init__(self, policy: A.Policy, analysis: Analysis | None = None):
+    def __init__(self, policy: A.Policy, analysis: Analysis):
         self.policy = policy
-        # An analysis of another tree knows none of this tree's nodes: ignore it.
-        self.analysis = analysis if analysis is not None and analysis.policy is policy else None
+        self.analysis = analysis
         self.zone = policy.zone
         self.inputs = {d.name: d for d in policy.inputs}
         self.outputs = {d.name: d for d in policy.outputs}
@@ -438,78 +431,9 @@ class _Page:
 
     # -- types
 
-    def type_of(self, expr: Any, fields: dict[str, A.RecordField] | None = None,
-                seen: frozenset[str] = frozenset()) -> str | None:
-        """Infer the base type name of an expression (`money`, `datetime`, an enum name, `list`…).
-
-        The checker's inferred type wins; the page guesses only for nodes it never saw.
-        """
-        if self.analysis is not None and id(expr) in self.analysis.types:
-            known = _type_name(self.analysis.type_of(expr))
-            if known is not None:
-                return known
-        if type(expr) in _LITERAL_TYPES:
-            return _LITERAL_TYPES[type(expr)]
-        if isinstance(expr, A.Name):
-            ref = self.type_ref(expr.name, fields)
-            if ref is not None:
-                return "list" if ref.is_list else ref.name
-            if expr.name in self.lets and expr.name not in seen:
-                return self.type_of(self.lets[expr.name].formula, None, seen | {expr.name})
-            if expr.name in self.enum_values:
-                return self.enum_values[expr.name][0].name
-            if expr.name in CHECK_RESULTS and self.policy.checks:
-                return _type_name(CHECK_RESULTS[expr.name])
-            return None
-        if isinstance(expr, A.Field):
-            record = self.records.get(self.type_of(expr.base, fields, seen) or "")
-            for f in record.fields if record else ():
-                if f.name == expr.field:
-                    return "list" if f.type.is_list else f.type.name
-            return None
-        if isinstance(expr, A.Binary):
-            if expr.op in ("and", "or") or expr.op in _COMPARISONS:
-                return "bool"
-            left = self.type_of(expr.left, fields, seen)
-            right = self.type_of(expr.right, fields, seen)
-            if expr.op == "-" and left in ("datetime", "date") and right == left:
-                return "duration"
-            if expr.op in ("+", "-") and "datetime" in (left, right):
-                return "datetime"
-            if expr.op in ("*", "/"):
-                for kind in ("money", "duration", "percent"):
-                    if kind in (left, right):
-                        return kind
-                return "number"
-            return left
-        if isinstance(expr, A.Unary):
-            return "bool" if expr.op == "not" else self.type_of(expr.operand, fields, seen)
-        if isinstance(expr, (A.Presence, A.InInterval, A.InPeriod, A.InSet)):
-            return "bool"
-        if isinstance(expr, A.PercentOf):
-            return self.type_of(expr.amount, fields, seen)
-        if isinstance(expr, A.Bounded):
-            return self.type_of(expr.value, fields, seen)
-        if isinstance(expr, A.LastDayOfMonth):
-            return "date"
-        if isinstance(expr, A.Count):
-            return "int"
-        if isinstance(expr, A.Collect):
-            return "list"
-        if isinstance(expr, A.Sum):
-            inner = self.fields_of(expr.source, fields)
-            return inner[expr.field].type.name if expr.field in inner else None
-        if isinstance(expr, A.Call):
-            if expr.func in ("length", "year", "weekday", "years_between"):
-                return "int"
-            if expr.func in ("aligned", "is_business_day"):
-                return "bool"
-            if expr.func == "clock":
-                return "duration"
-            if expr.func == "add_business_days":
-                return "date"
-            return self.type_of(expr.args[0], fields, seen) if expr.args else None
-        return None
+    def type_of(self, expr: Any) -> str | None:
+        """The base type name of an expression (`money`, `datetime`, an enum name, `list`…), as the checker inferred it."""
+        return _type_name(self.analysis.type_of(expr))
 
     def type_ref(self, name: str, fields: dict[str, A.RecordField] | None = None) -> A.TypeRef | None:
         if fields and name in fields:
@@ -546,28 +470,25 @@ class _Page:
         """Tell whether name holds a result of the policy's checks (`refused`, `failed_checks`…)."""
         if name not in _CHECK_RESULT_WORDS or not self.policy.checks:
             return False
-        if self.analysis is not None:
-            symbol = self.analysis.symbols.get(name)
-            return symbol is not None and symbol.kind == "check"
-        return name not in self.inputs and name not in self.lets and name not in self.outputs
+        symbol = self.analysis.symbols.get(name)
+        return symbol is not None and symbol.kind == "check"
 
     def name_words(self, expr: A.Name, fields: dict[str, A.RecordField] | None) -> str:
         """Write a name: the label of the record field, enum value or declaration it refers to."""
-        if self.analysis is not None:
-            record = self.records.get(self.analysis.field_refs.get(id(expr), ""))
-            for f in record.fields if record else ():
-                if f.name == expr.name:
-                    return f.label.text
-            enum = self.analysis.enum_values.get(id(expr))
-            if enum is not None:
-                return self.enum_label(enum, expr.name)
+        record = self.records.get(self.analysis.field_refs.get(id(expr), ""))
+        for f in record.fields if record else ():
+            if f.name == expr.name:
+                return f.label.text
+        enum = self.analysis.enum_values.get(id(expr))
+        if enum is not None:
+            return self.enum_label(enum, expr.name)
         return self.label(expr.name, fields)
 
     def names_check_result(self, expr: Any, fields: dict[str, A.RecordField] | None) -> bool:
         """Tell whether expr is a bare name of a check result, not a record field or enum value."""
         if not isinstance(expr, A.Name) or (fields and expr.name in fields):
             return False
-        if self.analysis is not None and (id(expr) in self.analysis.field_refs or id(expr) in self.analysis.enum_values):
+        if id(expr) in self.analysis.field_refs or id(expr) in self.analysis.enum_values:
             return False
         return self.is_check_result(expr.name)
 
@@ -606,7 +527,7 @@ class _Page:
         if isinstance(expr, A.Name):
             return self.name_words(expr, fields)
         if isinstance(expr, A.Field):
-            base_type = self.type_of(expr.base, fields)
+            base_type = self.type_of(expr.base)
             record = self.records.get(base_type or "")
             found = [f.label.text for f in record.fields if f.name == expr.field] if record else []
             label = found[0] if found else expr.field
@@ -675,7 +596,7 @@ class _Page:
                 return f"{_with(args[0])} {args[1]} 중 {which} 값"
             return f"{', '.join(args)} 중 가장 {which} 값"
         if expr.func == "length" and len(args) == 1:
-            what = "건수" if self.type_of(expr.args[0], fields) == "list" else "글자 수"
+            what = "건수" if self.type_of(expr.args[0]) == "list" else "글자 수"
             return f"{self.sub(expr.args[0], _ATOM, fields)}의 {what}"
         if expr.func == "clock" and len(args) == 1:
             return f"{self.sub(expr.args[0], _ATOM, fields)}의 시각(하루 중 시간)"
@@ -737,7 +658,7 @@ class _Page:
             return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {members}"
         if _is_aligned(expr):
             return self.call_words(expr, fields)
-        if self.names_check_result(expr, fields) and self.type_of(expr, fields) == "bool":
+        if self.names_check_result(expr, fields) and self.type_of(expr) == "bool":
             return _CHECK_RESULT_WORDS[expr.name]
         # A yes/no value on its own: a bool input, let or field.
         # INVARIANT: expr is no condition here, so `sub` -> `words` does not come back.
@@ -757,16 +678,16 @@ class _Page:
             return _subject(self.cond(expr, fields)) + " 아님"
         if _is_aligned(expr):
             return _subject(self.call_words(expr, fields)) + " 아님"
-        if self.names_check_result(expr, fields) and self.type_of(expr, fields) == "bool":
+        if self.names_check_result(expr, fields) and self.type_of(expr) == "bool":
             return _CHECK_RESULT_WORDS[expr.name][: -len("함")] + "하지 않음"
-        if _strength(expr) > _TEST and self.type_of(expr, fields) == "bool":
+        if _strength(expr) > _TEST and self.type_of(expr) == "bool":
             return f"{_subject(self.sub(expr, _BOUNDED, fields))} 아니요"
         return f"({self.cond(expr, fields)})에 해당하지 않음"
 
     def compare(self, op: str, left: Any, right: Any, fields: dict[str, A.RecordField] | None) -> str:
         lhs = _subject(self.sub(left, _BOUNDED, fields))
         rhs = self.sub(right, _BOUNDED, fields)
-        kind = self.type_of(left, fields) or self.type_of(right, fields)
+        kind = self.type_of(left) or self.type_of(right)
         if op in ("=", "!="):
             # Enum values, yes/no and text read as a plain statement: `요금제가 일반가`.
             plain = kind == "bool" or kind == "text" or kind in self.enums
@@ -947,6 +868,9 @@ def emit_docs(policy: A.Policy, examples: list[dict], analysis: Analysis | None 
         analysis: the checker's analysis of this very policy; its inferred types and name
             resolutions are used instead of the page's own guesses.
     """
+    if analysis is None or analysis.policy is not policy:
+        # An analysis of another tree knows none of this tree's nodes.
+        analysis = analyze(policy)
     page = _Page(policy, analysis)
     blocks: list[list[str]] = [
         _emit_header(policy),

@@ -15,23 +15,11 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from json.encoder import c_make_encoder, encode_basestring
 from typing import IO
 
 CHUNK_LINES = 2000
-# Same text as json.dumps(value, ensure_ascii=False) and json.loads(text), without building an
-# encoder or sniffing the encoding on every line (JSON Lines are UTF-8). JSONEncoder.encode
-# makes a new C encoder per call; one made here is reused (no circular check: a decision is a
-# tree of fresh dicts and lists).
-_decode = json.JSONDecoder().decode
-if c_make_encoder is not None:
-    _c_encoder = c_make_encoder(None, json.JSONEncoder().default, encode_basestring, None, ": ", ", ",
-                                False, False, True)
+_decode = json.JSONDecoder().decode  # json.loads without sniffing the encoding: JSON Lines are UTF-8
 
-    def _encode(value) -> str:
-        return "".join(_c_encoder(value, 0))
-else:  # pragma: no cover - CPython always has the C encoder
-    _encode = json.JSONEncoder(ensure_ascii=False).encode
 
 _module = None  # the evaluator, in a worker process
 # Answers travel back from workers through a ring of slots in memory shared with the parent,
@@ -60,12 +48,12 @@ def answer_chunk(module, start: int, lines: list[bytes]) -> tuple[str, list[tupl
             errors = [{"path": "", "message": not_json(err)}]
         else:
             try:
-                out.append(_encode(evaluate(value).to_dict()))
+                out.append(evaluate(value).to_json())
                 continue
             except invalid as err:
                 errors = err.errors
         bad.append((n, errors))
-        out.append(_encode({"line": n, "errors": errors}))
+        out.append(json.dumps({"line": n, "errors": errors}, ensure_ascii=False))
     out.append("")
     return "\n".join(out), bad
 

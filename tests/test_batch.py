@@ -137,11 +137,11 @@ def test_a_utf8_byte_order_mark_on_the_first_line_is_ignored():
     assert bad == [] and json.loads(text)["policy"] == PET
 
 
-def test_encoder_writes_what_json_dumps_writes():
-    decisions = [pet.evaluate(raw).to_dict() for raw in pet_taxi_inputs(200, seed=9)]
-    decisions.append({"odd": ["\u2028", "\"quoted\"", "\\", None, True, 1.5, "한글"]})
-    for d in decisions:
-        assert batch._encode(d) == json.dumps(d, ensure_ascii=False)
+def test_to_json_writes_what_json_dumps_writes():
+    for raw in pet_taxi_inputs(500, seed=9):
+        d = pet.evaluate(raw)
+        assert d.to_json() == json.dumps(d.to_dict(), ensure_ascii=False)
+        assert d.trace and d.to_json() == json.dumps(d.to_dict(), ensure_ascii=False)  # with the trace cached
 
 
 def test_stream_in_order_with_small_chunks(monkeypatch):

@@ -158,6 +158,9 @@ def test_python_keeps_every_text_exactly(tmp_path):
         d = m.evaluate({"memo": "plain", "n": 1})
         assert (d.rule, d.explanation) == ("by_n.high", SENTENCE)
         assert json.loads(json.dumps(d.to_dict())) == d.to_dict()
+        for inputs in ({"memo": LITERAL}, {"memo": LABEL, "k": "odd"}, {"memo": "plain", "n": -1}):
+            d = m.evaluate(inputs)
+            assert d.to_json() == json.dumps(d.to_dict(), ensure_ascii=False)
 
         # A text literal is one string constant; no label became a name, an attribute or an import.
         tree = ast.parse(src)

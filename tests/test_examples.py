@@ -39,3 +39,15 @@ def test_examples_exercise_every_rule(item):
         fired.add(module.evaluate(ex["input"]).rule)
     missing = [r for r in item.analysis.rule_ids if r not in fired]
     assert missing == [], f"rules no example reaches: {missing}"
+
+
+@pytest.mark.parametrize("item", LOADED.policies, ids=lambda i: i.policy.id)
+def test_to_json_is_json_dumps_of_to_dict(item):
+    """The batch writes Decision.to_json(); it must be the very text json.dumps writes of to_dict()."""
+    import json
+
+    module = pipeline.import_evaluator(item.policy.id, ROOT)
+    for ex in item.examples:
+        if "invalid" not in ex:
+            d = module.evaluate(ex["input"])
+            assert d.to_json() == json.dumps(d.to_dict(), ensure_ascii=False), ex["name"]

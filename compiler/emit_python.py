@@ -659,9 +659,9 @@ class _PythonEmitter:
     def local_date(self, e: A.Expr) -> str:
         """The calendar date of e in the policy's zone, written inline for a datetime held in a name.
 
-        Same as _rt.local_date without the call: a `+09:00` input is already on the zone's clock
-        (its own date is the local one); a UTC one (`Z`, or a naive input read as an instant) is
-        converted. A call costs as much as the test.
+        Same as _rt.local_date (see its INVARIANT) without the call: a `+09:00` input is already
+        on the zone's clock (its own date is the local one); a UTC one (`Z`, or a naive input
+        read as an instant) is converted. A call costs as much as the test.
         """
         v = self.expr(e)
         if self.an.type_of(e).kind != "datetime":

@@ -214,6 +214,9 @@ def local_date(value: datetime | date, tz: ZoneInfo) -> date:
         # UTC (a `Z` input, or a naive one read as an instant) goes straight to the conversion.
         if value.tzinfo is not UTC and value.utcoffset() == tz.utcoffset(value):
             # Already on the zone's clock (the usual `+09:00` input): its own date is the local one.
+            # INVARIANT: exact unless the time written is one the zone skipped (a gap), written
+            # with the offset before the gap, and the gap crosses midnight (Pacific/Apia on
+            # 2011-12-30); no gap of Asia/Seoul does.
             return value.date()
         return value.astimezone(tz).date()
     return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -659,27 +660,50 @@ def _date_lit(tok: Token, path: str) -> A.DateLit:
 
 
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+_CODE_POINT = re.compile(r"u\{([0-9A-Fa-f]{1,6})\}")
+_ESCAPES_HELP = ('write `\\"` for a quote, `\\\\` for a backslash, `\\n` for a new line, `\\t` for a tab, '
+                 '`\\u{200B}` for any character by its code point')
+# Control, format and line-separator characters: unseen in an editor and on the counselor page.
+_INVISIBLE = ("Cc", "Cf", "Zl", "Zp")
 
 
 def _unquote(tok: Token, path: str) -> str:
     body = str(tok)[1:-1]
     out: list[str] = []
     i = 0
+
+    def error(code: str, message: str, at: int, width: int, help: str) -> PolicyError:
+        span = _tok_span(path, tok)
+        col = span.col + 1 + at
+        return PolicyError([Diagnostic(code, message, A.Span(path, span.line, col, span.line, col + width), help=help)])
+
     while i < len(body):
         ch = body[i]
         if ch == "\\":
             nxt = body[i + 1] if i + 1 < len(body) else ""
+            if nxt == "u":
+                m = _CODE_POINT.match(body, i + 1)
+                value = int(m[1], 16) if m else -1
+                if not (0 <= value <= 0x10FFFF) or 0xD800 <= value <= 0xDFFF:
+                    raise error("E008", "`\\u` needs a code point in braces, like `\\u{200B}`", i, 2,
+                                "1 to 6 hex digits of a Unicode character (not a surrogate)")
+                out.append(chr(value))
+                i = m.end()
+                continue
             if nxt not in _ESCAPES:
-                span = _tok_span(path, tok)
-                col = span.col + 1 + i
-                raise PolicyError([Diagnostic("E008", f"unknown escape `\\{nxt}` in text",
-                                              A.Span(path, span.line, col, span.line, col + 2),
-                                              help='write `\\"` for a quote, `\\\\` for a backslash, `\\n` for a new line')])
+                raise error("E008", f"unknown escape `\\{nxt}` in text", i, 2, _ESCAPES_HELP)
             out.append(_ESCAPES[nxt])
             i += 2
-        else:
-            out.append(ch)
-            i += 1
+            continue
+        if ch < " " or ch == "\x7f" or (ch > "~" and unicodedata.category(ch) in _INVISIBLE):
+            # A tab, U+200B ZERO WIDTH SPACE or a BOM pasted from a document would reach the
+            # counselor page unseen and break search for the words around it. One meant to be
+            # there is written as an escape, where a reader sees it.
+            name = unicodedata.name(ch, "a control character")
+            raise error("E012", f"invisible character U+{ord(ch):04X} ({name}) in text", i, 1,
+                        f"delete it (most editors do not show it), or write it as `\\u{{{ord(ch):04X}}}`")
+        out.append(ch)
+        i += 1
     return "".join(out)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -37,3 +38,19 @@ def compile_policy(tmp: Path, policy_id: str, source: str, examples: str = "[]\n
     pipeline.write_tree(pipeline.build(loaded.policies), tmp / "generated")
     with own_generated_package():
         return pipeline.import_evaluator(policy_id, tmp)
+
+
+def dsl_text(text: str) -> str:
+    """Write text as a quoted DSL string: escapes for quotes, backslashes, new lines, and `\\u{…}`
+    for every invisible character (which the parser refuses raw)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch < " " or ch == "\x7f" or (ch > "~" and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")):
+            out.append(f"\\u{{{ord(ch):X}}}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'

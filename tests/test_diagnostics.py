@@ -40,6 +40,7 @@ EXPECTED: dict[str, Expect] = {
     # syntax: parsing stops at the first error
     "syntax_missing_equals": Expect("E004", r"^unexpected `0원`$", line=16),
     "syntax_unterminated_text": Expect("E011", r"^this text is not closed$", line=10),
+    "invisible_character_in_text": Expect("E012", r"^invisible character U\+200B \(ZERO WIDTH SPACE\) in text$", line=10),
     "syntax_uppercase_name": Expect("E003", r"^unexpected character `F`$", "names are lowercase letters, digits and `_`", line=5),
     "syntax_korean_outside_quotes": Expect("E003", r"^unexpected character `운`$", "Korean text belongs inside double quotes", line=5),
     "syntax_missing_label": Expect("E004", r"^unexpected `input`$", "every declaration needs a Korean label in quotes after it", line=8),

@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 
 from compiler.emit_schema import emit_schema
 from dsl.parser import parse, parse_file
+from tests.support import dsl_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PET_TAXI = ROOT / "policies" / "pet_taxi" / "cancellation_fee.policy"
@@ -236,7 +237,7 @@ def test_no_source_path_or_time_in_output():
 
 
 NASTY = 'q"uote \\back\\slash\nnew line </script><!-- \u202eRTL\u202c \u2028 \u0007bell 😀'
-NASTY_SOURCE = NASTY.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+NASTY_SOURCE = dsl_text(NASTY)[1:-1]
 
 
 def test_escaping_round_trips_exactly():

@@ -22,7 +22,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from compiler import pipeline
-from tests.support import own_generated_package
+from tests.support import dsl_text, own_generated_package
 
 # Labels (titles, enum labels, input labels, notes, summary): anything at all, braces included.
 LABEL = ('L "quote" \\back\\slash \\n """triple""" \'\'\'single\'\'\' new\nline {{ }} } { a|b <b>bold</b> '
@@ -47,8 +47,8 @@ INJECTIONS = [
 
 
 def q(text: str) -> str:
-    """Write text as a policy string literal."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """Write text as a policy string literal (invisible characters as `\\u{…}` escapes)."""
+    return dsl_text(text)
 
 
 _IDS = itertools.count()

@@ -362,6 +362,34 @@ def test_unknown_escape():
     assert (d.span.line, d.span.col, d.span.end_col) == (1, 15, 17)
 
 
+@pytest.mark.parametrize("char,name", [
+    ("\t", "a control character"), ("\x7f", "a control character"), ("\u200b", "ZERO WIDTH SPACE"),
+    ("\u2028", "LINE SEPARATOR"),
+    ("\ufeff", "ZERO WIDTH NO-BREAK SPACE"), ("\u200e", "LEFT-TO-RIGHT MARK"), ("\u00ad", "SOFT HYPHEN"),
+])
+def test_invisible_characters_in_text_are_errors_at_their_column(char, name):
+    d = syntax_error(f'policy a.b "취소{char}수수료"')
+    assert d.code == "E012" and d.message == f"invisible character U+{ord(char):04X} ({name}) in text"
+    assert (d.span.line, d.span.col) == (1, 15)
+
+
+def test_visible_unusual_characters_and_escapes_are_text():
+    # A no-break space and an escaped tab are what the writer meant; only raw invisible ones are refused.
+    assert parse('policy a.b "8,000\u00a0원 \\t"').title.text == "8,000\u00a0원 \t"
+
+
+def test_code_point_escapes():
+    assert parse('policy a.b "a\\u{200B}b\\u{1F600}\\u{41}\\u{10FFFF}"').title.text == "a\u200bb\U0001f600A\U0010ffff"
+    assert parse('policy a.b "\\u{2028}\\u{9}"').title.text == "\u2028\t"
+
+
+@pytest.mark.parametrize("escape", ["\\u200B", "\\u{}", "\\u{1234567}", "\\u{D800}", "\\u{110000}", "\\u{12G4}", "\\u{20"])
+def test_bad_code_point_escapes(escape):
+    d = syntax_error(f'policy a.b "ab{escape}c"')
+    assert d.code == "E008" and d.message == "`\\u` needs a code point in braces, like `\\u{200B}`"
+    assert (d.span.col, d.span.end_col) == (15, 17)
+
+
 def test_comments():
     text = ('# a comment first\npolicy a.b "t # not a comment" # trailing\n'
             '# between\ninput fare: money "운임" # after a declaration\n# last, no newline')

@@ -140,8 +140,13 @@ def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1,
     # k + slots, submitted only after chunk k was written.
     window = 2 * jobs
     slots = window + 1
-    # Shared and anonymous: forked workers inherit it. SLOT_BYTES = 0 sends every answer through the pipe.
-    _ring = ring = mmap.mmap(-1, SLOT_BYTES * slots) if SLOT_BYTES else None
+    # Shared and anonymous: forked workers inherit it. SLOT_BYTES = 0 sends every answer through
+    # the pipe, and so does a machine that will not map that much (a very large --jobs).
+    try:
+        ring = mmap.mmap(-1, SLOT_BYTES * slots) if SLOT_BYTES else None
+    except (OSError, OverflowError, ValueError):
+        ring = None
+    _ring = ring
 
     def collect(result, count: int, slot: int) -> None:
         data, bad, size = result.get()

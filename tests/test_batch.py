@@ -155,7 +155,8 @@ def test_stream_in_order_with_small_chunks(monkeypatch):
     assert got == [json.dumps(pet.evaluate(json.loads(line)).to_dict(), ensure_ascii=False) for line in lines]
 
 
-@pytest.mark.parametrize("slot_bytes", [8 << 20, 3000, 0], ids=["shared slots", "some too big for a slot", "all through the pipe"])
+@pytest.mark.parametrize("slot_bytes", [8 << 20, 3000, 0, 1 << 50],
+                         ids=["shared slots", "some too big for a slot", "all through the pipe", "ring too big to map"])
 def test_workers_answer_in_order_through_slots_or_the_pipe(monkeypatch, slot_bytes):
     # Forked workers put answers in the shared ring; one bigger than a slot comes through the
     # pipe. Small chunks reuse every slot several times.

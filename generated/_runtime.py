@@ -224,10 +224,6 @@ def local_date(value: datetime | date, tz: ZoneInfo) -> date:
     return value
 
 
-def same_day(a: datetime | date, b: datetime | date, tz: ZoneInfo) -> bool:
-    return local_date(a, tz) == local_date(b, tz)
-
-
 def same_month(a: datetime | date, b: datetime | date, tz: ZoneInfo) -> bool:
     da, db = local_date(a, tz), local_date(b, tz)
     return da.year == db.year and da.month == db.month

@@ -476,8 +476,9 @@ class _Checker:
                             break
                     regions.append((dec, region))
                 if dec.condition is not None:
-                    # Past a rule `when x is missing`, x is given in every later rule and table.
-                    self.proven = self.proven | _missing_in(dec.condition)
+                    # Past a rule `when x is missing`, x is given in every later rule and table;
+                    # past a rule `when refused`, every check without `review` passed.
+                    self.proven = self.proven | _missing_in(dec.condition) | self.passed_checks_prove(dec.condition)
                 if dec.condition is None or (isinstance(dec.condition, A.Bool) and dec.condition.value):
                     total_at = total_at or dec
             elif isinstance(dec, A.WindowTable):
@@ -524,6 +525,26 @@ class _Checker:
             if o not in seen and not self.an.symbols[o].type.optional and not bad_target:
                 self.err("E174", f"`{owner}` leaves output `{o}` unset", span,
                          help=f"add `{o} = …` to it")
+
+    def passed_checks_prove(self, cond) -> frozenset[str]:
+        """Names given past a rule that fires whenever `refused` (or `needs_review`) is true.
+
+        Past such a rule every check without `review` (or with it) passed, so each `x is given`
+        its condition requires holds.
+        """
+        if isinstance(cond, A.Binary) and cond.op == "or":
+            return self.passed_checks_prove(cond.left) | self.passed_checks_prove(cond.right)
+        if not isinstance(cond, A.Name) or cond.name not in ("refused", "needs_review"):
+            return frozenset()
+        symbol = self.an.symbols.get(cond.name)
+        if symbol is None or symbol.kind != "check":  # an input or let of that name
+            return frozenset()
+        review = cond.name == "needs_review"
+        proven: frozenset[str] = frozenset()
+        for chk in self.p.checks:
+            if chk.review == review:
+                proven |= _given_in(chk.condition)
+        return proven
 
     def check_rule(self, rule: A.Rule) -> None:
         if not NAME_RE.match(rule.id):
@@ -1408,6 +1429,15 @@ def _inside(inner, outer) -> bool:
         high_ok = _lt(ihi, ohi) or (ihi == ohi and (ohc or not ihc)) or ohi is _POS_INF
         return low_ok and high_ok
     return False
+
+
+def _given_in(cond) -> frozenset[str]:
+    """Names a condition proves present when it holds: its `x is given` conjuncts."""
+    if isinstance(cond, A.Presence) and cond.present and isinstance(cond.operand, A.Name):
+        return frozenset({cond.operand.name})
+    if isinstance(cond, A.Binary) and cond.op == "and":
+        return _given_in(cond.left) | _given_in(cond.right)
+    return frozenset()
 
 
 def _covers(outer: dict, inner: dict) -> bool:

@@ -66,6 +66,41 @@ def test_computed_outputs_are_ordered_by_dependency():
     assert an.after == ["b", "c"]
 
 
+NARROWED_BY_CHECKS = (
+    'input fare: optional money "운임"\ninput tip: optional money "팁"\n'
+    'check fare_given "운임을 입력해 주세요." requires fare is given and fare >= 0원\n'
+    'check tip_given review "팁 확인" requires tip is given\n'
+    'output fee: money "수수료"\n'
+    'rule rejected "접수 불가" when refused then fee = 0원\n'
+    'rule charge "운임 {fare} → {fee}" when fare > 10,000원 then fee = 10% of fare\n'
+    'rule asked "확인" when needs_review then fee = 1원\n'
+    'rule tipped "팁 {tip}" when tip > 0원 then fee = tip\n'
+    'rule rest "그 밖" otherwise then fee = 0원\n'
+)
+
+
+def test_past_a_rule_when_refused_the_checks_inputs_are_given():
+    # Past `when refused` every check without `review` passed, so `fare is given` holds; past
+    # `when needs_review` every review check did, so `tip is given` holds.
+    assert codes(NARROWED_BY_CHECKS) == []
+    assert codes(NARROWED_BY_CHECKS.replace('rule rejected "접수 불가" when refused then fee = 0원\n', "")) == ["E231", "E231"]
+    assert "E231" in codes(NARROWED_BY_CHECKS.replace("when refused then", "when refused and tip is missing then"))
+    assert "E231" in codes(NARROWED_BY_CHECKS.replace("requires fare is given and", "requires fare is given or"))
+    assert "E231" in codes(NARROWED_BY_CHECKS.replace("when needs_review then", "when refused then"))
+    # A rule `when refused or …` fires whenever refused is true, and narrows the same way.
+    assert codes(NARROWED_BY_CHECKS.replace("when refused then", "when refused or fare is missing then")) == []
+
+
+def test_an_evaluator_narrowed_by_checks_never_sees_the_missing_input(tmp_path):
+    from tests.support import compile_policy
+
+    source = HEAD.replace("t.p", "t.narrowed").replace('"x.txt"', '"001_643b8286a8614a89.txt"') + NARROWED_BY_CHECKS
+    m = compile_policy(tmp_path, "t.narrowed", source)
+    assert [m.evaluate(i).rule for i in ({}, {"fare": 20000}, {"fare": 5000}, {"fare": 5000, "tip": 300})] == \
+        ["rejected", "charge", "asked", "tipped"]
+    assert m.evaluate({"fare": 20000}).outputs == {"fee": 2000}
+
+
 def test_a_cycle_is_reported():
     assert "E150" in codes('input x: money "x"\nlet a = b + x "a"\nlet b = a + x "b"\noutput o: money = a "o"\nrule r "x" otherwise\n')
 

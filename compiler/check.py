@@ -1431,15 +1431,6 @@ def _inside(inner, outer) -> bool:
     return False
 
 
-def _given_in(cond) -> frozenset[str]:
-    """Names a condition proves present when it holds: its `x is given` conjuncts."""
-    if isinstance(cond, A.Presence) and cond.present and isinstance(cond.operand, A.Name):
-        return frozenset({cond.operand.name})
-    if isinstance(cond, A.Binary) and cond.op == "and":
-        return _given_in(cond.left) | _given_in(cond.right)
-    return frozenset()
-
-
 def _covers(outer: dict, inner: dict) -> bool:
     """Whether every input satisfying `inner` also satisfies `outer`."""
     return all(key in inner and _inside(inner[key], c) for key, c in outer.items())

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-
 from compiler.diagnostics import Diagnostic, PolicyError, render
 from dsl import ast as A
 from dsl.parser import parse, parse_file

@@ -40,3 +40,15 @@ def test_readme_error_excerpt_is_real():
     source = (ROOT / path).read_text(encoding="utf-8").replace("late (1h, 9h]", "late (1h, 8h]")
     rendered = [render(d, source) for d in check(parse(source, path))]
     assert excerpt in rendered
+
+
+def test_readme_counts_the_policies_and_examples_there_are():
+    # The project exists so that text and system cannot drift apart; its README should not either.
+    import yaml
+
+    policies = sorted((ROOT / "policies").glob("*/*.policy"))
+    examples = sum(len(yaml.safe_load(p.with_suffix(".examples.yaml").read_text(encoding="utf-8")) or [])
+                   for p in policies)
+    said = re.search(r"is a policy: (\d+) of them,\s+each citing its article and section, with (\d+) worked examples", README)
+    assert said is not None
+    assert (int(said[1]), int(said[2])) == (len(policies), examples)

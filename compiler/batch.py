@@ -3,7 +3,8 @@
 Memory stays flat however long the input: lines are read in chunks, at most a few chunks are
 in flight, and each chunk's answers are written before more is read. A line that is not JSON
 or does not fit the policy gets an error record `{"line": n, "errors": [...]}` in its place;
-a blank line gets a blank line, so the numbering never drifts.
+a blank line gets a blank line, so the numbering never drifts. A worker process that dies
+(killed, out of memory) stops the batch with WorkerDied, after the answers before its chunk.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ _decode = json.JSONDecoder().decode  # json.loads without sniffing the encoding:
 
 
 _module = None  # the evaluator, in a worker process
+
+
+class WorkerDied(RuntimeError):
+    """A worker process stopped before answering a chunk; the lines before it were written."""
+
+    def __init__(self, first: int, last: int):
+        self.first, self.last = first, last
+        super().__init__(f"a worker process stopped before answering lines {first:,}–{last:,} "
+                         f"(killed, or out of memory?); the answers to the lines before them were written")
 # Answers travel back from workers through a ring of slots in memory shared with the parent,
 # which copies them to the output. Through the pipe, receiving and unpickling them cost the
 # parent CPU time equal to a sixth of the workers', taken from the CPUs the workers run on.
@@ -133,7 +143,8 @@ def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1,
         return failures
 
     import mmap
-    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     global _ring
     # One slot per chunk that can be in flight, and one more: chunk k's slot is reused by chunk
@@ -148,20 +159,31 @@ def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1,
         ring = None
     _ring = ring
 
-    def collect(result, count: int, slot: int) -> None:
-        data, bad, size = result.get()
+    def collect(result, start: int, count: int, slot: int) -> None:
+        try:
+            data, bad, size = result.result()
+        except BrokenProcessPool:  # a worker died: killed, or out of memory
+            raise WorkerDied(start, start + count - 1) from None
         if type(data) is int:
             data = ring[slot * SLOT_BYTES:slot * SLOT_BYTES + data]
         written(data, bad, size, count)
 
     try:
-        with multiprocessing.Pool(jobs, _init_worker, (root or "", module.__name__)) as pool:
-            # Pool.imap would read the whole input ahead of the workers; a bounded window keeps
+        # ProcessPoolExecutor, not multiprocessing.Pool: when a worker dies, Pool replaces it and
+        # waits forever for the chunk it had; the executor fails every pending chunk instead.
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(root or "", module.__name__)) as pool:
+            # Executor.map would read the whole input ahead of the workers; a bounded window keeps
             # memory flat and the output in order.
             pending: deque = deque()
             for k, (start, chunk) in enumerate(_chunks(lines)):
                 slot = k % slots
-                pending.append((pool.apply_async(_answer_in_worker, ((start, chunk, slot),)), len(chunk), slot))
+                try:
+                    future = pool.submit(_answer_in_worker, (start, chunk, slot))
+                except BrokenProcessPool:  # a worker died since the last submission
+                    while pending:  # write what was answered; the first chunk that was not raises
+                        collect(*pending.popleft())
+                    raise WorkerDied(start, start + len(chunk) - 1) from None
+                pending.append((future, start, len(chunk), slot))
                 if len(pending) >= window:
                     collect(*pending.popleft())
             while pending:

@@ -156,8 +156,14 @@ def evaluate_cmd(policy_id: str, input_file, jobs: int, root: Path | None) -> No
 
     path = getattr(input_file, "name", None)
     size = os.path.getsize(path) if isinstance(path, str) and os.path.isfile(path) else None
-    failures = _evaluate_lines(module, itertools.chain(value, rest), jobs, str(root.resolve()),
-                               progress_total=size if size and sys.stderr.isatty() else None)
+    from compiler.batch import WorkerDied
+
+    try:
+        failures = _evaluate_lines(module, itertools.chain(value, rest), jobs, str(root.resolve()),
+                                   progress_total=size if size and sys.stderr.isatty() else None)
+    except WorkerDied as err:
+        click.echo(f"policyc: {err}", err=True)
+        sys.exit(EXIT_INTERNAL)
     if failures:
         click.echo(f"{failures} line{'s' * (failures != 1)} had invalid input", err=True)
         sys.exit(EXIT_BAD_INPUT)

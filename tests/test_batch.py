@@ -173,6 +173,52 @@ def test_workers_answer_in_order_through_slots_or_the_pipe(monkeypatch, slot_byt
     assert batch._ring is None
 
 
+# An evaluator whose process dies on one input, as one killed or out of memory would.
+KILLER = """import os
+class InvalidInput(ValueError):
+    pass
+class Answer:
+    def to_json(self):
+        return "{}"
+def evaluate(value):
+    if value.get("die"):
+        os._exit(9)
+    return Answer()
+"""
+
+
+def test_a_worker_that_dies_stops_the_batch_with_the_lines_it_did_not_answer(tmp_path, monkeypatch):
+    # A multiprocessing.Pool waited forever for the chunk of a dead worker.
+    (tmp_path / "killer.py").write_text(KILLER, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import killer
+
+    monkeypatch.setattr(batch, "CHUNK_LINES", 10)
+    lines = [b'{"a": 1}\n'] * 30 + [b'{"die": true}\n'] + [b'{"a": 1}\n'] * 30
+    out = io.StringIO()
+    with pytest.raises(batch.WorkerDied) as err:
+        batch.evaluate_stream(killer, lines, out, jobs=2, root=str(tmp_path))
+    # Every line before the first chunk left unanswered was written, and nothing after it.
+    assert err.value.first <= 31  # the chunk with the dying line, or one still pending beside it
+    assert out.getvalue() == "{}\n" * (err.value.first - 1)
+    assert "lines" in str(err.value) and batch._ring is None
+
+
+def test_policyc_evaluate_reports_a_dead_worker_without_a_traceback(tmp_path):
+    (tmp_path / "policies").mkdir()
+    pkg = tmp_path / "generated" / "k"
+    pkg.mkdir(parents=True)
+    (tmp_path / "generated" / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "die.py").write_text(KILLER, encoding="utf-8")
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"a": 1}\n' * 5 + b'{"die": true}\n' + b'{"a": 1}\n' * 5)
+    proc = subprocess.run([sys.executable, "-m", "compiler.cli", "evaluate", "k.die", "--input", str(src), "--jobs", "2",
+                           "--root", str(tmp_path)], capture_output=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 70, proc.stderr.decode()
+    assert b"a worker process stopped before answering lines" in proc.stderr and b"Traceback" not in proc.stderr
+
+
 def test_progress_bar_goes_to_stderr_and_leaves_stdout_alone(capsys):
     lines = [json.dumps(raw).encode() + b"\n" for raw in pet_taxi_inputs(30, seed=8)] + [b"{bad\n"]
     failures = cli._evaluate_lines(pet, lines, 1, str(ROOT), progress_total=sum(map(len, lines)))

@@ -939,6 +939,18 @@ class _Checker:
         if isinstance(e, A.Collect):
             ft = self.record_field(e)
             return ERROR if ft is ERROR else Type("list", None, ft.required())
+        if isinstance(e, A.Sum) and e.value is not None:
+            rec = self.list_record(e.source)
+            if e.where is not None:
+                self.in_record(rec, e.source.name, e.where)
+            given = _given_in(e.where) if e.where is not None else frozenset()
+            t = self.in_record(rec, e.source.name, e.value, value=True, given=given)
+            if t is ERROR or rec is None:
+                return ERROR
+            if t.optional or t.kind not in ("money", "int", "number", "duration", "percent"):
+                self.err("E232", f"`sum` adds amounts, numbers or durations; this is {t.show()}", _span(e.value))
+                return ERROR
+            return t
         if isinstance(e, A.Sum):
             ft = self.record_field(e)
             if ft is ERROR:
@@ -1175,26 +1187,35 @@ class _Checker:
             return None
         return self.an.records[sym.type.item.name]
 
-    def in_record(self, rec: A.RecordDecl | None, list_name: str, where: A.Expr) -> None:
+    def in_record(self, rec: A.RecordDecl | None, list_name: str, where: A.Expr, value: bool = False,
+                  given: frozenset[str] = frozenset()) -> Type:
+        """Check an expression over one record of a list: a `where` condition, or a `sum (…)` value.
+
+        Args:
+            value: the expression is the value of `sum (…)`, not a condition.
+            given: record fields known to be given (the `where` beside a `sum (…)` value).
+        """
+        inside = "`sum (…)`" if value else "`where`"
         if rec is not None:
             self.scope_records.append((list_name, rec))
         saved = self.given
         if rec is not None:
             # Inside `where`, a field name shadows an outer name: forget what was known of it,
             # and say so where the outer name was perhaps meant.
-            self.given = self.given - {f.name for f in rec.fields}
+            self.given = (self.given - {f.name for f in rec.fields}) | given
             used = _names_in(where)
             for f in rec.fields:
                 outer = self.an.symbols.get(f.name)
                 if f.name in used and outer is not None and outer.kind in ("input", "let", "output"):
-                    self.warn("W257", f"inside `where`, `{f.name}` is the field of `{rec.name}`, not the {outer.kind} `{f.name}`",
+                    self.warn("W257", f"inside {inside}, `{f.name}` is the field of `{rec.name}`, not the {outer.kind} `{f.name}`",
                               _span(where), help=f"rename the field or the {outer.kind} if the {outer.kind} was meant")
-        t = self.expr(where, BOOL)
+        t = self.expr(where, None if value else BOOL)
         self.given = saved
         if rec is not None:
             self.scope_records.pop()
-        if t is not ERROR and t.kind != "bool":
+        if not value and t is not ERROR and t.kind != "bool":
             self.err("E254", f"`where` needs a condition, not {t.show()}", _span(where))
+        return t
 
 
 _BUILTIN_ARITY = {"length": 1, "year": 1, "aligned": 2, "add_business_days": 2, "clock": 1, "weekday": 1,
@@ -1264,6 +1285,8 @@ def _names_in(e) -> set[str]:
             out.add(x.source.name)
             if x.where is not None:
                 walk(x.where)
+            if isinstance(x, A.Sum) and x.value is not None:
+                walk(x.value)
             return
         if isinstance(x, (A.Interval, A.Infinity, A.Label)) or x is None:
             return

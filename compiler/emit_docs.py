@@ -576,7 +576,7 @@ class _Page:
         if isinstance(expr, A.Sum):
             source = self.label(expr.source.name, fields)
             inner = self.fields_of(expr.source, fields)
-            field = self.label(expr.field, inner)
+            field = self.label(expr.field, inner) if expr.value is None else f"({self.words(expr.value, inner)})"
             if expr.where is None:
                 return f"{source}의 {field} 합계"
             return f"{_adnominal(self.cond(expr.where, inner))} {source}의 {field} 합계"

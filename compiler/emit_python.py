@@ -679,9 +679,13 @@ class _PythonEmitter:
         var = f"_r{self.depth}"
         self.records.append((var, rec))
         cond = f" if {self.expr(e.where)}" if e.where is not None else ""
+        value = self.expr(e.value) if isinstance(e, A.Sum) and e.value is not None else None
         self.records.pop()
         self.depth -= 1
         src = self.local[e.source.name]
+        if value is not None:
+            start = ", timedelta(0)" if self.an.type_of(e).kind == "duration" else ""
+            return f"sum(({value} for {var} in {src}{cond}){start})"
         if isinstance(e, A.Sum):
             idx = next(i for i, f in enumerate(rec.fields) if f.name == e.field)
             ft = self.an_type(next(f for f in rec.fields if f.name == e.field).type)

@@ -251,12 +251,17 @@ class Collect:
 
 @dataclass(frozen=True, slots=True)
 class Sum:
-    """`sum field of items where cond`: the total of one field over the records satisfying cond."""
+    """`sum field of items where cond`: the total of one field over the records satisfying cond.
+
+    `sum (expr) of items …` totals an expression of each record's fields instead: `value` holds
+    it and `field` is empty.
+    """
 
     field: str
     source: Name
     where: "Expr | None"
     span: Span
+    value: "Expr | None" = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -599,6 +599,11 @@ class _ToAst(Transformer):
         return A.Sum(str(field), A.Name(str(source), _tok_span(self.path, source)),
                      where[0] if where else None, self._span(meta))
 
+    def sum_expr_of(self, meta, c):
+        value, source, *where = c
+        return A.Sum("", A.Name(str(source), _tok_span(self.path, source)), where[0] if where else None,
+                     self._span(meta), value)
+
     def where(self, meta, c):
         return c[0]
 

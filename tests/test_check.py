@@ -101,6 +101,51 @@ def test_an_evaluator_narrowed_by_checks_never_sees_the_missing_input(tmp_path):
     assert m.evaluate({"fare": 20000}).outputs == {"fee": 2000}
 
 
+SUMS = ('record item "항목"\n  amount: money "금액"\n  refund: optional money "환불액"\n  wait: duration "대기"\n'
+        'input items: list of item max 10 "항목들"\ninput rate: percent "비율"\n'
+        'output fee: money "수수료"\nrule r "x" otherwise then fee = 0원\n')
+
+
+@pytest.mark.parametrize("formula,kind", [
+    ("sum (10% of amount) of items", "money"),
+    ("sum (rate of amount) of items where amount > 0원", "money"),  # an outer input beside the fields
+    ("sum (amount - refund) of items where refund is given", "money"),  # the where narrows the value
+    ("sum (wait + 5min) of items", "duration"),
+])
+def test_sum_of_an_expression_over_each_record(formula, kind):
+    an = run(SUMS + f'let s = {formula} "s"\n')
+    assert [d.message for d in an.diagnostics if d.severity == "error"] == []
+    assert an.symbols["s"].type.kind == kind
+
+
+@pytest.mark.parametrize("formula,code", [
+    ("sum (amount - refund) of items", "E231"),  # refund may be missing
+    ("sum (wait > 1min) of items", "E232"),  # true/false does not add up
+    ("sum (amont) of items", "E252"),  # a field that is not there (did you mean `amount`?)
+])
+def test_sum_of_an_expression_reports_what_is_wrong(formula, code):
+    assert code in codes(SUMS + f'let s = {formula} "s"\n')
+
+
+def test_an_evaluator_sums_an_expression_per_record(tmp_path):
+    from tests.support import compile_policy
+
+    source = HEAD.replace("t.p", "t.sums").replace('"x.txt"', '"001_643b8286a8614a89.txt"') + SUMS.replace(
+        'output fee: money "수수료"\n',
+        'output per_item: money = sum (10% of amount) of items "항목별 10%"\n'
+        'output once: money = 10% of sum amount of items "합계의 10%"\n'
+        'output kept: money = sum (amount - refund) of items where refund is given "환불 후"\n'
+        'output waited: duration = sum (wait + 5min) of items where amount > 0원 "대기"\n'
+        'output fee: money "수수료"\n')
+    m = compile_policy(tmp_path, "t.sums", source)
+    items = [{"amount": 15, "wait": "PT1M"}, {"amount": 15, "refund": 5, "wait": "PT2M"}, {"amount": 0, "wait": "PT3M"}]
+    out = m.evaluate({"items": items, "rate": 10}).outputs
+    # 10% of each 15원 is 1.5원, dropped to 1원 per item; 10% of the 30원 total is 3원.
+    assert (out["per_item"], out["once"], out["kept"], out["waited"]) == (2, 3, 10, "PT13M")
+    page = (tmp_path / "generated" / "docs" / "t" / "sums.md").read_text(encoding="utf-8")
+    assert "항목들의 (금액의 10%) 합계" in page and "환불액이 있는 항목들의 (금액 − 환불액) 합계" in page
+
+
 def test_a_cycle_is_reported():
     assert "E150" in codes('input x: money "x"\nlet a = b + x "a"\nlet b = a + x "b"\noutput o: money = a "o"\nrule r "x" otherwise\n')
 

@@ -106,23 +106,25 @@ class _PythonEmitter:
     def emit_record_readers(self, w: Writer) -> None:
         p = self.p
         for rec in p.records:
-            w.line(f"def _read_{rec.name}(raw: Any, path: str, errors: list) -> tuple | None:")
+            # The record's JSON pointer is `{base}/{index}`, written out only for an error: a
+            # list of a thousand valid records builds no strings.
+            w.line(f"def _read_{rec.name}(raw: Any, base: str, index: int, errors: list) -> tuple | None:")
             with w.indent():
-                w.line(f'"""Read one {_docstring(rec.label.text)} record."""')
-                w.line("if not isinstance(raw, Mapping):")
+                w.line(f'"""Read record `index` of the list at JSON pointer `base`: one {_docstring(rec.label.text)}."""')
+                w.line("if type(raw) is not dict and not isinstance(raw, Mapping):")
                 with w.indent():
-                    w.line('errors.append({"path": path, "message": "expected an object"})')
+                    w.line('errors.append({"path": f"{base}/{index}", "message": "expected an object"})')
                     w.line("return None")
                 w.line("before = len(errors)")
                 w.line(f"if not _FIELDS_{rec.name}.issuperset(raw):")
                 with w.indent():
-                    w.line(f"_rt.unknown_fields(raw, _FIELDS_{rec.name}, path, errors)")
+                    w.line(f'_rt.unknown_fields(raw, _FIELDS_{rec.name}, f"{{base}}/{{index}}", errors)')
                 names = []
                 for f in rec.fields:
                     var = f"f_{f.name}"
                     names.append(var)
                     t = self.an_type(f.type)
-                    self.emit_read_value(w, var, "raw", f.name, f'path + "/{f.name}"', t,
+                    self.emit_read_value(w, var, "raw", f.name, f'f"{{base}}/{{index}}/{f.name}"', t,
                                          required=not f.type.optional, default=None, max_length=f.type.max_length,
                                          bounds=(f.type.min_value, f.type.max_value))
                 w.line("if len(errors) != before:")
@@ -241,7 +243,7 @@ class _PythonEmitter:
             w.line(f"if {var} is not None:")
             with w.indent():
                 if item.kind == "record":
-                    w.line(f"{var} = tuple(_read_{item.name}(_x, f\"{{{path}}}/{{_i}}\", errors) for _i, _x in enumerate({var}))")
+                    w.line(f"{var} = tuple([_read_{item.name}(_x, {path}, _i, errors) for _i, _x in enumerate({var})])")
                 else:
                     w.line("_items = []")
                     w.line(f"for _i, _x in enumerate({var}):")

@@ -41,23 +41,23 @@ _fromisoformat = _rt._fromisoformat
 _zone_offset = _ZONE.utcoffset
 
 
-def _read_past_waiver(raw: Any, path: str, errors: list) -> tuple | None:
-    """Read one 페널티 해제 이력 record."""
-    if not isinstance(raw, Mapping):
-        errors.append({"path": path, "message": "expected an object"})
+def _read_past_waiver(raw: Any, base: str, index: int, errors: list) -> tuple | None:
+    """Read record `index` of the list at JSON pointer `base`: one 페널티 해제 이력."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        errors.append({"path": f"{base}/{index}", "message": "expected an object"})
         return None
     before = len(errors)
     if not _FIELDS_past_waiver.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS_past_waiver, path, errors)
+        _rt.unknown_fields(raw, _FIELDS_past_waiver, f"{base}/{index}", errors)
     f_entered_reason = raw.get('entered_reason')
     if f_entered_reason is None and 'entered_reason' not in raw:
-        errors.append({"path": path + "/entered_reason", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/entered_reason", "message": "required field is missing"})
     else:
         if type(f_entered_reason) is not str or f_entered_reason not in _ENUM_waiver_text:
-            f_entered_reason = _rt.read_enum(f_entered_reason, path + "/entered_reason", errors, _ENUM_waiver_text, '"first_request", "early_departure", "late_arrival", "not_operated", "other"')
+            f_entered_reason = _rt.read_enum(f_entered_reason, f"{base}/{index}/entered_reason", errors, _ENUM_waiver_text, '"first_request", "early_departure", "late_arrival", "not_operated", "other"')
     f_waived_at = raw.get('waived_at')
     if f_waived_at is None and 'waived_at' not in raw:
-        errors.append({"path": path + "/waived_at", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/waived_at", "message": "required field is missing"})
     else:
         if type(f_waived_at) is str and "1900" <= f_waived_at < "3":
             _n = len(f_waived_at)
@@ -65,22 +65,22 @@ def _read_past_waiver(raw: Any, path: str, errors: list) -> tuple | None:
                 try:
                     f_waived_at = _fromisoformat(f_waived_at)
                 except ValueError:
-                    f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
+                    f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
             elif _n == 20 and f_waived_at[4::3] == "--T::Z":
                 try:
                     f_waived_at = _fromisoformat(f_waived_at)
                 except ValueError:
-                    f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
+                    f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
             elif _n == 19 and f_waived_at[4::3] == "--T::":
                 try:
                     f_waived_at = _fromisoformat(f_waived_at + "Z")
                     f_waived_at -= _zone_offset(f_waived_at)
                 except ValueError:
-                    f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
+                    f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
             else:
-                f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
+                f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
         else:
-            f_waived_at = _rt.read_datetime(f_waived_at, path + "/waived_at", errors, _ZONE)
+            f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
     if len(errors) != before:
         return None
     return (f_entered_reason, f_waived_at)
@@ -150,7 +150,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         past_waivers = _rt.read_list(past_waivers, '/past_waivers', errors, 1000)
         if past_waivers is not None:
-            past_waivers = tuple(_read_past_waiver(_x, f"{'/past_waivers'}/{_i}", errors) for _i, _x in enumerate(past_waivers))
+            past_waivers = tuple([_read_past_waiver(_x, '/past_waivers', _i, errors) for _i, _x in enumerate(past_waivers)])
     scheduled_at = inputs.get('scheduled_at')
     if scheduled_at is not None:
         if type(scheduled_at) is str and "1900" <= scheduled_at < "3":

@@ -35,23 +35,23 @@ _fromisoformat = _rt._fromisoformat
 _zone_offset = _ZONE.utcoffset
 
 
-def _read_penalty(raw: Any, path: str, errors: list) -> tuple | None:
-    """Read one 페널티 record."""
-    if not isinstance(raw, Mapping):
-        errors.append({"path": path, "message": "expected an object"})
+def _read_penalty(raw: Any, base: str, index: int, errors: list) -> tuple | None:
+    """Read record `index` of the list at JSON pointer `base`: one 페널티."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        errors.append({"path": f"{base}/{index}", "message": "expected an object"})
         return None
     before = len(errors)
     if not _FIELDS_penalty.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS_penalty, path, errors)
+        _rt.unknown_fields(raw, _FIELDS_penalty, f"{base}/{index}", errors)
     f_kind = raw.get('kind')
     if f_kind is None and 'kind' not in raw:
-        errors.append({"path": path + "/kind", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/kind", "message": "required field is missing"})
     else:
         if type(f_kind) is not str or f_kind not in _ENUM_penalty_kind:
-            f_kind = _rt.read_enum(f_kind, path + "/kind", errors, _ENUM_penalty_kind, '"late_cancel", "no_show"')
+            f_kind = _rt.read_enum(f_kind, f"{base}/{index}/kind", errors, _ENUM_penalty_kind, '"late_cancel", "no_show"')
     f_at = raw.get('at')
     if f_at is None and 'at' not in raw:
-        errors.append({"path": path + "/at", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/at", "message": "required field is missing"})
     else:
         if type(f_at) is str and "1900" <= f_at < "3":
             _n = len(f_at)
@@ -59,43 +59,43 @@ def _read_penalty(raw: Any, path: str, errors: list) -> tuple | None:
                 try:
                     f_at = _fromisoformat(f_at)
                 except ValueError:
-                    f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
             elif _n == 20 and f_at[4::3] == "--T::Z":
                 try:
                     f_at = _fromisoformat(f_at)
                 except ValueError:
-                    f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
             elif _n == 19 and f_at[4::3] == "--T::":
                 try:
                     f_at = _fromisoformat(f_at + "Z")
                     f_at -= _zone_offset(f_at)
                 except ValueError:
-                    f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
             else:
-                f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+                f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
         else:
-            f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+            f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
     if len(errors) != before:
         return None
     return (f_kind, f_at)
 
 
-def _read_reservation(raw: Any, path: str, errors: list) -> tuple | None:
-    """Read one 탑승 예약 record."""
-    if not isinstance(raw, Mapping):
-        errors.append({"path": path, "message": "expected an object"})
+def _read_reservation(raw: Any, base: str, index: int, errors: list) -> tuple | None:
+    """Read record `index` of the list at JSON pointer `base`: one 탑승 예약."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        errors.append({"path": f"{base}/{index}", "message": "expected an object"})
         return None
     before = len(errors)
     if not _FIELDS_reservation.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS_reservation, path, errors)
+        _rt.unknown_fields(raw, _FIELDS_reservation, f"{base}/{index}", errors)
     f_id = raw.get('id')
     if f_id is None and 'id' not in raw:
-        errors.append({"path": path + "/id", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/id", "message": "required field is missing"})
     else:
-        f_id = _rt.read_text(f_id, path + "/id", errors, None)
+        f_id = _rt.read_text(f_id, f"{base}/{index}/id", errors, None)
     f_departure_at = raw.get('departure_at')
     if f_departure_at is None and 'departure_at' not in raw:
-        errors.append({"path": path + "/departure_at", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/departure_at", "message": "required field is missing"})
     else:
         if type(f_departure_at) is str and "1900" <= f_departure_at < "3":
             _n = len(f_departure_at)
@@ -103,22 +103,22 @@ def _read_reservation(raw: Any, path: str, errors: list) -> tuple | None:
                 try:
                     f_departure_at = _fromisoformat(f_departure_at)
                 except ValueError:
-                    f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
+                    f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
             elif _n == 20 and f_departure_at[4::3] == "--T::Z":
                 try:
                     f_departure_at = _fromisoformat(f_departure_at)
                 except ValueError:
-                    f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
+                    f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
             elif _n == 19 and f_departure_at[4::3] == "--T::":
                 try:
                     f_departure_at = _fromisoformat(f_departure_at + "Z")
                     f_departure_at -= _zone_offset(f_departure_at)
                 except ValueError:
-                    f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
+                    f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
             else:
-                f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
+                f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
         else:
-            f_departure_at = _rt.read_datetime(f_departure_at, path + "/departure_at", errors, _ZONE)
+            f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
     if len(errors) != before:
         return None
     return (f_id, f_departure_at)
@@ -164,14 +164,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         penalties = _rt.read_list(penalties, '/penalties', errors, 1000)
         if penalties is not None:
-            penalties = tuple(_read_penalty(_x, f"{'/penalties'}/{_i}", errors) for _i, _x in enumerate(penalties))
+            penalties = tuple([_read_penalty(_x, '/penalties', _i, errors) for _i, _x in enumerate(penalties)])
     reservations = inputs.get('reservations', _MISSING)
     if reservations is _MISSING or reservations is None:
         reservations = ()
     else:
         reservations = _rt.read_list(reservations, '/reservations', errors, 1000)
         if reservations is not None:
-            reservations = tuple(_read_reservation(_x, f"{'/reservations'}/{_i}", errors) for _i, _x in enumerate(reservations))
+            reservations = tuple([_read_reservation(_x, '/reservations', _i, errors) for _i, _x in enumerate(reservations)])
     if errors:
         raise InvalidInput(errors)
     # output late_cancel_count: 당월 출발 3시간 이내 취소 페널티 횟수 (policies/callbus/suspension.policy:31)

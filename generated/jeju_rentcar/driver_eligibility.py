@@ -43,61 +43,61 @@ _REFUSALS = frozenset(['active_duty_soldier', 'age_21', 'class1_van', 'foreign_k
 _REVIEWS = frozenset(['experience_1_year', 'foreign_company', 'foreign_english_only', 'ten_seat_van'])
 
 
-def _read_driver(raw: Any, path: str, errors: list) -> tuple | None:
-    """Read one 운전자 record."""
-    if not isinstance(raw, Mapping):
-        errors.append({"path": path, "message": "expected an object"})
+def _read_driver(raw: Any, base: str, index: int, errors: list) -> tuple | None:
+    """Read record `index` of the list at JSON pointer `base`: one 운전자."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        errors.append({"path": f"{base}/{index}", "message": "expected an object"})
         return None
     before = len(errors)
     if not _FIELDS_driver.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS_driver, path, errors)
+        _rt.unknown_fields(raw, _FIELDS_driver, f"{base}/{index}", errors)
     f_name = raw.get('name')
     if f_name is None and 'name' not in raw:
-        errors.append({"path": path + "/name", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/name", "message": "required field is missing"})
     else:
-        f_name = _rt.read_text(f_name, path + "/name", errors, 50)
+        f_name = _rt.read_text(f_name, f"{base}/{index}/name", errors, 50)
     f_age = raw.get('age')
     if f_age is None and 'age' not in raw:
-        errors.append({"path": path + "/age", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/age", "message": "required field is missing"})
     else:
         if type(f_age) is not int or not -9007199254740991 <= f_age <= 9007199254740991:
-            f_age = _rt.read_int(f_age, path + "/age", errors)
+            f_age = _rt.read_int(f_age, f"{base}/{index}/age", errors)
     f_licence = raw.get('licence')
     if f_licence is None and 'licence' not in raw:
-        errors.append({"path": path + "/licence", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/licence", "message": "required field is missing"})
     else:
         if type(f_licence) is not str or f_licence not in _ENUM_licence_kind:
-            f_licence = _rt.read_enum(f_licence, path + "/licence", errors, _ENUM_licence_kind, '"class1_ordinary", "class2_ordinary", "special", "international", "other_foreign"')
+            f_licence = _rt.read_enum(f_licence, f"{base}/{index}/licence", errors, _ENUM_licence_kind, '"class1_ordinary", "class2_ordinary", "special", "international", "other_foreign"')
     f_licence_years = raw.get('licence_years')
     if f_licence_years is None and 'licence_years' not in raw:
-        errors.append({"path": path + "/licence_years", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/licence_years", "message": "required field is missing"})
     else:
         if type(f_licence_years) is not int or not -9007199254740991 <= f_licence_years <= 9007199254740991:
-            f_licence_years = _rt.read_int(f_licence_years, path + "/licence_years", errors)
+            f_licence_years = _rt.read_int(f_licence_years, f"{base}/{index}/licence_years", errors)
     f_career_years = raw.get('career_years')
     if f_career_years is None and 'career_years' not in raw:
-        errors.append({"path": path + "/career_years", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/career_years", "message": "required field is missing"})
     else:
         if type(f_career_years) is not int or not -9007199254740991 <= f_career_years <= 9007199254740991:
-            f_career_years = _rt.read_int(f_career_years, path + "/career_years", errors)
+            f_career_years = _rt.read_int(f_career_years, f"{base}/{index}/career_years", errors)
     f_foreigner = raw.get('foreigner')
     if f_foreigner is None and 'foreigner' not in raw:
-        errors.append({"path": path + "/foreigner", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/foreigner", "message": "required field is missing"})
     else:
         if f_foreigner is not True and f_foreigner is not False:
-            f_foreigner = _rt.read_bool(f_foreigner, path + "/foreigner", errors)
+            f_foreigner = _rt.read_bool(f_foreigner, f"{base}/{index}/foreigner", errors)
     f_passport = raw.get('passport')
     if f_passport is None and 'passport' not in raw:
-        errors.append({"path": path + "/passport", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/passport", "message": "required field is missing"})
     else:
         if f_passport is not True and f_passport is not False:
-            f_passport = _rt.read_bool(f_passport, path + "/passport", errors)
+            f_passport = _rt.read_bool(f_passport, f"{base}/{index}/passport", errors)
     f_soldier = raw.get('soldier')
     if f_soldier is None and 'soldier' not in raw:
-        errors.append({"path": path + "/soldier", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/soldier", "message": "required field is missing"})
     else:
         if f_soldier is not True and f_soldier is not False:
-            f_soldier = _rt.read_bool(f_soldier, path + "/soldier", errors)
+            f_soldier = _rt.read_bool(f_soldier, f"{base}/{index}/soldier", errors)
     if len(errors) != before:
         return None
     return (f_name, f_age, f_licence, f_licence_years, f_career_years, f_foreigner, f_passport, f_soldier)
@@ -117,7 +117,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         drivers = _rt.read_list(drivers, '/drivers', errors, 10)
         if drivers is not None:
-            drivers = tuple(_read_driver(_x, f"{'/drivers'}/{_i}", errors) for _i, _x in enumerate(drivers))
+            drivers = tuple([_read_driver(_x, '/drivers', _i, errors) for _i, _x in enumerate(drivers)])
     seats = inputs.get('seats')
     if seats is None and 'seats' not in inputs:
         errors.append({"path": '/seats', "message": "required field is missing"})

@@ -42,17 +42,17 @@ _fromisoformat = _rt._fromisoformat
 _zone_offset = _ZONE.utcoffset
 
 
-def _read_same_company_booking(raw: Any, path: str, errors: list) -> tuple | None:
-    """Read one 같은 렌터카 업체의 다른 예약 record."""
-    if not isinstance(raw, Mapping):
-        errors.append({"path": path, "message": "expected an object"})
+def _read_same_company_booking(raw: Any, base: str, index: int, errors: list) -> tuple | None:
+    """Read record `index` of the list at JSON pointer `base`: one 같은 렌터카 업체의 다른 예약."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        errors.append({"path": f"{base}/{index}", "message": "expected an object"})
         return None
     before = len(errors)
     if not _FIELDS_same_company_booking.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS_same_company_booking, path, errors)
+        _rt.unknown_fields(raw, _FIELDS_same_company_booking, f"{base}/{index}", errors)
     f_starts_at = raw.get('starts_at')
     if f_starts_at is None and 'starts_at' not in raw:
-        errors.append({"path": path + "/starts_at", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/starts_at", "message": "required field is missing"})
     else:
         if type(f_starts_at) is str and "1900" <= f_starts_at < "3":
             _n = len(f_starts_at)
@@ -60,27 +60,27 @@ def _read_same_company_booking(raw: Any, path: str, errors: list) -> tuple | Non
                 try:
                     f_starts_at = _fromisoformat(f_starts_at)
                 except ValueError:
-                    f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+                    f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
             elif _n == 20 and f_starts_at[4::3] == "--T::Z":
                 try:
                     f_starts_at = _fromisoformat(f_starts_at)
                 except ValueError:
-                    f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+                    f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
             elif _n == 19 and f_starts_at[4::3] == "--T::":
                 try:
                     f_starts_at = _fromisoformat(f_starts_at + "Z")
                     f_starts_at -= _zone_offset(f_starts_at)
                 except ValueError:
-                    f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+                    f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
             else:
-                f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+                f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
         else:
-            f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+            f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
     f_hours = raw.get('hours')
     if f_hours is None and 'hours' not in raw:
-        errors.append({"path": path + "/hours", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/hours", "message": "required field is missing"})
     else:
-        f_hours = _rt.read_duration(f_hours, path + "/hours", errors)
+        f_hours = _rt.read_duration(f_hours, f"{base}/{index}/hours", errors)
     if len(errors) != before:
         return None
     return (f_starts_at, f_hours)
@@ -152,7 +152,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         same_company_bookings = _rt.read_list(same_company_bookings, '/same_company_bookings', errors, 100)
         if same_company_bookings is not None:
-            same_company_bookings = tuple(_read_same_company_booking(_x, f"{'/same_company_bookings'}/{_i}", errors) for _i, _x in enumerate(same_company_bookings))
+            same_company_bookings = tuple([_read_same_company_booking(_x, '/same_company_bookings', _i, errors) for _i, _x in enumerate(same_company_bookings)])
     prior_agreement = inputs.get('prior_agreement', _MISSING)
     if prior_agreement is _MISSING:
         prior_agreement = False

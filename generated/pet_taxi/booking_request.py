@@ -46,24 +46,24 @@ _fromisoformat = _rt._fromisoformat
 _zone_offset = _ZONE.utcoffset
 
 
-def _read_pet(raw: Any, path: str, errors: list) -> tuple | None:
-    """Read one 탑승 반려동물 record."""
-    if not isinstance(raw, Mapping):
-        errors.append({"path": path, "message": "expected an object"})
+def _read_pet(raw: Any, base: str, index: int, errors: list) -> tuple | None:
+    """Read record `index` of the list at JSON pointer `base`: one 탑승 반려동물."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        errors.append({"path": f"{base}/{index}", "message": "expected an object"})
         return None
     before = len(errors)
     if not _FIELDS_pet.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS_pet, path, errors)
+        _rt.unknown_fields(raw, _FIELDS_pet, f"{base}/{index}", errors)
     f_species = raw.get('species')
     if f_species is None and 'species' not in raw:
-        errors.append({"path": path + "/species", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/species", "message": "required field is missing"})
     else:
         if type(f_species) is not str or f_species not in _ENUM_pet_species:
-            f_species = _rt.read_enum(f_species, path + "/species", errors, _ENUM_pet_species, '"dog", "cat", "other_animal"')
+            f_species = _rt.read_enum(f_species, f"{base}/{index}/species", errors, _ENUM_pet_species, '"dog", "cat", "other_animal"')
     f_breed = raw.get('breed')
     if f_breed is not None:
         if type(f_breed) is not str or f_breed not in _ENUM_dangerous_breed:
-            f_breed = _rt.read_enum(f_breed, path + "/breed", errors, _ENUM_dangerous_breed, '"tosa", "american_pit_bull_terrier", "staffordshire_terrier", "staffordshire_bull_terrier", "rottweiler", "mastiff", "laika", "ovcharka", "kangal", "wolfdog"')
+            f_breed = _rt.read_enum(f_breed, f"{base}/{index}/breed", errors, _ENUM_dangerous_breed, '"tosa", "american_pit_bull_terrier", "staffordshire_terrier", "staffordshire_bull_terrier", "rottweiler", "mastiff", "laika", "ovcharka", "kangal", "wolfdog"')
     if len(errors) != before:
         return None
     return (f_species, f_breed)
@@ -161,7 +161,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         pets = _rt.read_list(pets, '/pets', errors, 20)
         if pets is not None:
-            pets = tuple(_read_pet(_x, f"{'/pets'}/{_i}", errors) for _i, _x in enumerate(pets))
+            pets = tuple([_read_pet(_x, '/pets', _i, errors) for _i, _x in enumerate(pets)])
     member_age = inputs.get('member_age')
     if member_age is None and 'member_age' not in inputs:
         errors.append({"path": '/member_age', "message": "required field is missing"})

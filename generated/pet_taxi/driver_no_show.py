@@ -39,17 +39,17 @@ _fromisoformat = _rt._fromisoformat
 _zone_offset = _ZONE.utcoffset
 
 
-def _read_call(raw: Any, path: str, errors: list) -> tuple | None:
-    """Read one 기사가 승객에게 건 전화 record."""
-    if not isinstance(raw, Mapping):
-        errors.append({"path": path, "message": "expected an object"})
+def _read_call(raw: Any, base: str, index: int, errors: list) -> tuple | None:
+    """Read record `index` of the list at JSON pointer `base`: one 기사가 승객에게 건 전화."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        errors.append({"path": f"{base}/{index}", "message": "expected an object"})
         return None
     before = len(errors)
     if not _FIELDS_call.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS_call, path, errors)
+        _rt.unknown_fields(raw, _FIELDS_call, f"{base}/{index}", errors)
     f_called_at = raw.get('called_at')
     if f_called_at is None and 'called_at' not in raw:
-        errors.append({"path": path + "/called_at", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/called_at", "message": "required field is missing"})
     else:
         if type(f_called_at) is str and "1900" <= f_called_at < "3":
             _n = len(f_called_at)
@@ -57,33 +57,33 @@ def _read_call(raw: Any, path: str, errors: list) -> tuple | None:
                 try:
                     f_called_at = _fromisoformat(f_called_at)
                 except ValueError:
-                    f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
+                    f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
             elif _n == 20 and f_called_at[4::3] == "--T::Z":
                 try:
                     f_called_at = _fromisoformat(f_called_at)
                 except ValueError:
-                    f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
+                    f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
             elif _n == 19 and f_called_at[4::3] == "--T::":
                 try:
                     f_called_at = _fromisoformat(f_called_at + "Z")
                     f_called_at -= _zone_offset(f_called_at)
                 except ValueError:
-                    f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
+                    f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
             else:
-                f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
+                f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
         else:
-            f_called_at = _rt.read_datetime(f_called_at, path + "/called_at", errors, _ZONE)
+            f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
     f_outcome = raw.get('outcome')
     if f_outcome is None and 'outcome' not in raw:
-        errors.append({"path": path + "/outcome", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/outcome", "message": "required field is missing"})
     else:
         if type(f_outcome) is not str or f_outcome not in _ENUM_call_outcome:
-            f_outcome = _rt.read_enum(f_outcome, path + "/outcome", errors, _ENUM_call_outcome, '"absent", "answered"')
+            f_outcome = _rt.read_enum(f_outcome, f"{base}/{index}/outcome", errors, _ENUM_call_outcome, '"absent", "answered"')
     f_talk_time = raw.get('talk_time')
     if f_talk_time is None and 'talk_time' not in raw:
-        errors.append({"path": path + "/talk_time", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/talk_time", "message": "required field is missing"})
     else:
-        f_talk_time = _rt.read_duration(f_talk_time, path + "/talk_time", errors)
+        f_talk_time = _rt.read_duration(f_talk_time, f"{base}/{index}/talk_time", errors)
     if len(errors) != before:
         return None
     return (f_called_at, f_outcome, f_talk_time)
@@ -187,7 +187,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         calls = _rt.read_list(calls, '/calls', errors, 100)
         if calls is not None:
-            calls = tuple(_read_call(_x, f"{'/calls'}/{_i}", errors) for _i, _x in enumerate(calls))
+            calls = tuple([_read_call(_x, '/calls', _i, errors) for _i, _x in enumerate(calls)])
     if errors:
         raise InvalidInput(errors)
     # let wait_from: 대기 시작 시각(도착 시각과 출발 예정 시각 중 늦은 시각) (policies/pet_taxi/driver_no_show.policy:33)

@@ -34,17 +34,17 @@ _fromisoformat = _rt._fromisoformat
 _zone_offset = _ZONE.utcoffset
 
 
-def _read_withdrawal(raw: Any, path: str, errors: list) -> tuple | None:
-    """Read one 포인트 출금 record."""
-    if not isinstance(raw, Mapping):
-        errors.append({"path": path, "message": "expected an object"})
+def _read_withdrawal(raw: Any, base: str, index: int, errors: list) -> tuple | None:
+    """Read record `index` of the list at JSON pointer `base`: one 포인트 출금."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        errors.append({"path": f"{base}/{index}", "message": "expected an object"})
         return None
     before = len(errors)
     if not _FIELDS_withdrawal.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS_withdrawal, path, errors)
+        _rt.unknown_fields(raw, _FIELDS_withdrawal, f"{base}/{index}", errors)
     f_at = raw.get('at')
     if f_at is None and 'at' not in raw:
-        errors.append({"path": path + "/at", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/at", "message": "required field is missing"})
     else:
         if type(f_at) is str and "1900" <= f_at < "3":
             _n = len(f_at)
@@ -52,22 +52,22 @@ def _read_withdrawal(raw: Any, path: str, errors: list) -> tuple | None:
                 try:
                     f_at = _fromisoformat(f_at)
                 except ValueError:
-                    f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
             elif _n == 20 and f_at[4::3] == "--T::Z":
                 try:
                     f_at = _fromisoformat(f_at)
                 except ValueError:
-                    f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
             elif _n == 19 and f_at[4::3] == "--T::":
                 try:
                     f_at = _fromisoformat(f_at + "Z")
                     f_at -= _zone_offset(f_at)
                 except ValueError:
-                    f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
             else:
-                f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+                f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
         else:
-            f_at = _rt.read_datetime(f_at, path + "/at", errors, _ZONE)
+            f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
     if len(errors) != before:
         return None
     return (f_at,)
@@ -113,7 +113,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         withdrawals = _rt.read_list(withdrawals, '/withdrawals', errors, 1000)
         if withdrawals is not None:
-            withdrawals = tuple(_read_withdrawal(_x, f"{'/withdrawals'}/{_i}", errors) for _i, _x in enumerate(withdrawals))
+            withdrawals = tuple([_read_withdrawal(_x, '/withdrawals', _i, errors) for _i, _x in enumerate(withdrawals)])
     if errors:
         raise InvalidInput(errors)
     # output withdrawals_today: 오늘 출금 횟수 (policies/pet_taxi/point_withdrawal.policy:17)

@@ -37,22 +37,22 @@ _fromisoformat = _rt._fromisoformat
 _zone_offset = _ZONE.utcoffset
 
 
-def _read_booking(raw: Any, path: str, errors: list) -> tuple | None:
-    """Read one 기사의 기존 예약 record."""
-    if not isinstance(raw, Mapping):
-        errors.append({"path": path, "message": "expected an object"})
+def _read_booking(raw: Any, base: str, index: int, errors: list) -> tuple | None:
+    """Read record `index` of the list at JSON pointer `base`: one 기사의 기존 예약."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        errors.append({"path": f"{base}/{index}", "message": "expected an object"})
         return None
     before = len(errors)
     if not _FIELDS_booking.issuperset(raw):
-        _rt.unknown_fields(raw, _FIELDS_booking, path, errors)
+        _rt.unknown_fields(raw, _FIELDS_booking, f"{base}/{index}", errors)
     f_id = raw.get('id')
     if f_id is None and 'id' not in raw:
-        errors.append({"path": path + "/id", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/id", "message": "required field is missing"})
     else:
-        f_id = _rt.read_text(f_id, path + "/id", errors, None)
+        f_id = _rt.read_text(f_id, f"{base}/{index}/id", errors, None)
     f_starts_at = raw.get('starts_at')
     if f_starts_at is None and 'starts_at' not in raw:
-        errors.append({"path": path + "/starts_at", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/starts_at", "message": "required field is missing"})
     else:
         if type(f_starts_at) is str and "1900" <= f_starts_at < "3":
             _n = len(f_starts_at)
@@ -60,25 +60,25 @@ def _read_booking(raw: Any, path: str, errors: list) -> tuple | None:
                 try:
                     f_starts_at = _fromisoformat(f_starts_at)
                 except ValueError:
-                    f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+                    f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
             elif _n == 20 and f_starts_at[4::3] == "--T::Z":
                 try:
                     f_starts_at = _fromisoformat(f_starts_at)
                 except ValueError:
-                    f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+                    f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
             elif _n == 19 and f_starts_at[4::3] == "--T::":
                 try:
                     f_starts_at = _fromisoformat(f_starts_at + "Z")
                     f_starts_at -= _zone_offset(f_starts_at)
                 except ValueError:
-                    f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+                    f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
             else:
-                f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+                f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
         else:
-            f_starts_at = _rt.read_datetime(f_starts_at, path + "/starts_at", errors, _ZONE)
+            f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
     f_ends_at = raw.get('ends_at')
     if f_ends_at is None and 'ends_at' not in raw:
-        errors.append({"path": path + "/ends_at", "message": "required field is missing"})
+        errors.append({"path": f"{base}/{index}/ends_at", "message": "required field is missing"})
     else:
         if type(f_ends_at) is str and "1900" <= f_ends_at < "3":
             _n = len(f_ends_at)
@@ -86,22 +86,22 @@ def _read_booking(raw: Any, path: str, errors: list) -> tuple | None:
                 try:
                     f_ends_at = _fromisoformat(f_ends_at)
                 except ValueError:
-                    f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
+                    f_ends_at = _rt.read_datetime(f_ends_at, f"{base}/{index}/ends_at", errors, _ZONE)
             elif _n == 20 and f_ends_at[4::3] == "--T::Z":
                 try:
                     f_ends_at = _fromisoformat(f_ends_at)
                 except ValueError:
-                    f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
+                    f_ends_at = _rt.read_datetime(f_ends_at, f"{base}/{index}/ends_at", errors, _ZONE)
             elif _n == 19 and f_ends_at[4::3] == "--T::":
                 try:
                     f_ends_at = _fromisoformat(f_ends_at + "Z")
                     f_ends_at -= _zone_offset(f_ends_at)
                 except ValueError:
-                    f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
+                    f_ends_at = _rt.read_datetime(f_ends_at, f"{base}/{index}/ends_at", errors, _ZONE)
             else:
-                f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
+                f_ends_at = _rt.read_datetime(f_ends_at, f"{base}/{index}/ends_at", errors, _ZONE)
         else:
-            f_ends_at = _rt.read_datetime(f_ends_at, path + "/ends_at", errors, _ZONE)
+            f_ends_at = _rt.read_datetime(f_ends_at, f"{base}/{index}/ends_at", errors, _ZONE)
     if len(errors) != before:
         return None
     return (f_id, f_starts_at, f_ends_at)
@@ -225,7 +225,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         bookings = _rt.read_list(bookings, '/bookings', errors, 200)
         if bookings is not None:
-            bookings = tuple(_read_booking(_x, f"{'/bookings'}/{_i}", errors) for _i, _x in enumerate(bookings))
+            bookings = tuple([_read_booking(_x, '/bookings', _i, errors) for _i, _x in enumerate(bookings)])
     if errors:
         raise InvalidInput(errors)
     failed_check_ids: list[str] = []

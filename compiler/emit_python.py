@@ -45,6 +45,8 @@ class _PythonEmitter:
             self.local[name] = py
         self.depth = 0
         self.records: list[tuple[str, A.RecordDecl]] = []  # (python var, record) for `where` scopes
+        # Per open comprehension: (python var, expression) worked out once before its records.
+        self.hoisted: list[list[tuple[str, str]]] = []
 
     # ------------------------------------------------------------ module
     def module(self) -> str:
@@ -633,8 +635,11 @@ class _PythonEmitter:
         if isinstance(e, A.InInterval):
             return "(" + self.interval_test(_paren(self.expr(e.operand)), e.interval) + ")"
         if isinstance(e, A.InPeriod):
+            anchor = self.hoist_anchor(e)
             if e.period == "day":
-                return f"{self.local_date(e.operand)} == {self.local_date(e.anchor)}"
+                return f"{self.local_date(e.operand)} == {anchor or self.local_date(e.anchor)}"
+            if anchor is not None:
+                return f"_rt.month_of({self.expr(e.operand)}, _ZONE) == {anchor}"
             return f"_rt.same_month({self.expr(e.operand)}, {self.expr(e.anchor)}, _ZONE)"
         if isinstance(e, A.InSet):
             members = ", ".join(self.expr(m) for m in e.members)
@@ -675,30 +680,53 @@ class _PythonEmitter:
         return (f"({v}.date() if {v}.tzinfo is not _UTC and {v}.utcoffset() == _zone_offset({v}) "
                 f"else {v}.astimezone(_ZONE).date())")
 
+    def hoist_anchor(self, e: A.InPeriod) -> str | None:
+        """In a `where` over records, the anchor's day or month worked out once for the whole list.
+
+        Only for an anchor that is a required input or let named outside the records
+        (`at in month of as_of`): computing it ahead of the records cannot fail.
+        """
+        a = e.anchor
+        if not self.hoisted or not isinstance(a, A.Name) or id(a) in self.an.field_refs:
+            return None
+        symbol = self.an.symbols.get(a.name)
+        if symbol is None or symbol.kind not in ("input", "let") or symbol.type.optional:
+            return None
+        hoisted = self.hoisted[-1]
+        var = f"_{e.period}{self.depth}_{len(hoisted)}"
+        if e.period == "day":
+            hoisted.append((var, self.local_date(a)))
+        else:
+            hoisted.append((var, f"_rt.month_of({self.expr(a)}, _ZONE)"))
+        return var
+
     def comprehension(self, e) -> str:
         rec = self.an.records[self.an.symbols[e.source.name].type.item.name]
         self.depth += 1
         var = f"_r{self.depth}"
         self.records.append((var, rec))
+        self.hoisted.append([])
         cond = f" if {self.expr(e.where)}" if e.where is not None else ""
         value = self.expr(e.value) if isinstance(e, A.Sum) and e.value is not None else None
+        # A one-item `for` ahead of the records' computes each hoisted anchor once.
+        once = "".join(f"for {v} in ({x},) " for v, x in self.hoisted.pop())
         self.records.pop()
         self.depth -= 1
         src = self.local[e.source.name]
         if value is not None:
             start = ", timedelta(0)" if self.an.type_of(e).kind == "duration" else ""
-            return f"sum(({value} for {var} in {src}{cond}){start})"
+            return f"sum(({value} {once}for {var} in {src}{cond}){start})"
         if isinstance(e, A.Sum):
             idx = next(i for i, f in enumerate(rec.fields) if f.name == e.field)
             ft = self.an_type(next(f for f in rec.fields if f.name == e.field).type)
             start = ", timedelta(0)" if ft.kind == "duration" else ""
-            return f"sum(({var}[{idx}] for {var} in {src}{cond}){start})"
+            return f"sum(({var}[{idx}] {once}for {var} in {src}{cond}){start})"
         if isinstance(e, A.Count):
             if not cond:
                 return f"len({src})"
-            return f"sum(1 for {var} in {src}{cond})"
+            return f"sum(1 {once}for {var} in {src}{cond})"
         idx = next(i for i, f in enumerate(rec.fields) if f.name == e.field)
-        return f"[{var}[{idx}] for {var} in {src}{cond}]"
+        return f"[{var}[{idx}] {once}for {var} in {src}{cond}]"
 
     def binary(self, e: A.Binary) -> str:
         op = e.op

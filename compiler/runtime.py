@@ -227,6 +227,12 @@ def same_month(a: datetime | date, b: datetime | date, tz: ZoneInfo) -> bool:
     return da.year == db.year and da.month == db.month
 
 
+def month_of(value: datetime | date, tz: ZoneInfo) -> int:
+    """The calendar month of value in the zone, as one number (year * 12 + month) to compare."""
+    d = local_date(value, tz)
+    return d.year * 12 + d.month
+
+
 def last_day_of_month(value: datetime | date, tz: ZoneInfo) -> date:
     d = local_date(value, tz)
     first_next = date(d.year + (d.month == 12), d.month % 12 + 1, 1)

@@ -144,3 +144,50 @@ def test_in_day_of_is_the_calendar_day_in_the_zone(probe, a, b_delta, za, zb):
     b_read = rt.read_datetime(other, "/other", [], NEW_YORK)
     same = a_read.astimezone(NEW_YORK).date() == b_read.astimezone(NEW_YORK).date()
     assert (probe.evaluate({"at": at, "other": other}).rule == "same_day") == same, (at, other)
+
+
+COUNTS = '''policy dtread.counts "달력 세기"
+  source "001_643b8286a8614a89.txt" section "이용료 취소수수료"
+  zone America/New_York
+
+record event "이벤트"
+  at: datetime "시각"
+
+input as_of: datetime "기준 시각"
+input ref: optional datetime "참고 시각"
+input events: list of event max 100 "이벤트들"
+
+let later = as_of + 1h "한 시간 뒤"
+
+output same_day: int = count events where at in day of as_of "같은 날"
+output same_month: int = count events where at in month of later "같은 달"
+output ref_month: int = count events where ref is given and at in month of ref "참고와 같은 달"
+output fee: money "수수료"
+
+rule r "x" otherwise then fee = 0원
+'''
+
+
+@pytest.fixture(scope="module")
+def counts(tmp_path_factory):
+    return compile_policy(tmp_path_factory.mktemp("counts"), "dtread.counts", COUNTS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(base=INSTANTS, deltas=st.lists(st.integers(-40 * 86400, 40 * 86400), max_size=12),
+       zones=st.lists(WRITTEN_IN, min_size=12, max_size=12), ref=st.none() | INSTANTS)
+def test_counting_by_day_and_month_in_the_zone(counts, base, deltas, zones, ref):
+    # The anchor's day or month is worked out once for the list; the counts must be those of
+    # astimezone, event by event (an optional anchor is not worked out ahead: it may be missing).
+    events = [base + timedelta(seconds=d) for d in deltas]
+    raw = {"as_of": written(base, None), "events": [{"at": written(e, z)} for e, z in zip(events, zones)]}
+    if ref is not None:
+        raw["ref"] = written(ref, timezone.utc)
+    out = counts.evaluate(raw).outputs
+    read = [rt.read_datetime(ev["at"], "", [], NEW_YORK).astimezone(NEW_YORK) for ev in raw["events"]]
+    as_of = rt.read_datetime(raw["as_of"], "", [], NEW_YORK)
+    later = (as_of + timedelta(hours=1)).astimezone(NEW_YORK)
+    assert out["same_day"] == sum(1 for t in read if t.date() == as_of.astimezone(NEW_YORK).date())
+    assert out["same_month"] == sum(1 for t in read if (t.year, t.month) == (later.year, later.month))
+    ref_local = ref.astimezone(NEW_YORK) if ref is not None else None
+    assert out["ref_month"] == (0 if ref is None else sum(1 for t in read if (t.year, t.month) == (ref_local.year, ref_local.month)))

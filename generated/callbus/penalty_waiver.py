@@ -232,7 +232,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # let tagging: 단말 이슈·기사 실수로 미탑승 처리된 탑승 건 (policies/callbus/penalty_waiver.policy:59)
     tagging = reason in ('card_tag_failed', 'driver_mistake')
     # let same_reason_waivers: 요청하는 해당 월 내 동일 사유 해제 횟수 (policies/callbus/penalty_waiver.policy:60)
-    same_reason_waivers = sum(1 for _r1 in past_waivers if (_r1[0] == 'first_request' and _rt.same_month(_r1[1], requested_at, _ZONE)))
+    same_reason_waivers = sum(1 for _month1_0 in (_rt.month_of(requested_at, _ZONE),) for _r1 in past_waivers if (_r1[0] == 'first_request' and _rt.month_of(_r1[1], _ZONE) == _month1_0))
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check same_card_kept (review): policies/callbus/penalty_waiver.policy:66

@@ -175,9 +175,9 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if errors:
         raise InvalidInput(errors)
     # output late_cancel_count: 당월 출발 3시간 이내 취소 페널티 횟수 (policies/callbus/suspension.policy:31)
-    late_cancel_count = sum(1 for _r1 in penalties if (_r1[0] == 'late_cancel' and _rt.same_month(_r1[1], as_of, _ZONE)))
+    late_cancel_count = sum(1 for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in penalties if (_r1[0] == 'late_cancel' and _rt.month_of(_r1[1], _ZONE) == _month1_0))
     # output no_show_count: 당월 미탑승 페널티 횟수 (policies/callbus/suspension.policy:32)
-    no_show_count = sum(1 for _r1 in penalties if (_r1[0] == 'no_show' and _rt.same_month(_r1[1], as_of, _ZONE)))
+    no_show_count = sum(1 for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in penalties if (_r1[0] == 'no_show' and _rt.month_of(_r1[1], _ZONE) == _month1_0))
     suspended_until = None
     # rule suspended_no_show: policies/callbus/suspension.policy:39
     if no_show_count >= 3:
@@ -196,9 +196,9 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # output can_reserve: 예약 가능 여부 (policies/callbus/suspension.policy:35)
     can_reserve = not suspended
     # output auto_cancelled: 자동 취소되는 당월 탑승 예약 (policies/callbus/suspension.policy:36)
-    auto_cancelled = [_r1[0] for _r1 in reservations if ((suspended and _rt.same_month(_r1[1], as_of, _ZONE)) and _r1[1] >= as_of)]
+    auto_cancelled = [_r1[0] for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in reservations if ((suspended and _rt.month_of(_r1[1], _ZONE) == _month1_0) and _r1[1] >= as_of)]
     # output kept_reservations: 정상 이용 가능한 예약(익월 사전 예약 포함) (policies/callbus/suspension.policy:37)
-    kept_reservations = [_r1[0] for _r1 in reservations if (_r1[1] >= as_of and not (suspended and _rt.same_month(_r1[1], as_of, _ZONE)))]
+    kept_reservations = [_r1[0] for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in reservations if (_r1[1] >= as_of and not (suspended and _rt.month_of(_r1[1], _ZONE) == _month1_0))]
     return Decision(_SPEC, {'late_cancel_count': late_cancel_count, 'no_show_count': no_show_count, 'suspended': suspended, 'suspended_until': None if suspended_until is None else suspended_until.isoformat(), 'can_reserve': can_reserve, 'auto_cancelled': list(auto_cancelled), 'kept_reservations': list(kept_reservations)}, rule, step, (as_of, penalties, reservations, late_cancel_count, no_show_count, suspended, suspended_until, can_reserve, auto_cancelled, kept_reservations))
 
 

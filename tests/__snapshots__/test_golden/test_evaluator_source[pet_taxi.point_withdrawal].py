@@ -117,7 +117,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if errors:
         raise InvalidInput(errors)
     # output withdrawals_today: 오늘 출금 횟수 (policies/pet_taxi/point_withdrawal.policy:17)
-    withdrawals_today = sum(1 for _r1 in withdrawals if _rt.local_date(_r1[0], _ZONE) == (as_of.date() if as_of.tzinfo is not _UTC and as_of.utcoffset() == _zone_offset(as_of) else as_of.astimezone(_ZONE).date()))
+    withdrawals_today = sum(1 for _day1_0 in ((as_of.date() if as_of.tzinfo is not _UTC and as_of.utcoffset() == _zone_offset(as_of) else as_of.astimezone(_ZONE).date()),) for _r1 in withdrawals if _rt.local_date(_r1[0], _ZONE) == _day1_0)
     # rule already_withdrawn: policies/pet_taxi/point_withdrawal.policy:20
     if withdrawals_today >= 1:
         step, rule = 0, 'already_withdrawn'

@@ -223,15 +223,14 @@ def _evaluate_lines(module, lines, jobs: int, root: str, progress_total: int | N
     """
     from compiler.batch import evaluate_stream
 
-    def report(n: int, errors: list[dict]) -> None:
-        for e in errors:
-            say(f"line {n}: {e['path'] or '/'}: {e['message']}")
+    def reporter(say):
+        def report(n: int, errors: list[dict]) -> None:
+            for e in errors:
+                say(f"line {n}: {e['path'] or '/'}: {e['message']}")
+        return report
 
     if progress_total is None:
-        def say(text: str) -> None:
-            click.echo(text, err=True)
-
-        return evaluate_stream(module, lines, sys.stdout, jobs, root, on_bad=report)
+        return evaluate_stream(module, lines, sys.stdout, jobs, root, on_bad=reporter(lambda text: click.echo(text, err=True)))
 
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -242,14 +241,12 @@ def _evaluate_lines(module, lines, jobs: int, root: str, progress_total: int | N
     task = progress.add_task(f"evaluating {module.POLICY_ID}", total=progress_total, lines=0)
     done = 0
 
-    def say(text: str) -> None:
-        progress.console.print(text, markup=False, highlight=False)
-
     def advance(count: int, size: int) -> None:
         nonlocal done
         done += count
         progress.update(task, advance=size, lines=done, refresh=True)
 
+    report = reporter(lambda text: progress.console.print(text, markup=False, highlight=False))
     with progress:
         return evaluate_stream(module, lines, sys.stdout, jobs, root, on_bad=report, on_progress=advance)
 

@@ -638,9 +638,7 @@ class _PythonEmitter:
             anchor = self.hoist_anchor(e)
             if e.period == "day":
                 return f"{self.local_date(e.operand)} == {anchor or self.local_date(e.anchor)}"
-            if anchor is not None:
-                return f"_rt.month_of({self.expr(e.operand)}, _ZONE) == {anchor}"
-            return f"_rt.same_month({self.expr(e.operand)}, {self.expr(e.anchor)}, _ZONE)"
+            return f"_rt.month_of({self.expr(e.operand)}, _ZONE) == {anchor or self.month_of(e.anchor)}"
         if isinstance(e, A.InSet):
             members = ", ".join(self.expr(m) for m in e.members)
             return f"{_paren(self.expr(e.operand))} in ({members}{',' if len(e.members) == 1 else ''})"
@@ -694,11 +692,11 @@ class _PythonEmitter:
             return None
         hoisted = self.hoisted[-1]
         var = f"_{e.period}{self.depth}_{len(hoisted)}"
-        if e.period == "day":
-            hoisted.append((var, self.local_date(a)))
-        else:
-            hoisted.append((var, f"_rt.month_of({self.expr(a)}, _ZONE)"))
+        hoisted.append((var, self.local_date(a) if e.period == "day" else self.month_of(a)))
         return var
+
+    def month_of(self, e: A.Expr) -> str:
+        return f"_rt.month_of({self.expr(e)}, _ZONE)"
 
     def comprehension(self, e) -> str:
         rec = self.an.records[self.an.symbols[e.source.name].type.item.name]
@@ -713,20 +711,15 @@ class _PythonEmitter:
         self.records.pop()
         self.depth -= 1
         src = self.local[e.source.name]
-        if value is not None:
-            start = ", timedelta(0)" if self.an.type_of(e).kind == "duration" else ""
-            return f"sum(({value} {once}for {var} in {src}{cond}){start})"
-        if isinstance(e, A.Sum):
-            idx = next(i for i, f in enumerate(rec.fields) if f.name == e.field)
-            ft = self.an_type(next(f for f in rec.fields if f.name == e.field).type)
-            start = ", timedelta(0)" if ft.kind == "duration" else ""
-            return f"sum(({var}[{idx}] {once}for {var} in {src}{cond}){start})"
         if isinstance(e, A.Count):
             if not cond:
                 return f"len({src})"
             return f"sum(1 {once}for {var} in {src}{cond})"
-        idx = next(i for i, f in enumerate(rec.fields) if f.name == e.field)
-        return f"[{var}[{idx}] {once}for {var} in {src}{cond}]"
+        item = value if value is not None else f"{var}[{next(i for i, f in enumerate(rec.fields) if f.name == e.field)}]"
+        if isinstance(e, A.Sum):
+            start = ", timedelta(0)" if self.an.type_of(e).kind == "duration" else ""
+            return f"sum(({item} {once}for {var} in {src}{cond}){start})"
+        return f"[{item} {once}for {var} in {src}{cond}]"
 
     def binary(self, e: A.Binary) -> str:
         op = e.op

@@ -137,40 +137,45 @@ class Spec:
         return "".join([part if type(part) is str else fmt[part](env[part]) for part in self.says[rule]])
 
     def to_json(self, d: Decision) -> str:
+        """Decision.to_json(): the text of trace() and to_dict(), from pieces written once."""
         if self._json is None:
             self._json = _JsonPieces(self)
         j = self._json
         encode, text = j.encode, j.text
-        rule, env = d.rule, d._env
-        trace = []
-        if self.checks:
-            failed = set(env[self._slot["failed_check_ids"]])
-            trace += [j.check_passes[c] if c not in failed else j.check_fails[c] for c in self.checks]
-        step = d._step
+        rule, env, step = d.rule, d._env, d._step
+        trace = [j.check_passes[c] if passes else j.check_fails[c] for c, passes in self.check_results(env)]
         if self._tried[step]:
             trace.append(j.tried[step])
-        last = '{"rule": ' + text(rule) + ', "applies": true'
-        keys = self._keys[step]
-        if keys:
-            fmt = self._formats or self.formats()
-            last += ', "values": ' + encode({k: fmt[i](env[i]) for k, i in keys})
-        trace.append(last + "}")
+        values = self.values(step, env)
+        trace.append('{"rule": ' + text(rule) + ', "applies": true'
+                     + (', "values": ' + encode(values) if values is not None else "") + "}")
         return "".join([j.head, encode(d.outputs), ', "rule": ', text(rule), ', "explanation": ', text(d.explanation),
                         ', "trace": [', ", ".join(trace), "]}"])
 
     def trace(self, step: int, rule: str, env: tuple) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        if self.checks:
-            failed = set(env[self._slot["failed_check_ids"]])
-            out.extend({"check": c, "passes": c not in failed} for c in self.checks)
+        out: list[dict[str, Any]] = [{"check": c, "passes": passes} for c, passes in self.check_results(env)]
         out += [{"rule": sid, "applies": False} for sid in self._tried[step]]
         entry: dict[str, Any] = {"rule": rule, "applies": True}
-        keys = self._keys[step]
-        if keys:
-            fmt = self._formats or self.formats()
-            entry["values"] = {k: fmt[i](env[i]) for k, i in keys}
+        values = self.values(step, env)
+        if values is not None:
+            entry["values"] = values
         out.append(entry)
         return out
+
+    def check_results(self, env: tuple) -> list[tuple[str, bool]]:
+        """Each check id in order, and whether it passed."""
+        if not self.checks:
+            return []
+        failed = set(env[self._slot["failed_check_ids"]])
+        return [(c, c not in failed) for c in self.checks]
+
+    def values(self, step: int, env: tuple) -> dict[str, str] | None:
+        """The deciding table's keys, formatted, for the trace; None for a rule."""
+        keys = self._keys[step]
+        if not keys:
+            return None
+        fmt = self._formats or self.formats()
+        return {k: fmt[i](env[i]) for k, i in keys}
 
 
 class _JsonPieces:
@@ -220,11 +225,6 @@ def local_date(value: datetime | date, tz: ZoneInfo) -> date:
             return value.date()
         return value.astimezone(tz).date()
     return value
-
-
-def same_month(a: datetime | date, b: datetime | date, tz: ZoneInfo) -> bool:
-    da, db = local_date(a, tz), local_date(b, tz)
-    return da.year == db.year and da.month == db.month
 
 
 def month_of(value: datetime | date, tz: ZoneInfo) -> int:

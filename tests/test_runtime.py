@@ -29,7 +29,7 @@ def test_money_rate_times_a_count_drops_fractions():
 def test_calendar_questions_use_the_policy_zone():
     utc_evening = datetime(2025, 3, 31, 15, 30, tzinfo=timezone.utc)  # 2025-04-01 00:30 in Seoul
     assert rt.local_date(utc_evening, SEOUL) == date(2025, 4, 1)
-    assert rt.same_month(utc_evening, datetime(2025, 4, 19, tzinfo=SEOUL), SEOUL)
+    assert rt.month_of(utc_evening, SEOUL) == rt.month_of(datetime(2025, 4, 19, tzinfo=SEOUL), SEOUL) == 2025 * 12 + 4
     assert rt.local_date(datetime(2025, 3, 31, 12, tzinfo=SEOUL), SEOUL) == date(2025, 3, 31)
     assert rt.last_day_of_month(date(2024, 2, 10), SEOUL) == date(2024, 2, 29)
     assert rt.last_day_of_month(datetime(2025, 12, 31, 20, tzinfo=timezone.utc), SEOUL) == date(2026, 1, 31)

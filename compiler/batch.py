@@ -32,6 +32,8 @@ class WorkerDied(RuntimeError):
         self.first, self.last = first, last
         super().__init__(f"a worker process stopped before answering lines {first:,}–{last:,} "
                          f"(killed, or out of memory?); the answers to the lines before them were written")
+
+
 # Answers travel back from workers through a ring of slots in memory shared with the parent,
 # which copies them to the output. Through the pipe, receiving and unpickling them cost the
 # parent CPU time equal to a sixth of the workers', taken from the CPUs the workers run on.
@@ -99,10 +101,11 @@ def _answer_in_worker(job: tuple[int, list[bytes], int]) -> tuple[bytes | int, l
     start, lines, slot = job
     text, bad = answer_chunk(_module, start, lines)
     data = text.encode("utf-8")  # here, in parallel
+    size = sum(map(len, lines))
     if _ring is not None and len(data) <= SLOT_BYTES:
         _ring[slot * SLOT_BYTES:slot * SLOT_BYTES + len(data)] = data
-        return len(data), bad, sum(map(len, lines))
-    return data, bad, sum(map(len, lines))
+        return len(data), bad, size
+    return data, bad, size
 
 
 def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1, root: str | None = None,

@@ -668,8 +668,11 @@ _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 _CODE_POINT = re.compile(r"u\{([0-9A-Fa-f]{1,6})\}")
 _ESCAPES_HELP = ('write `\\"` for a quote, `\\\\` for a backslash, `\\n` for a new line, `\\t` for a tab, '
                  '`\\u{200B}` for any character by its code point')
-# Control, format and line-separator characters: unseen in an editor and on the counselor page.
-_INVISIBLE = ("Cc", "Cf", "Zl", "Zp")
+
+
+def invisible(ch: str) -> bool:
+    """A control, format or line-separator character: unseen in an editor and on the counselor page."""
+    return ch < " " or ch == "\x7f" or (ch > "~" and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"))
 
 
 def _unquote(tok: Token, path: str) -> str:
@@ -700,7 +703,7 @@ def _unquote(tok: Token, path: str) -> str:
             out.append(_ESCAPES[nxt])
             i += 2
             continue
-        if ch < " " or ch == "\x7f" or (ch > "~" and unicodedata.category(ch) in _INVISIBLE):
+        if invisible(ch):
             # A tab, U+200B ZERO WIDTH SPACE or a BOM pasted from a document would reach the
             # counselor page unseen and break search for the words around it. One meant to be
             # there is written as an escape, where a reader sees it.

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 from compiler import pipeline
+from dsl.parser import invisible
 
 
 @contextlib.contextmanager
@@ -49,7 +49,7 @@ def dsl_text(text: str) -> str:
             out.append("\\" + ch)
         elif ch == "\n":
             out.append("\\n")
-        elif ch < " " or ch == "\x7f" or (ch > "~" and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")):
+        elif invisible(ch):
             out.append(f"\\u{{{ord(ch):X}}}")
         else:
             out.append(ch)

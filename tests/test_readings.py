@@ -10,6 +10,7 @@ import itertools
 from datetime import datetime, timedelta, timezone
 
 import generated.callbus.penalty_waiver as penalty_waiver
+import generated.pet_taxi.dispatch_failure as dispatch_failure
 
 KST = timezone(timedelta(hours=9))
 
@@ -51,3 +52,32 @@ def test_penalty_waiver_each_waiver_needs_only_its_own_timestamp():
         assert decision.outputs["waivable"] == _waiver_oracle(penalty, scheduled, arrived, departed), (inputs, decision)
         if decision.outputs["waivable"] == "needs_review":
             assert decision.outputs["unmet"], (inputs, decision)  # the counselor is told what to look up
+
+
+# ---------------------------------------------------------------- pet_taxi.dispatch_failure
+
+def _fails_at_oracle(requested: datetime, departure: datetime) -> datetime:
+    """The article: 출발 10분 전 applies when the request is within 12 hours of departure
+    (12 hours included); otherwise 접수시간으로부터 12시간."""
+    if departure - requested <= timedelta(hours=12):
+        return departure - timedelta(minutes=10)
+    return requested + timedelta(hours=12)
+
+
+def test_dispatch_failure_time_follows_the_article():
+    departure = datetime(2025, 6, 1, 14, 0, tzinfo=KST)
+    leads = [timedelta(hours=3), timedelta(hours=12) - timedelta(seconds=1), timedelta(hours=12),
+             timedelta(hours=12, seconds=1), timedelta(hours=12, minutes=5), timedelta(hours=12, minutes=10),
+             timedelta(hours=12, minutes=10, seconds=1), timedelta(days=2)]
+    for lead in leads:
+        requested = departure - lead
+        deadline = _fails_at_oracle(requested, departure)
+        for shift in (-1, 0, 1):
+            as_of = deadline + timedelta(seconds=shift)
+            inputs = {"requested_at": _iso(requested), "departure_at": _iso(departure), "as_of": _iso(as_of)}
+            decision = dispatch_failure.evaluate(inputs)
+            assert decision.outputs["status"] == ("failed" if shift > 0 else "waiting"), (inputs, decision)
+            assert decision.outputs["fails_at"] == deadline.isoformat(), (inputs, decision)
+            accepted = dict(inputs, dispatched_at=_iso(as_of), as_of=_iso(deadline + timedelta(hours=1)))
+            expected = "failed" if shift > 0 else "dispatched"
+            assert dispatch_failure.evaluate(accepted).outputs["status"] == expected, accepted

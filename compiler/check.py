@@ -1120,8 +1120,10 @@ class _Checker:
             self.err("E246", "a divisor below zero", _span(d), help="divide by a number above zero")
             return
         if isinstance(d, (A.Number, A.Duration)):
-            if d.value == (timedelta(0) if isinstance(d, A.Duration) else 0):
-                self.err("E246", "division by zero", d.span, help="divide by a number above zero")
+            zero = timedelta(0) if isinstance(d, A.Duration) else 0
+            if d.value <= zero:
+                self.err("E246", "division by zero" if d.value == zero else "a divisor below zero", d.span,
+                         help="divide by a number above zero")
             return
         if t.kind == "duration":
             return  # a duration worked out from the inputs: evaluation refuses a zero one

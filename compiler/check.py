@@ -1109,7 +1109,60 @@ class _Checker:
                      if op != "-" else f"cannot subtract {rt.show()} from {lt.show()}", e.span,
                      help=_unit_help(lt, rt))
             return ERROR
+        if op == "/":
+            self.check_divisor(e.right, rt)
         return result
+
+    def check_divisor(self, d, t: Type) -> None:
+        """A number divides only by a value the policy proves above zero (docs/LANGUAGE.md,
+        "Numbers"): a zero has no answer and a negative one turns an amount negative."""
+        if isinstance(d, A.Unary) and d.op == "-" and isinstance(d.operand, (A.Number, A.Duration)):
+            self.err("E246", "a divisor below zero", _span(d), help="divide by a number above zero")
+            return
+        if isinstance(d, (A.Number, A.Duration)):
+            zero = timedelta(0) if isinstance(d, A.Duration) else 0
+            if d.value <= zero:
+                self.err("E246", "division by zero" if d.value == zero else "a divisor below zero", d.span,
+                         help="divide by a number above zero")
+            return
+        if t.kind == "duration":
+            return  # a duration worked out from the inputs: evaluation refuses a zero one
+        if self.positive(d, set()):
+            return
+        if isinstance(d, A.Name) and getattr(self.an.symbols.get(d.name), "kind", None) == "input":
+            sym = self.an.symbols[d.name]
+            word = "int" if sym.type.kind == "int" else "number"
+            help = f"give the input a lower bound: `input {d.name}: {word} min 1 \"…\"`"
+        else:
+            help = "divide by a value the policy keeps above zero: an input with `min 1`, or `(… at least 1)`"
+        shown = f"`{d.name}`" if isinstance(d, A.Name) else "the divisor"
+        self.err("E247", f"{shown} may be zero or below, and dividing by it has no answer", _span(d), help=help)
+
+    def positive(self, e, seen: set[str]) -> bool:
+        """Whether e is above zero for every input the policy accepts (a conservative proof)."""
+        if isinstance(e, A.Number):
+            return e.value > 0
+        if isinstance(e, A.Name):
+            for _, rec in reversed(self.scope_records):
+                fld = next((f for f in rec.fields if f.name == e.name), None)
+                if fld is not None:
+                    return fld.type.min_value is not None and fld.type.min_value >= 1
+            sym = self.an.symbols.get(e.name)
+            if sym is None or e.name in seen:
+                return False
+            if sym.kind == "input":
+                return sym.decl.type.min_value is not None and sym.decl.type.min_value >= 1
+            formula = getattr(sym.decl, "formula", None)
+            return sym.kind == "let" and formula is not None and self.positive(formula, seen | {e.name})
+        if isinstance(e, A.Bounded):
+            return ((e.at_least is not None and self.positive(e.at_least, seen))
+                    or (self.positive(e.value, seen) and (e.at_most is None or self.positive(e.at_most, seen))))
+        if isinstance(e, A.Call) and e.func in ("max", "min"):
+            proofs = [self.positive(a, seen) for a in e.args]
+            return any(proofs) if e.func == "max" else all(proofs)
+        if isinstance(e, A.Binary) and e.op in ("+", "*"):
+            return self.positive(e.left, seen) and self.positive(e.right, seen)
+        return False
 
     def name(self, e: A.Name, expected: Type | None, allow_optional: bool = False) -> Type:
         # Record fields inside `where` come first, innermost list first.

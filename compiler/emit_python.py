@@ -8,7 +8,7 @@ import keyword
 import re
 from decimal import Decimal
 
-from compiler.check import CHECK_RESULTS, PLACEHOLDER, Analysis, bound_value, _NEG_INF, _POS_INF
+from compiler.check import CHECK_RESULTS, PLACEHOLDER, Analysis, bound_value, _names_in, _NEG_INF, _POS_INF
 from compiler.runtime import MAX_INT
 from compiler.types import Type
 from compiler.writer import Writer
@@ -18,7 +18,7 @@ RUNTIME_MODULE = "_runtime"
 
 # Names the generated module defines or imports; policy names that collide get a suffix.
 _RESERVED = {
-    "_rt", "Any", "Mapping", "Decimal", "Decision", "InvalidInput", "TYPE_CHECKING", "date", "datetime", "timedelta",
+    "_rt", "Any", "Mapping", "Decimal", "Fraction", "Decision", "InvalidInput", "TYPE_CHECKING", "date", "datetime", "timedelta",
     "raw", "errors", "step", "rule", "evaluate", "annotations", "POLICY_ID", "RULE_IDS", "TITLE",
     "inputs", "outputs", "env",
 } | set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
@@ -47,6 +47,11 @@ class _PythonEmitter:
         self.records: list[tuple[str, A.RecordDecl]] = []  # (python var, record) for `where` scopes
         # Per open comprehension: (python var, expression) worked out once before its records.
         self.hoisted: list[list[tuple[str, str]]] = []
+        # Inputs that feed a computation which can leave the range of dates and durations (a
+        # duration times a count, a date moved by a computed duration): an OverflowError there
+        # is a refusal of these inputs, not an internal error.
+        self.overflow_paths: set[str] = set()
+        self._inputs_memo: dict[str, frozenset[str]] = {}
 
     # ------------------------------------------------------------ module
     def module(self) -> str:
@@ -72,8 +77,8 @@ class _PythonEmitter:
         w.line("from __future__ import annotations")
         w.blank()
         w.line("from datetime import date, datetime, timedelta")
-        if any(v.startswith("Decimal(") for v in self.consts.values()):
-            w.line("from decimal import Decimal")  # a millisecond of import time, only when a value needs it
+        if any(v.startswith("Fraction(") for v in self.consts.values()):
+            w.line("from fractions import Fraction")  # milliseconds of import time, only when a value needs it
         w.blank()
         w.line(f"from .. import {RUNTIME_MODULE} as _rt")
         w.line(f"from ..{RUNTIME_MODULE} import Decision, InvalidInput, Mapping")
@@ -309,6 +314,7 @@ class _PythonEmitter:
         with w.indent():
             w.line(f'"""Decide {_docstring(p.title.text)} for one input; raise InvalidInput if it does not fit."""')
             self.emit_read_inputs(w)
+            outer, w = w, Writer()
             for name in an.before:
                 self.emit_definition(w, name)
             if p.checks:
@@ -323,9 +329,84 @@ class _PythonEmitter:
                 self.emit_decider(w, dec, i, first=(i == 0))
             for name in an.after:
                 self.emit_definition(w, name)
+            self.emit_output_bounds(w)
             outs = ", ".join(f"{o.name!r}: {self.json_value(self.local[o.name], an.symbols[o.name].type)}" for o in p.outputs)
             env = [self.local[n] for n in self.env_names()]
             w.line(f"return Decision(_SPEC, {{{outs}}}, rule, step, ({', '.join(env)}{',' if len(env) == 1 else ''}))")
+            body, w = w, outer
+            if not self.overflow_paths:
+                w._lines.extend(w._indent * w._level + line if line else "" for line in body._lines)
+                return
+            # Zero cost until it is raised: a date or duration worked out beyond what can be
+            # represented refuses the inputs it came from (docs/LANGUAGE.md, "Numbers").
+            w.line("try:")
+            with w.indent():
+                w._lines.extend(w._indent * w._level + line if line else "" for line in body._lines)
+            w.line("except OverflowError:")
+            with w.indent():
+                w.line(f"raise _rt.out_of_range({self.ordered_paths(self.overflow_paths)!r}) from None")
+
+    def emit_output_bounds(self, w: Writer) -> None:
+        """Refuse a decision whose amount or count output falls outside what JSON carries exactly.
+
+        Only outputs worked out from inputs are tested; the refusal names those inputs.
+        """
+        for o in self.p.outputs:
+            t = self.an.symbols[o.name].type
+            if t.kind not in ("money", "int"):
+                continue
+            paths = self.ordered_paths(self.input_paths_of_name(o.name))
+            if not paths:
+                continue
+            v = self.local[o.name]
+            lo = 0 if t.kind == "money" else -MAX_INT
+            test = f"not {lo} <= {v} <= {MAX_INT}"
+            w.line(f"if {f'{v} is not None and ' if t.optional else ''}{test}:")
+            with w.indent():
+                w.line(f"raise _rt.result_out_of_range({o.name!r}, {v}, {lo}, {MAX_INT}, {paths!r})")
+
+    # ------------------------------------------------------------ which inputs a value comes from
+    def input_names_of(self, e) -> frozenset[str]:
+        """The inputs an expression is worked out from, through lets and outputs."""
+        out: set[str] = set()
+        for n in _names_in(e):
+            out |= self.input_paths_of_name(n)
+        return frozenset(out)
+
+    def input_paths_of_name(self, name: str) -> frozenset[str]:
+        if name in self._inputs_memo:
+            return self._inputs_memo[name]
+        self._inputs_memo[name] = frozenset()  # a cycle (refused by the checker) ends here
+        sym = self.an.symbols.get(name)
+        found: frozenset[str] = frozenset()
+        if sym is not None and sym.kind == "input":
+            found = frozenset({name})
+        elif sym is not None and sym.kind in ("let", "output"):
+            formula = getattr(sym.decl, "formula", None)
+            if formula is not None:
+                found = self.input_names_of(formula)
+            else:
+                values = []
+                for dec in self.p.deciders:
+                    if isinstance(dec, A.Rule):
+                        values += [a.value for a in dec.assignments if a.target == name]
+                    elif isinstance(dec, A.WindowTable):
+                        values += [a.value for r in dec.rows for a in r.assignments if a.target == name]
+                for v in values:
+                    found |= self.input_names_of(v)
+        self._inputs_memo[name] = found
+        return found
+
+    def ordered_paths(self, names) -> tuple[str, ...]:
+        """JSON pointers of the named inputs, in declaration order."""
+        return tuple("/" + _pointer(i.name) for i in self.p.inputs if i.name in names)
+
+    def paths_of(self, e) -> tuple[str, ...]:
+        return self.ordered_paths(self.input_names_of(e))
+
+    def may_overflow(self, e) -> None:
+        """Note that e may leave the range of dates and durations; its inputs are then refused."""
+        self.overflow_paths |= self.input_names_of(e)
 
     def emit_definition(self, w: Writer, name: str) -> None:
         sym = self.an.symbols[name]
@@ -551,6 +632,10 @@ class _PythonEmitter:
                 conv = f"[_rt.json_datetime(_x, _ZONE) for _x in {var}]"
             elif item.kind == "date":
                 conv = f"[_x.isoformat() for _x in {var}]"
+            elif item.kind in ("number", "percent"):
+                conv = f"[_rt.json_number(_x) for _x in {var}]"
+            elif item.kind == "duration":
+                conv = f"[_rt.json_duration(_x) for _x in {var}]"
             else:
                 conv = f"list({var})"
         else:
@@ -607,6 +692,8 @@ class _PythonEmitter:
             return self.local[e.name]
         if isinstance(e, A.Unary):
             inner = self.expr(e.operand)
+            if e.op == "-" and self.an.type_of(e.operand).kind == "duration" and not _bounded_duration(e.operand, self.an):
+                self.may_overflow(e)
             return f"not {_paren(inner)}" if e.op == "not" else f"-{_paren(inner)}"
         if isinstance(e, A.Binary):
             return self.binary(e)
@@ -617,11 +704,8 @@ class _PythonEmitter:
                 if whole == 100:
                     return amount  # 100% of a whole-won amount is the amount
                 return f"{_paren(amount)} * {whole} // 100"
-            percent = self.expr(e.percent)
-            if isinstance(e.percent, A.Name) and percent.isidentifier():
-                # A whole percent (the usual case) is integer arithmetic, as in percent_of.
-                return f"({_paren(amount)} * {percent} // 100 if type({percent}) is int else _rt.percent_of({percent}, {amount}))"
-            return f"_rt.percent_of({percent}, {amount})"
+            # An int or a Fraction percent: the product floor-divided is an exact int either way.
+            return f"{_paren(amount)} * {_paren(self.expr(e.percent))} // 100"
         if isinstance(e, A.Bounded):
             out = self.expr(e.value)
             if e.at_most is not None:
@@ -652,6 +736,9 @@ class _PythonEmitter:
                 return f"len({args[0]})"
             if e.func == "weekday":
                 return f"{self.local_date(e.args[0])}.isoweekday()"
+            if e.func == "aligned" and not isinstance(e.args[1], A.Duration):
+                # A step worked out from the inputs may be zero: that input is refused.
+                args[1] = f"_rt.aligned_step({args[1]}, {self.paths_of(e.args[1])!r})"
             if e.func in _ZONED_CALLS:
                 # Calendar functions take the policy zone; business days also the holiday table.
                 if e.func in ("is_business_day", "add_business_days"):
@@ -717,7 +804,10 @@ class _PythonEmitter:
             return f"sum(1 {once}for {var} in {src}{cond})"
         item = value if value is not None else f"{var}[{next(i for i, f in enumerate(rec.fields) if f.name == e.field)}]"
         if isinstance(e, A.Sum):
-            start = ", timedelta(0)" if self.an.type_of(e).kind == "duration" else ""
+            start = ""
+            if self.an.type_of(e).kind == "duration":
+                start = ", timedelta(0)"
+                self.may_overflow(e)
             return f"sum(({item} {once}for {var} in {src}{cond}){start})"
         return f"[{item} {once}for {var} in {src}{cond}]"
 
@@ -738,9 +828,12 @@ class _PythonEmitter:
                 amount = _number(amount_node.value, self)
             return f"_rt.money_times({amount}, {factor})"
         if op == "/" and lt.kind == "money":
-            return f"_rt.money_div({left}, {right})"
+            return f"_rt.money_div({left}, {right}, {self.paths_of(e.right)!r})"
         if op == "/":
-            return f"_rt.number_div({left}, {right})"
+            return f"_rt.number_div({left}, {right}, {self.paths_of(e.right)!r})"
+        if "duration" in (lt.kind, rt.kind) and (op == "*" or not (_bounded_duration(e.left, self.an)
+                                                                 and _bounded_duration(e.right, self.an))):
+            self.may_overflow(e)
         return f"({_paren(left)} {op} {_paren(right)})"
 
 
@@ -780,11 +873,30 @@ def _by_position(items: list, interval_of) -> list:
 
 
 def _number(value: Decimal, em: _PythonEmitter) -> str:
+    """A literal number: an int when whole, else an exact Fraction (`18.5` is Fraction(37, 2))."""
     if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
         return str(int(value))
     text = format(value, "f")
     key = text.replace("-", "M").replace(".", "_")
-    return em.const("DEC", key, f"Decimal({text!r})")
+    num, den = value.as_integer_ratio()
+    return em.const("Q", key, f"Fraction({num}, {den})")
+
+
+def _bounded_duration(e, an: Analysis) -> bool:
+    """A duration or datetime read as it is: a literal, an input or record field (read within
+    MAX_DURATION and the years 1900–2999) or a time of day. Adding two such stays in range; a
+    computed one (a sum, a product, a difference) may not."""
+    if isinstance(e, (A.Duration, A.DateTimeLit, A.DateLit)):
+        return True
+    if isinstance(e, A.Name):
+        sym = an.symbols.get(e.name)
+        if id(e) in an.field_refs or (sym is not None and sym.kind == "input"):
+            return True
+        formula = getattr(sym.decl, "formula", None) if sym is not None and sym.kind == "let" else None
+        return formula is not None and not isinstance(formula, A.Name) and _bounded_duration(formula, an)
+    if isinstance(e, A.Call) and e.func in ("min", "max"):
+        return all(_bounded_duration(a, an) for a in e.args)  # one of the values, as read
+    return isinstance(e, A.Call) and e.func == "clock"
 
 
 _ATOM = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*(\[[^\[\]]*\])*$|^-?\d+$|^'[^']*'$")

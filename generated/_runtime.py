@@ -14,11 +14,10 @@ from _collections_abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-# `decimal`, `fractions` and `typing` cost milliseconds to import and most policies never need
-# them: Decimal and Fraction are imported where a value calls for them, Any only for checkers.
+# `fractions` and `typing` cost milliseconds to import and most policies never need them:
+# Fraction is imported where a value calls for it, Any only for checkers.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from decimal import Decimal
     from fractions import Fraction
     from typing import Any
 
@@ -237,8 +236,9 @@ def month_of(value: datetime | date, tz: ZoneInfo) -> int:
 
 def last_day_of_month(value: datetime | date, tz: ZoneInfo) -> date:
     d = local_date(value, tz)
-    first_next = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-    return first_next - timedelta(days=1)
+    if d.month == 12:
+        return date(d.year, 12, 31)
+    return date(d.year, d.month + 1, 1) - timedelta(days=1)
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -298,34 +298,70 @@ def fill(parts: tuple, values: tuple, kinds: tuple, labels: dict[str, dict[str, 
     return "".join(p if isinstance(p, str) else show(kinds[p], values[p], labels, tz) for p in parts)
 
 
-def percent_of(percent: int | Decimal, amount: int) -> int:
-    """`percent`% of a whole-won amount, fractions of a won dropped (rounded down)."""
-    if type(percent) is int:
-        return amount * percent // 100
-    from fractions import Fraction
-
-    return Fraction(percent) * amount // 100  # a Fraction floor-divided is an exact int
+# Numbers are exact (docs/LANGUAGE.md, "Numbers"): whole values are ints, every other number or
+# percent a Fraction (never a float, never a Decimal, whose arithmetic rounds to 28 digits);
+# durations are whole microseconds. Rounding happens only where the functions below say so.
 
 
-def money_times(amount: int | Decimal, factor: int | Decimal) -> int:
-    """An amount (or a rate such as 18.5원) times a factor, fractions of a won dropped."""
-    if type(factor) is int and type(amount) is int:
-        return amount * factor
-    from fractions import Fraction
-
-    return Fraction(amount) * Fraction(factor) // 1
+def percent_of(percent: int | Fraction, amount: int) -> int:
+    """`percent`% of a whole-won amount, fractions of a won dropped (rounded down, toward −∞)."""
+    return amount * percent // 100  # an int, or a Fraction floor-divided: an exact int either way
 
 
-def money_div(amount: int, divisor: int) -> int:
+def money_times(amount: int | Fraction, factor: int | Fraction) -> int:
+    """An amount (or a rate such as 18.5원) times a factor, fractions of a won dropped (toward −∞)."""
+    return amount * factor // 1
+
+
+def micros(value: timedelta) -> int:
+    """A duration as a whole number of microseconds (exact: timedelta holds nothing finer)."""
+    return (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+
+
+def money_div(amount: int, divisor: int, paths: tuple = ()) -> int:
+    """An amount divided by a whole number, fractions of a won dropped (toward −∞)."""
     if divisor == 0:
-        raise ZeroDivisionError("division of an amount by zero")
+        raise zero_divisor(paths)
     return amount // divisor
 
 
-def number_div(a, b):
+def number_div(a, b, paths: tuple = ()):
+    """The exact ratio a / b of two numbers or of two durations: an int or a Fraction."""
     from fractions import Fraction
 
-    return Fraction(a) / Fraction(b) if not isinstance(a, timedelta) else Fraction(a / b)
+    if isinstance(a, timedelta):
+        a, b = micros(a), micros(b)
+    if b == 0:
+        raise zero_divisor(paths)
+    q = Fraction(a) / b
+    return q.numerator if q.denominator == 1 else q
+
+
+def zero_divisor(paths: tuple) -> InvalidInput:
+    """The refusal of a division whose divisor, worked out from the inputs at paths, is zero."""
+    return InvalidInput([{"path": p, "message": "this value makes a divisor zero, and a division by zero has no answer"}
+                         for p in paths or ("",)])
+
+
+def out_of_range(paths: tuple) -> InvalidInput:
+    """The refusal of an input that takes a computed date, time or duration out of range."""
+    return InvalidInput([{"path": p, "message": "this value takes a date, time or duration worked out from it "
+                                               "out of the range the policy can compute"} for p in paths or ("",)])
+
+
+def result_out_of_range(name: str, value, low: int, high: int, paths: tuple) -> InvalidInput:
+    """The refusal of inputs from which an output (an amount or a count) falls outside [low, high]."""
+    shown = f"{value:,}" if type(value) is int else str(value)
+    return InvalidInput([{"path": p, "message": f"with this value `{name}` would be {shown}, outside {low:,} to {high:,}; "
+                                               "the policy cannot decide it"} for p in paths or ("",)])
+
+
+def aligned_step(step: timedelta, paths: tuple) -> timedelta:
+    """The step of `aligned`, refused unless it is longer than zero."""
+    if step <= timedelta(0):
+        raise InvalidInput([{"path": p, "message": "this value makes the step of `aligned` zero or below; "
+                                                   "a step must be longer than zero"} for p in paths or ("",)])
+    return step
 
 
 # ---------------------------------------------------------------- input readers
@@ -410,10 +446,11 @@ def read_number(value: Any, path: str, errors: list) -> Any:
     if type(value) is float and value.is_integer() and abs(value) <= MAX_INT:
         return int(value)  # JSON Schema's "integer" takes `2.0`
     if isinstance(value, str) and _NUMBER_RE.match(value):
-        from decimal import Decimal
+        from fractions import Fraction
 
-        d = Decimal(value)
-        return int(d) if d == d.to_integral_value() and "." not in value else d
+        if "." not in value:
+            return int(value)
+        return Fraction(value)  # exact: "0.1" is 1/10 (a float would not be)
     errors.append({"path": path, "message": f"expected a number: an integer from {-MAX_INT} to {MAX_INT}, or a decimal written as a string like \"12.5\" (at most 15 digits before the point and 10 after)"})
     return None
 
@@ -535,27 +572,36 @@ def json_datetime(value: datetime, tz: ZoneInfo) -> str:
     return value.astimezone(tz).isoformat()
 
 
-def json_percent(value: int | Decimal) -> int | str:
+NUMBER_PLACES = 10  # digits after the point of a number output (docs/LANGUAGE.md, "Numbers")
+
+
+def json_percent(value: int | Fraction) -> int | str:
+    """A number or percent output as JSON: an int when whole, else its decimal text, exact, or
+    rounded down (toward −∞) to NUMBER_PLACES digits after the point where it has more."""
     if type(value) is int:
         return value
-    if value == value.to_integral_value():
-        return int(value)
-    return format(value.normalize(), "f")
+    num, den = value.as_integer_ratio()  # a Fraction's (a Decimal literal's too): exact
+    scale = 10**NUMBER_PLACES
+    units = num * scale // den  # floor, exact
+    whole, frac = divmod(units, scale)
+    if frac == 0:
+        return whole
+    sign = "-" if units < 0 else ""
+    whole, frac = divmod(abs(units), scale)
+    return f"{sign}{whole}." + f"{frac:0{NUMBER_PLACES}d}".rstrip("0")
 
 
-def json_number(value) -> int | str:
-    if type(value) is int:
-        return value
-    from decimal import Decimal
-    from fractions import Fraction
+json_number = json_percent
 
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
-    return json_percent(value)
+
+def _whole_seconds(value: timedelta) -> int:
+    """A duration in whole seconds, fractions of a second dropped toward zero (as shown)."""
+    us = micros(value)
+    return us // 1_000_000 if us >= 0 else -(-us // 1_000_000)
 
 
 def json_duration(value: timedelta) -> str:
-    secs = int(value.total_seconds())
+    secs = _whole_seconds(value)
     sign = "-" if secs < 0 else ""
     secs = abs(secs)
     d, rem = divmod(secs, 86400)
@@ -616,7 +662,7 @@ def _show_money(value: int | None) -> str:
     return "없음" if value is None else f"{value:,}원"
 
 
-def _show_percent(value: int | Decimal | None) -> str:
+def _show_percent(value: int | Fraction | None) -> str:
     return "없음" if value is None else f"{value if type(value) is int else json_percent(value)}%"
 
 
@@ -625,7 +671,7 @@ def _show_bool(value: bool | None) -> str:
 
 
 def show_duration(value: timedelta) -> str:
-    secs = int(value.total_seconds())
+    secs = _whole_seconds(value)
     if secs == 0:
         return "0분"
     sign = ""

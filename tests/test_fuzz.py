@@ -279,6 +279,8 @@ def duration_text(td: timedelta) -> str:
 def _bounded_int(schema: dict, low: int, high: int):
     lo = max(low, schema.get("minimum", low))
     hi = min(high, schema.get("maximum", high))
+    if lo > hi:  # the schema's range lies outside the window (a year: `min 1900 max 2999`)
+        lo, hi = schema.get("minimum", low), schema.get("maximum", high)
     edges = [v for v in (schema.get("minimum"), schema.get("maximum")) if v is not None]
     return st.integers(lo, hi) | (st.sampled_from(edges) if edges else st.nothing())
 

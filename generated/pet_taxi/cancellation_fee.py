@@ -217,6 +217,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         else:  # (24h, ∞): the rows above cover the rest
             step, rule = 4, 'by_time.free'
             fee = 0
+    if not 0 <= fee <= 9007199254740991:
+        raise _rt.result_out_of_range('fee', fee, 0, 9007199254740991, ('/fare',))
     return Decision(_SPEC, {'fee': fee}, rule, step, (fare, departure_at, cancelled_at, dispatched_at, no_show, driver_departed_at, driver_arrived_at, before, fee))
 
 

@@ -188,6 +188,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 4, 'interior_repair'
         cap = 300000
         paid = min(claimed, 300000)
+    if not 0 <= paid <= 9007199254740991:
+        raise _rt.result_out_of_range('paid', paid, 0, 9007199254740991, ('/claimed',))
     return Decision(_SPEC, {'paid': paid, 'cap': cap, 'reasons': list(reasons)}, rule, step, (damage, cause, claimed, seat_cover_installed, personal_seat_approved, pad_set_up, pad_explained, other_supplies_used, photo_or_video, cctv_video, cleaned_before_photo, receipt, paid, cap, reasons, failed_checks, failed_check_ids, refused, needs_review))
 
 

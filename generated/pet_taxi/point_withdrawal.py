@@ -126,6 +126,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'can_withdraw'
         allowed = True
+    if not -9007199254740991 <= withdrawals_today <= 9007199254740991:
+        raise _rt.result_out_of_range('withdrawals_today', withdrawals_today, -9007199254740991, 9007199254740991, ('/as_of', '/withdrawals'))
     return Decision(_SPEC, {'withdrawals_today': withdrawals_today, 'allowed': allowed}, rule, step, (as_of, withdrawals, withdrawals_today, allowed))
 
 

@@ -12,7 +12,7 @@ Effective 2025-05-15; zone Asia/Seoul.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from fractions import Fraction
 
 from .. import _runtime as _rt
 from .._runtime import Decision, InvalidInput, Mapping
@@ -31,9 +31,9 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['cancellation_fee', 'event', 'fare', 'insured_minutes', 'operating_fee', 'ran_in_app', 'surge_multiplier', 'toll'])
 _ENUM_settlement_event = frozenset(['cancelled', 'completed'])
-_DEC_0_50 = Decimal('0.50')
-_DEC_18_5 = Decimal('18.5')
-_DEC_2_00 = Decimal('2.00')
+_Q_0_50 = Fraction(1, 2)
+_Q_18_5 = Fraction(37, 2)
+_Q_2_00 = Fraction(2, 1)
 _REFUSALS = frozenset(['fare_covers_costs', 'in_app_only', 'surge_range'])
 _REVIEWS = frozenset([])
 
@@ -97,11 +97,11 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if errors:
         raise InvalidInput(errors)
     # output special_insurance: 유상운송특약금(보험료) (policies/pet_taxi/settlement.policy:30)
-    special_insurance = _rt.money_times(_DEC_18_5, insured_minutes)
+    special_insurance = _rt.money_times(_Q_18_5, insured_minutes)
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check surge_range: policies/pet_taxi/settlement.policy:36
-    if not (surge_multiplier is None or (_DEC_0_50 <= surge_multiplier <= _DEC_2_00)):
+    if not (surge_multiplier is None or (_Q_0_50 <= surge_multiplier <= _Q_2_00)):
         failed_check_ids.append('surge_range')
         failed_checks.append(_rt.fill(('서징요금 탄력 배수는 0.50 ~ 2.00배입니다(적용 배수 ', 0, '배). 정산 내역 확인이 필요합니다.'), (surge_multiplier,), ('number',), _SPEC.labels, _ZONE))
     # check fare_covers_costs: policies/pet_taxi/settlement.policy:40
@@ -134,6 +134,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         points = ((((fare - ((special_insurance + operating_fee) + toll)) * 80 // 100) + special_insurance) + toll)
         deducted_points = special_insurance
         net_points = (((fare - ((special_insurance + operating_fee) + toll)) * 80 // 100) + toll)
+    if not 0 <= special_insurance <= 9007199254740991:
+        raise _rt.result_out_of_range('special_insurance', special_insurance, 0, 9007199254740991, ('/insured_minutes',))
+    if points is not None and not 0 <= points <= 9007199254740991:
+        raise _rt.result_out_of_range('points', points, 0, 9007199254740991, ('/fare', '/insured_minutes', '/operating_fee', '/toll', '/cancellation_fee'))
+    if deducted_points is not None and not 0 <= deducted_points <= 9007199254740991:
+        raise _rt.result_out_of_range('deducted_points', deducted_points, 0, 9007199254740991, ('/insured_minutes',))
+    if net_points is not None and not 0 <= net_points <= 9007199254740991:
+        raise _rt.result_out_of_range('net_points', net_points, 0, 9007199254740991, ('/fare', '/insured_minutes', '/operating_fee', '/toll', '/cancellation_fee'))
     return Decision(_SPEC, {'special_insurance': special_insurance, 'points': points, 'deducted_points': deducted_points, 'net_points': net_points, 'violations': list(violations)}, rule, step, (event, fare, insured_minutes, operating_fee, toll, cancellation_fee, surge_multiplier, ran_in_app, special_insurance, points, deducted_points, net_points, violations, failed_checks, failed_check_ids, refused, needs_review))
 
 

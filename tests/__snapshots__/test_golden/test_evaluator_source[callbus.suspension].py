@@ -199,6 +199,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     auto_cancelled = [_r1[0] for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in reservations if ((suspended and _rt.month_of(_r1[1], _ZONE) == _month1_0) and _r1[1] >= as_of)]
     # output kept_reservations: 정상 이용 가능한 예약(익월 사전 예약 포함) (policies/callbus/suspension.policy:37)
     kept_reservations = [_r1[0] for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in reservations if (_r1[1] >= as_of and not (suspended and _rt.month_of(_r1[1], _ZONE) == _month1_0))]
+    if not -9007199254740991 <= late_cancel_count <= 9007199254740991:
+        raise _rt.result_out_of_range('late_cancel_count', late_cancel_count, -9007199254740991, 9007199254740991, ('/as_of', '/penalties'))
+    if not -9007199254740991 <= no_show_count <= 9007199254740991:
+        raise _rt.result_out_of_range('no_show_count', no_show_count, -9007199254740991, 9007199254740991, ('/as_of', '/penalties'))
     return Decision(_SPEC, {'late_cancel_count': late_cancel_count, 'no_show_count': no_show_count, 'suspended': suspended, 'suspended_until': None if suspended_until is None else suspended_until.isoformat(), 'can_reserve': can_reserve, 'auto_cancelled': list(auto_cancelled), 'kept_reservations': list(kept_reservations)}, rule, step, (as_of, penalties, reservations, late_cancel_count, no_show_count, suspended, suspended_until, can_reserve, auto_cancelled, kept_reservations))
 
 

@@ -200,13 +200,21 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 8, _GRID_fee_table_IDS[_row][_col]
         fee_percent = _GRID_fee_table[_row][_col]
     # output card_fee: 카드 결제 취소 수수료 (policies/jeju_rentcar/cancellation_fee.policy:44)
-    card_fee = (card_amount * fee_percent // 100 if type(fee_percent) is int else _rt.percent_of(fee_percent, card_amount))
+    card_fee = card_amount * fee_percent // 100
     # output card_refund: 카드 환불 금액 (policies/jeju_rentcar/cancellation_fee.policy:45)
     card_refund = (card_amount - card_fee)
     # output point_fee: 포인트 차감 수수료 (policies/jeju_rentcar/cancellation_fee.policy:46)
-    point_fee = (point_amount * fee_percent // 100 if type(fee_percent) is int else _rt.percent_of(fee_percent, point_amount))
+    point_fee = point_amount * fee_percent // 100
     # output point_refund: 복구되는 포인트 (policies/jeju_rentcar/cancellation_fee.policy:47)
     point_refund = (point_amount - point_fee)
+    if not 0 <= card_fee <= 9007199254740991:
+        raise _rt.result_out_of_range('card_fee', card_fee, 0, 9007199254740991, ('/card_amount',))
+    if not 0 <= card_refund <= 9007199254740991:
+        raise _rt.result_out_of_range('card_refund', card_refund, 0, 9007199254740991, ('/card_amount',))
+    if not 0 <= point_fee <= 9007199254740991:
+        raise _rt.result_out_of_range('point_fee', point_fee, 0, 9007199254740991, ('/point_amount',))
+    if not 0 <= point_refund <= 9007199254740991:
+        raise _rt.result_out_of_range('point_refund', point_refund, 0, 9007199254740991, ('/point_amount',))
     return Decision(_SPEC, {'fee_percent': fee_percent if type(fee_percent) is int else _rt.json_percent(fee_percent), 'card_fee': card_fee, 'card_refund': card_refund, 'point_fee': point_fee, 'point_refund': point_refund}, rule, step, (rate_plan, booked_at, cancelled_at, pickup_at, no_show, card_amount, point_amount, exception, hours_before, fee_percent, card_fee, card_refund, point_fee, point_refund))
 
 

@@ -72,6 +72,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'not_joined'
         payout = 0
+    if not 0 <= payout <= 9007199254740991:
+        raise _rt.result_out_of_range('payout', payout, 0, 9007199254740991, ('/deductible', '/downtime_fee', '/over_limit'))
     return Decision(_SPEC, {'payout': payout}, rule, step, (joined, deductible, downtime_fee, over_limit, paid, payout))
 
 

@@ -161,65 +161,68 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
             prior_agreement = _rt.read_bool(prior_agreement, '/prior_agreement', errors)
     if errors:
         raise InvalidInput(errors)
-    # let rental_time: 대여 시간 (policies/jeju_rentcar/rental_period.policy:33)
-    rental_time = (return_at - pickup_at)
-    # let bookings_before: 인수 전 30일(이 예약 인수 시각까지) 안에 인수하는 같은 업체의 다른 예약 수 (policies/jeju_rentcar/rental_period.policy:34)
-    bookings_before = sum(1 for _r1 in same_company_bookings if (_SECONDS_0 <= (pickup_at - _r1[0]) <= _SECONDS_2592000))
-    # let bookings_after: 인수 후 30일(이 예약 인수 시각부터) 안에 인수하는 같은 업체의 다른 예약 수 (policies/jeju_rentcar/rental_period.policy:35)
-    bookings_after = sum(1 for _r1 in same_company_bookings if (_SECONDS_0 <= (_r1[0] - pickup_at) <= _SECONDS_2592000))
-    # let total_before: 인수 전 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:36)
-    total_before = (rental_time + (sum((_r1[1] for _r1 in same_company_bookings if (_SECONDS_0 <= (pickup_at - _r1[0]) <= _SECONDS_2592000)), timedelta(0))))
-    # let total_after: 인수 후 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:37)
-    total_after = (rental_time + (sum((_r1[1] for _r1 in same_company_bookings if (_SECONDS_0 <= (_r1[0] - pickup_at) <= _SECONDS_2592000)), timedelta(0))))
-    # let pickup_in_hours: 인수 시각이 08시~20시 사이 (policies/jeju_rentcar/rental_period.policy:38)
-    pickup_in_hours = (_SECONDS_28800 <= (_rt.clock(pickup_at, _ZONE)) < _SECONDS_72000)
-    # let return_in_hours: 반납 시각이 08시~20시 사이 (policies/jeju_rentcar/rental_period.policy:39)
-    return_in_hours = (_SECONDS_28800 <= (_rt.clock(return_at, _ZONE)) < _SECONDS_72000)
-    # output rental_hours: 대여 시간 (policies/jeju_rentcar/rental_period.policy:43)
-    rental_hours = rental_time
-    # output hours_30_days_before: 인수 전 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:44)
-    hours_30_days_before = total_before
-    # output hours_30_days_after: 인수 후 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:45)
-    hours_30_days_after = total_after
-    failed_check_ids: list[str] = []
-    failed_checks: list[str] = []
-    # check minimum_24h: policies/jeju_rentcar/rental_period.policy:47
-    if not (rental_time >= _SECONDS_86400):
-        failed_check_ids.append('minimum_24h')
-        failed_checks.append(_rt.fill(('렌터카 대여는 사용 시간 최소 24시간 이상부터 가능합니다(대여 시간 ', 0, ').'), (rental_time,), ('duration',), _SPEC.labels, _ZONE))
-    # check maximum_144h (review): policies/jeju_rentcar/rental_period.policy:48
-    if not (rental_time <= _SECONDS_518400):
-        failed_check_ids.append('maximum_144h')
-        failed_checks.append(_rt.fill(('최대 대여 기간은 대부분 업체가 144시간까지입니다(대여 시간 ', 0, '). 일부 업체는 그 이상 대여도 진행하고 있으나, 일정 조회시 결과가 표기되지 않을 경우 대여가 불가합니다.'), (rental_time,), ('duration',), _SPEC.labels, _ZONE))
-    # check same_company_30_days: policies/jeju_rentcar/rental_period.policy:49
-    if not (prior_agreement or ((bookings_before == 0 or total_before <= _SECONDS_518400) and (bookings_after == 0 or total_after <= _SECONDS_518400))):
-        failed_check_ids.append('same_company_30_days')
-        failed_checks.append(_rt.fill(('같은 업체에서 30일 이내에 144시간을 초과합니다(인수 전 30일 합계 ', 0, ', 인수 후 30일 합계 ', 1, '). 사전협의 없이 동일 업체에 추가 일정으로 2차 예약을 하는 경우 2차 예약은 취소될 수 있으며 인수가 거절될 수 있으니, 이후 일정은 타 업체에서 예약해야 합니다.'), (total_before, total_after), ('duration', 'duration'), _SPEC.labels, _ZONE))
-    # check pickup_hours (review): policies/jeju_rentcar/rental_period.policy:50
-    if not pickup_in_hours:
-        failed_check_ids.append('pickup_hours')
-        failed_checks.append(_rt.fill(('렌터카 사의 평균 운영 시간은 08시~20시까지입니다. 이 외 시간에 야간인수 또는 조기반납이 필요한 경우 해당 서비스의 제공 여부를 확인 후 예약이 필요합니다(인수 ', 0, ').'), (pickup_at,), ('datetime',), _SPEC.labels, _ZONE))
-    # check return_hours (review): policies/jeju_rentcar/rental_period.policy:51
-    if not return_in_hours:
-        failed_check_ids.append('return_hours')
-        failed_checks.append(_rt.fill(('렌터카 사의 평균 운영 시간은 08시~20시까지입니다. 이 외 시간에 야간인수 또는 조기반납이 필요한 경우 해당 서비스의 제공 여부를 확인 후 예약이 필요합니다(반납 ', 0, ').'), (return_at,), ('datetime',), _SPEC.labels, _ZONE))
-    refused = not _REFUSALS.isdisjoint(failed_check_ids)
-    needs_review = not _REVIEWS.isdisjoint(failed_check_ids)
-    # output reasons: 대여 기간 확인 결과(충족하지 않은 조건) (policies/jeju_rentcar/rental_period.policy:42)
-    reasons = failed_checks
-    # rule refused: policies/jeju_rentcar/rental_period.policy:53
-    if refused:
-        step, rule = 0, 'refused'
-        outcome = 'refused'
-    # rule review: policies/jeju_rentcar/rental_period.policy:57
-    elif needs_review:
-        step, rule = 1, 'review'
-        outcome = 'needs_review'
-    # rule allowed: policies/jeju_rentcar/rental_period.policy:61
-    else:
-        step, rule = 2, 'allowed'
-        outcome = 'allowed'
-    return Decision(_SPEC, {'outcome': outcome, 'reasons': list(reasons), 'rental_hours': _rt.json_duration(rental_hours), 'hours_30_days_before': _rt.json_duration(hours_30_days_before), 'hours_30_days_after': _rt.json_duration(hours_30_days_after)}, rule, step, (pickup_at, return_at, same_company_bookings, prior_agreement, rental_time, bookings_before, bookings_after, total_before, total_after, pickup_in_hours, return_in_hours, outcome, reasons, rental_hours, hours_30_days_before, hours_30_days_after, failed_checks, failed_check_ids, refused, needs_review))
+    try:
+        # let rental_time: 대여 시간 (policies/jeju_rentcar/rental_period.policy:33)
+        rental_time = (return_at - pickup_at)
+        # let bookings_before: 인수 전 30일(이 예약 인수 시각까지) 안에 인수하는 같은 업체의 다른 예약 수 (policies/jeju_rentcar/rental_period.policy:34)
+        bookings_before = sum(1 for _r1 in same_company_bookings if (_SECONDS_0 <= (pickup_at - _r1[0]) <= _SECONDS_2592000))
+        # let bookings_after: 인수 후 30일(이 예약 인수 시각부터) 안에 인수하는 같은 업체의 다른 예약 수 (policies/jeju_rentcar/rental_period.policy:35)
+        bookings_after = sum(1 for _r1 in same_company_bookings if (_SECONDS_0 <= (_r1[0] - pickup_at) <= _SECONDS_2592000))
+        # let total_before: 인수 전 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:36)
+        total_before = (rental_time + (sum((_r1[1] for _r1 in same_company_bookings if (_SECONDS_0 <= (pickup_at - _r1[0]) <= _SECONDS_2592000)), timedelta(0))))
+        # let total_after: 인수 후 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:37)
+        total_after = (rental_time + (sum((_r1[1] for _r1 in same_company_bookings if (_SECONDS_0 <= (_r1[0] - pickup_at) <= _SECONDS_2592000)), timedelta(0))))
+        # let pickup_in_hours: 인수 시각이 08시~20시 사이 (policies/jeju_rentcar/rental_period.policy:38)
+        pickup_in_hours = (_SECONDS_28800 <= (_rt.clock(pickup_at, _ZONE)) < _SECONDS_72000)
+        # let return_in_hours: 반납 시각이 08시~20시 사이 (policies/jeju_rentcar/rental_period.policy:39)
+        return_in_hours = (_SECONDS_28800 <= (_rt.clock(return_at, _ZONE)) < _SECONDS_72000)
+        # output rental_hours: 대여 시간 (policies/jeju_rentcar/rental_period.policy:43)
+        rental_hours = rental_time
+        # output hours_30_days_before: 인수 전 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:44)
+        hours_30_days_before = total_before
+        # output hours_30_days_after: 인수 후 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:45)
+        hours_30_days_after = total_after
+        failed_check_ids: list[str] = []
+        failed_checks: list[str] = []
+        # check minimum_24h: policies/jeju_rentcar/rental_period.policy:47
+        if not (rental_time >= _SECONDS_86400):
+            failed_check_ids.append('minimum_24h')
+            failed_checks.append(_rt.fill(('렌터카 대여는 사용 시간 최소 24시간 이상부터 가능합니다(대여 시간 ', 0, ').'), (rental_time,), ('duration',), _SPEC.labels, _ZONE))
+        # check maximum_144h (review): policies/jeju_rentcar/rental_period.policy:48
+        if not (rental_time <= _SECONDS_518400):
+            failed_check_ids.append('maximum_144h')
+            failed_checks.append(_rt.fill(('최대 대여 기간은 대부분 업체가 144시간까지입니다(대여 시간 ', 0, '). 일부 업체는 그 이상 대여도 진행하고 있으나, 일정 조회시 결과가 표기되지 않을 경우 대여가 불가합니다.'), (rental_time,), ('duration',), _SPEC.labels, _ZONE))
+        # check same_company_30_days: policies/jeju_rentcar/rental_period.policy:49
+        if not (prior_agreement or ((bookings_before == 0 or total_before <= _SECONDS_518400) and (bookings_after == 0 or total_after <= _SECONDS_518400))):
+            failed_check_ids.append('same_company_30_days')
+            failed_checks.append(_rt.fill(('같은 업체에서 30일 이내에 144시간을 초과합니다(인수 전 30일 합계 ', 0, ', 인수 후 30일 합계 ', 1, '). 사전협의 없이 동일 업체에 추가 일정으로 2차 예약을 하는 경우 2차 예약은 취소될 수 있으며 인수가 거절될 수 있으니, 이후 일정은 타 업체에서 예약해야 합니다.'), (total_before, total_after), ('duration', 'duration'), _SPEC.labels, _ZONE))
+        # check pickup_hours (review): policies/jeju_rentcar/rental_period.policy:50
+        if not pickup_in_hours:
+            failed_check_ids.append('pickup_hours')
+            failed_checks.append(_rt.fill(('렌터카 사의 평균 운영 시간은 08시~20시까지입니다. 이 외 시간에 야간인수 또는 조기반납이 필요한 경우 해당 서비스의 제공 여부를 확인 후 예약이 필요합니다(인수 ', 0, ').'), (pickup_at,), ('datetime',), _SPEC.labels, _ZONE))
+        # check return_hours (review): policies/jeju_rentcar/rental_period.policy:51
+        if not return_in_hours:
+            failed_check_ids.append('return_hours')
+            failed_checks.append(_rt.fill(('렌터카 사의 평균 운영 시간은 08시~20시까지입니다. 이 외 시간에 야간인수 또는 조기반납이 필요한 경우 해당 서비스의 제공 여부를 확인 후 예약이 필요합니다(반납 ', 0, ').'), (return_at,), ('datetime',), _SPEC.labels, _ZONE))
+        refused = not _REFUSALS.isdisjoint(failed_check_ids)
+        needs_review = not _REVIEWS.isdisjoint(failed_check_ids)
+        # output reasons: 대여 기간 확인 결과(충족하지 않은 조건) (policies/jeju_rentcar/rental_period.policy:42)
+        reasons = failed_checks
+        # rule refused: policies/jeju_rentcar/rental_period.policy:53
+        if refused:
+            step, rule = 0, 'refused'
+            outcome = 'refused'
+        # rule review: policies/jeju_rentcar/rental_period.policy:57
+        elif needs_review:
+            step, rule = 1, 'review'
+            outcome = 'needs_review'
+        # rule allowed: policies/jeju_rentcar/rental_period.policy:61
+        else:
+            step, rule = 2, 'allowed'
+            outcome = 'allowed'
+        return Decision(_SPEC, {'outcome': outcome, 'reasons': list(reasons), 'rental_hours': _rt.json_duration(rental_hours), 'hours_30_days_before': _rt.json_duration(hours_30_days_before), 'hours_30_days_after': _rt.json_duration(hours_30_days_after)}, rule, step, (pickup_at, return_at, same_company_bookings, prior_agreement, rental_time, bookings_before, bookings_after, total_before, total_after, pickup_in_hours, return_in_hours, outcome, reasons, rental_hours, hours_30_days_before, hours_30_days_after, failed_checks, failed_check_ids, refused, needs_review))
+    except OverflowError:
+        raise _rt.out_of_range(('/pickup_at', '/return_at', '/same_company_bookings')) from None
 
 
 _SPEC = _rt.Spec(

@@ -218,10 +218,15 @@ class _Checker:
         self.in_check = False
         self.allow_fraction = False
         self.check_ids: set[str] = set()
+        # Expressions whose checking reported an error (their own or a part's). Their values
+        # may mix units, so nothing compares them any further: no regions, no interval ends.
+        self.faulty: set[int] = set()
+        self.errors = 0
 
     # -- reporting
     def err(self, code: str, message: str, span: A.Span, help: str | None = None,
             notes: tuple[str, ...] = (), expected: tuple[str, ...] = ()) -> None:
+        self.errors += 1
         self.diags.append(Diagnostic(code, message, span, help=help, notes=notes, expected=expected))
 
     def warn(self, code: str, message: str, span: A.Span, help: str | None = None) -> None:
@@ -467,7 +472,7 @@ class _Checker:
             if isinstance(dec, A.Rule):
                 self.check_rule(dec)
                 self.an.rule_ids.append(dec.id)
-                if dec.condition is not None and total_at is None:
+                if dec.condition is not None and total_at is None and id(dec.condition) not in self.faulty:
                     region = _region(dec.condition, self.an)
                     for earlier, earlier_region in regions:
                         if _covers(earlier_region, region):
@@ -620,6 +625,7 @@ class _Checker:
 
     def check_interval(self, iv: A.Interval, key_t: Type, key: A.Expr) -> bool:
         ok = True
+        ends: list[Type] = []
         for b, closed, side in ((iv.low, iv.low_closed, "low"), (iv.high, iv.high_closed, "high")):
             if isinstance(b, A.Infinity):
                 if b.negative != (side == "low"):
@@ -634,6 +640,9 @@ class _Checker:
                 self.err("E185", f"this end is {t.show()}, but `{_key_words(key)}` is {key_t.show()}",
                          b.span, help=_unit_help(key_t, t))
                 ok = False
+            ends.append(t)
+        if len(ends) == 2 and not (ends[0] is not ERROR and ends[1] is not ERROR and ends[0].same_base(ends[1])):
+            ok = False  # ends of different kinds (beside an unknown key): they have no order to check
         lo, hi = bound_value(iv.low), bound_value(iv.high)
         if ok and not _lt(lo, hi) and not (lo == hi and iv.low_closed and iv.high_closed):
             self.err("E186", f"interval {show_interval(lo, iv.low_closed, hi, iv.high_closed)} is empty", iv.span,
@@ -818,8 +827,11 @@ class _Checker:
 
     # -- expressions
     def expr(self, e, expected: Type | None = None) -> Type:
+        errors = self.errors
         t = self._expr(e, expected)
         self.an.types[id(e)] = t
+        if self.errors != errors:
+            self.faulty.add(id(e))
         return t
 
     def _expr(self, e, expected: Type | None) -> Type:  # noqa: C901 - one case per node kind

@@ -251,3 +251,25 @@ def test_a_field_hiding_an_input_inside_where_is_warned():
     warnings = [d for d in run(body).diagnostics if d.code == "W257"]
     assert len(warnings) == 1 and "field of `booking`" in warnings[0].message
     assert codes(body) == []  # a warning, not an error
+
+
+# A unit error is reported once; nothing after it compares the mismatched values (issue 10).
+@pytest.mark.parametrize("body, code", [
+    # A rule's region is not compared with a later rule's once its condition had a unit error.
+    pytest.param('input before: duration "b"\noutput fee: money "f"\n'
+     'rule a "x" when before > 3,000원 then fee = 0원\n'
+     'rule b "y" when before > 3h then fee = 0원\n'
+     'rule c "z" otherwise then fee = 0원\n', "E241", id="money bound, then duration bound"),
+    pytest.param('input before: duration "b"\noutput fee: money "f"\n'
+     'rule a "x" when before > 3h then fee = 0원\n'
+     'rule b "y" when before > 3,000원 and before < 5h then fee = 0원\n'
+     'rule c "z" otherwise then fee = 0원\n', "E241", id="a money bound in a conjunction"),
+    # An interval's ends are not compared with each other when the key is unknown.
+    pytest.param('output fee: money "f"\n'
+     'rule a "x" when nope in [3h, 5원) then fee = 0원\n'
+     'rule c "z" otherwise then fee = 0원\n', "E252", id="interval of an unknown name"),
+    pytest.param('output fee: money "f"\n'
+     'table t by nope "t"\n  a [2025-01-01, 2025-01-02T00:00): fee = 0원 "a"\n  b [1h, ∞): fee = 0원 "b"\n', "E252", id="table by an unknown name"),
+])
+def test_a_unit_error_is_reported_and_the_values_are_not_compared(body, code):
+    assert code in codes(body)

@@ -69,6 +69,9 @@ BRACKETS = {"[": "(", "(": "[", "]": ")", ")": "]"}
 # Expression wrappers for nesting; `{}` is the expression.
 WRAPPERS = ("({})", "min({}, {})", "max({}, 0원)", "-{}", "not {}", "{} at most {}", "({} + {})",
             "sum ({}) of items", "{} * 1", "10% of {}", "last day of month of {}", "length({})")
+# Wrappers that keep the operand's type (`@` is the operand itself), so that mutants compile.
+SAME_TYPE = ("min({}, @)", "max(@, {})", "({} + @ - @)", "(@ - @ + {})", "({} at most @)", "-(-{})", "({})")
+SAME_TYPE_BOOL = ("not not {}", "({} and @)", "(@ or {})", "not (not {})")
 
 
 def tokens(text: str) -> list[tuple[str, str]]:
@@ -197,9 +200,9 @@ class Mutator:
         i = self._pick(rng, toks, ("name", "money", "percent", "duration", "number"))
         if i is None:
             return text
-        inner = toks[i][1]
-        depth = rng.choice((1, 2, 3, 8, 30, 60, 150, 199, 201, 260, 400))
-        wrapper = rng.choice(WRAPPERS)
+        inner = operand = toks[i][1]
+        depth = rng.choice((1, 2, 3, 8, 30, 60, 99, 100, 101, 150, 165, 199, 201, 260, 400))
+        wrapper = rng.choice((*WRAPPERS, *SAME_TYPE, *SAME_TYPE, *SAME_TYPE_BOOL)).replace("@", operand)
         if wrapper.count("{}") > 1 and depth > 6:
             # Keep the text linear in the depth: a wrapper that repeats its operand doubles it.
             wrapper = rng.choice(("min({}, 0원)", "({} + 1)", "max(0, {})"))

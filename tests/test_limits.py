@@ -45,3 +45,56 @@ def test_thousands_of_rules_compile(count):
     files = build_one(many_rules(count))
     assert f"rule r{count - 1}" in files["t/p.py"]
     assert time.process_time() - start < 60  # a generous bound: was RecursionError / > 300 s
+
+
+# ---------------------------------------------------------------- nesting
+
+from compiler.diagnostics import PolicyError  # noqa: E402
+from dsl.parser import MAX_NESTING  # noqa: E402
+
+FEE = ('policy t.p "시험"\n  source "x.txt" section "s"\ninput fare: money "운임"\noutput fee: money "수수료"\n'
+       'rule r "규칙"\n  otherwise\n  then fee = {}\n')
+CALLERS = 250  # stack frames left for whoever calls the compiler: pytest, click, a batch worker
+
+
+def nested(depth: int) -> str:
+    inner = "fare"
+    for _ in range(depth):
+        inner = f"min({inner}, fare)"
+    return inner
+
+
+def build_with_little_stack(text: str) -> dict[str, str]:
+    """Build with only what the default recursion limit leaves after CALLERS frames of callers."""
+    import inspect
+    import sys
+
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack(0)) + 1000 - CALLERS)
+    try:
+        return build_one(text)
+    finally:
+        sys.setrecursionlimit(saved)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param(FEE.format(nested(MAX_NESTING - 1)), id="min(min(…)) at the limit"),
+    pytest.param(FEE.format(" + ".join(["fare"] * 199)), id="a flat sum of 199 terms"),
+    pytest.param(FEE.format("-(" * (MAX_NESTING - 1) + "fare" + ")" * (MAX_NESTING - 1)), id="negations"),
+])
+def test_every_stage_handles_what_the_nesting_limit_lets_through(text):
+    # min(min(…)) 165 deep passed the checker and crashed the page emitter (issue 10).
+    files = build_with_little_stack(text)
+    assert "t/p.py" in files and "docs/t/p.md" in files
+
+
+@pytest.mark.parametrize("text, message", [
+    pytest.param(FEE.format(nested(MAX_NESTING + 5)), "nested too deeply", id="nested"),
+    pytest.param(FEE.format(" + ".join(["fare"] * (MAX_NESTING + 5))), "too many terms in a row", id="a long sum"),
+])
+def test_too_deep_is_reported_at_the_expression(text, message):
+    with pytest.raises(PolicyError) as err:
+        parse(text, "policies/t/p.policy")
+    (d,) = err.value.diagnostics
+    assert d.code == "E010" and message in d.message
+    assert d.span.line == 7 and d.span.col > 1  # the expression, not 1:1

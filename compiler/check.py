@@ -218,10 +218,15 @@ class _Checker:
         self.in_check = False
         self.allow_fraction = False
         self.check_ids: set[str] = set()
+        # Expressions whose checking reported an error (their own or a part's). Their values
+        # may mix units, so nothing compares them any further: no regions, no interval ends.
+        self.faulty: set[int] = set()
+        self.errors = 0
 
     # -- reporting
     def err(self, code: str, message: str, span: A.Span, help: str | None = None,
             notes: tuple[str, ...] = (), expected: tuple[str, ...] = ()) -> None:
+        self.errors += 1
         self.diags.append(Diagnostic(code, message, span, help=help, notes=notes, expected=expected))
 
     def warn(self, code: str, message: str, span: A.Span, help: str | None = None) -> None:
@@ -455,7 +460,7 @@ class _Checker:
         total_at: A.Decider | None = None
         ids: set[str] = set()
         self.proven: frozenset[str] = frozenset()  # names later deciders may treat as given
-        regions: list[tuple[A.Rule, dict]] = []
+        masks = _Masks()
         for dec in self.p.deciders:
             if total_at is not None:
                 what = "an `otherwise` rule" if isinstance(total_at, A.Rule) else f"table `{total_at.id}`"
@@ -467,14 +472,18 @@ class _Checker:
             if isinstance(dec, A.Rule):
                 self.check_rule(dec)
                 self.an.rule_ids.append(dec.id)
-                if dec.condition is not None and total_at is None:
+                if dec.condition is not None and total_at is None and id(dec.condition) not in self.faulty:
                     region = _region(dec.condition, self.an)
-                    for earlier, earlier_region in regions:
-                        if _covers(earlier_region, region):
-                            self.err("E168", f"rule `{dec.id}` can never apply: rule `{earlier.id}` above applies whenever it does",
-                                     _head_span(dec), help=f"move `{dec.id}` above `{earlier.id}`, or narrow `{earlier.id}`")
-                            break
-                    regions.append((dec, region))
+                    earlier = masks.find(region)
+                    if earlier is not None:
+                        self.err("E168", f"rule `{dec.id}` can never apply: rule `{earlier.id}` above applies whenever it does",
+                                 _head_span(dec), help=f"move `{dec.id}` above `{earlier.id}`, or narrow `{earlier.id}`")
+                    masks.add(dec, region)
+                    if masks.work > _MASK_BUDGET and not masks.gave_up:
+                        masks.gave_up = True
+                        self.warn("W169", f"rules below `{dec.id}` are not checked for being masked by a rule above: "
+                                  "too many rules test the same inputs", _head_span(dec),
+                                  help="split the policy, or decide the cases with a table")
                 if dec.condition is not None:
                     # Past a rule `when x is missing`, x is given in every later rule and table;
                     # past a rule `when refused`, every check without `review` passed.
@@ -620,6 +629,7 @@ class _Checker:
 
     def check_interval(self, iv: A.Interval, key_t: Type, key: A.Expr) -> bool:
         ok = True
+        ends: list[Type] = []
         for b, closed, side in ((iv.low, iv.low_closed, "low"), (iv.high, iv.high_closed, "high")):
             if isinstance(b, A.Infinity):
                 if b.negative != (side == "low"):
@@ -634,6 +644,9 @@ class _Checker:
                 self.err("E185", f"this end is {t.show()}, but `{_key_words(key)}` is {key_t.show()}",
                          b.span, help=_unit_help(key_t, t))
                 ok = False
+            ends.append(t)
+        if len(ends) == 2 and not (ends[0] is not ERROR and ends[1] is not ERROR and ends[0].same_base(ends[1])):
+            ok = False  # ends of different kinds (beside an unknown key): they have no order to check
         lo, hi = bound_value(iv.low), bound_value(iv.high)
         if ok and not _lt(lo, hi) and not (lo == hi and iv.low_closed and iv.high_closed):
             self.err("E186", f"interval {show_interval(lo, iv.low_closed, hi, iv.high_closed)} is empty", iv.span,
@@ -818,8 +831,11 @@ class _Checker:
 
     # -- expressions
     def expr(self, e, expected: Type | None = None) -> Type:
+        errors = self.errors
         t = self._expr(e, expected)
         self.an.types[id(e)] = t
+        if self.errors != errors:
+            self.faulty.add(id(e))
         return t
 
     def _expr(self, e, expected: Type | None) -> Type:  # noqa: C901 - one case per node kind
@@ -1505,6 +1521,52 @@ def _inside(inner, outer) -> bool:
         high_ok = _lt(ihi, ohi) or (ihi == ohi and (ohc or not ihc)) or ohi is _POS_INF
         return low_ok and high_ok
     return False
+
+
+# At most this many region comparisons per policy: the masking check stays linear in the rules.
+_MASK_BUDGET = 200_000
+
+
+class _Masks:
+    """The regions of the rules so far, indexed so that finding one that covers a new region
+    compares it only with regions of the same terms and the same true/false tests."""
+
+    def __init__(self) -> None:
+        # key set -> signature of the ("bool", v) constraints -> [(rule, region)]
+        self.groups: dict[frozenset, dict[frozenset, list[tuple[A.Rule, dict]]]] = {}
+        self.work = 0
+        self.gave_up = False
+
+    def add(self, rule: A.Rule, region: dict) -> None:
+        if self.gave_up:
+            return
+        group = self.groups.setdefault(frozenset(region), {})
+        group.setdefault(_flags(region, region), []).append((rule, region))
+
+    def find(self, region: dict) -> A.Rule | None:
+        """The first rule so far whose region covers `region`, if any."""
+        if self.gave_up:
+            return None
+        keys = region.keys()
+        found: list[tuple[int, A.Rule]] = []
+        for key_set, group in self.groups.items():
+            self.work += 1
+            if not key_set <= keys:
+                continue
+            if any(region[k][0] == "empty" for k in key_set):  # an empty region: compare with every one
+                candidates = [item for items in group.values() for item in items]
+            else:
+                candidates = group.get(_flags(region, key_set), ())
+            for rule, outer in candidates:
+                self.work += 1
+                if _covers(outer, region):
+                    found.append((rule.span.line, rule.span.col, rule))
+                    break
+        return min(found, key=lambda f: (f[0], f[1]))[2] if found else None
+
+
+def _flags(region: dict, keys) -> frozenset:
+    return frozenset((k, region[k]) for k in keys if region[k][0] == "bool")
 
 
 def _covers(outer: dict, inner: dict) -> bool:

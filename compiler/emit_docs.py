@@ -587,7 +587,9 @@ class _Page:
 
     def call_words(self, expr: A.Call, fields: dict[str, A.RecordField] | None) -> str:
         """Write a built-in function call in words."""
-        args = [self.sub(a, _SUM, fields) for a in expr.args]
+        args = []
+        for a in expr.args:  # a loop, not a comprehension: one stack frame less per nested call
+            args.append(self.sub(a, _SUM, fields))
         if expr.func in ("min", "max") and args:
             which = "작은" if expr.func == "min" else "큰"
             if len(args) == 1:
@@ -965,16 +967,16 @@ def _emit_outputs(page: _Page) -> list[str]:
 
 def _uses_percent_of_money(page: _Page) -> bool:
     """Tell whether any formula takes a percentage of money (and so drops fractions of a won)."""
-    def visit(node: Any) -> bool:
+    pending: list[Any] = [(page.policy.lets, page.policy.outputs, page.policy.checks, page.policy.deciders)]
+    while pending:  # a loop, not recursion: expressions may be nested as deep as the parser allows
+        node = pending.pop()
         if isinstance(node, A.PercentOf) and page.type_of(node.amount) == "money":
             return True
         if isinstance(node, tuple):
-            return any(visit(item) for item in node)
-        if is_dataclass(node) and not isinstance(node, A.Span):
-            return any(visit(getattr(node, f.name)) for f in dataclass_fields(node))
-        return False
-
-    return visit((page.policy.lets, page.policy.outputs, page.policy.checks, page.policy.deciders))
+            pending.extend(node)
+        elif is_dataclass(node) and not isinstance(node, A.Span):
+            pending.extend(getattr(node, f.name) for f in dataclass_fields(node))
+    return False
 
 
 def _emit_checks(page: _Page) -> list[str]:

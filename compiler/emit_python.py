@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import hashlib
 import keyword
 import re
@@ -325,8 +326,17 @@ class _PythonEmitter:
                 if an.symbols[o].type.optional:
                     w.line(f"{self.local[o]} = None")
             steps = list(p.deciders)
-            for i, dec in enumerate(steps):
-                self.emit_decider(w, dec, i, first=(i == 0))
+            # A long `elif` chain nests in Python's own compiler: cut it into chains of
+            # _ELIF_CHAIN rules, each after the first under `if step is None:` (nothing decided yet).
+            if len(steps) > _ELIF_CHAIN:
+                w.line("step = None")
+            for start in range(0, len(steps), _ELIF_CHAIN):
+                with contextlib.ExitStack() as chain:
+                    if start:
+                        w.line("if step is None:")
+                        chain.enter_context(w.indent())
+                    for i, dec in enumerate(steps[start:start + _ELIF_CHAIN], start):
+                        self.emit_decider(w, dec, i, first=(i == start))
             for name in an.after:
                 self.emit_definition(w, name)
             self.emit_output_bounds(w)
@@ -844,6 +854,9 @@ _ZONED_CALLS = {
     "year": "local_year", "aligned": "aligned", "clock": "clock", "years_between": "years_between",
     "is_business_day": "is_business_day", "add_business_days": "add_business_days",
 }
+
+
+_ELIF_CHAIN = 200  # rules per `if … elif …` chain in an evaluator
 
 
 def _holiday_table(country: str, years: tuple[int, int]) -> str:

@@ -83,9 +83,9 @@ def parse(text: str, path: str = "<policy>") -> A.Policy:
         raise PolicyError([_syntax_diagnostic(err, text, path)]) from None
     except RecursionError:
         raise PolicyError([_too_deep(path)]) from None
-    depth = _depth(tree)
-    if depth > MAX_NESTING:
-        raise PolicyError([_too_deep(path, depth)])
+    too_deep = _too_deep_expression(tree, path)
+    if too_deep is not None:
+        raise PolicyError([too_deep])
     try:
         return _ToAst(path).transform(tree)
     except VisitError as err:
@@ -98,18 +98,42 @@ def parse(text: str, path: str = "<policy>") -> A.Policy:
         raise PolicyError([_too_deep(path)]) from None
 
 
-def _depth(tree) -> int:
-    """The nesting depth of a parse tree, measured without recursion."""
-    deepest = 0
-    stack = [(tree, 1)]
+# Parse-tree nodes that are expressions. Every later stage walks an expression recursively, about
+# three stack frames per node on the way down, whether the node nests (`min(min(…))`) or chains
+# (`a + b + c`, one `add` per term); the structure of the file around it costs nothing.
+_EXPRESSIONS = frozenset({
+    "or_op", "and_op", "not_op", "compare", "equals", "is_given", "is_missing", "in_interval", "in_period",
+    "in_set", "at_most", "at_least", "clamp", "add", "sub", "mul", "div", "percent_of", "neg", "field",
+    "call", "count", "collect", "sum_of", "sum_expr_of", "last_day_of_month", "where",
+})
+_CHAINS = frozenset({"or_op", "and_op", "add", "sub", "mul", "div"})
+
+
+def _too_deep_expression(tree, path: str) -> Diagnostic | None:
+    """The diagnostic for the first expression nested deeper than MAX_NESTING, measured without
+    recursion; it points at the part of the expression that is one level too deep."""
+    stack = [(tree, 0, 0, None)]  # node, expression depth, links of a chain on the way, the node at MAX + 1
     while stack:
-        node, d = stack.pop()
-        if d > deepest:
-            deepest = d
+        node, depth, chained, deep = stack.pop()
+        if isinstance(node, Tree) and node.data in _EXPRESSIONS:
+            depth += 1
+            if depth == MAX_NESTING + 1:
+                deep = node
+            if node.data in _CHAINS and node.children and isinstance(node.children[0], Tree) and node.children[0].data == node.data:
+                chained += 1
+        if deep is not None and depth > MAX_NESTING:
+            meta = deep.meta
+            line, col = getattr(meta, "line", 1), getattr(meta, "column", 1)
+            span = A.Span(path, line, col, getattr(meta, "end_line", line), getattr(meta, "end_column", col + 1))
+            if chained * 2 > depth:  # mostly a long run of `+`, `and`, … rather than nesting
+                return Diagnostic("E010", f"an expression has too many terms in a row (more than {MAX_NESTING})", span,
+                                  help="add up parts in `let`s, then add the `let`s")
+            return Diagnostic("E010", f"an expression is nested too deeply (more than {MAX_NESTING} levels)", span,
+                              help=f"split it into `let`s; at most {MAX_NESTING} levels are allowed")
         for child in getattr(node, "children", ()):
             if isinstance(child, Tree):
-                stack.append((child, d + 1))
-    return deepest
+                stack.append((child, depth, chained, deep))
+    return None
 
 
 def _too_deep(path: str, depth: int | None = None) -> Diagnostic:

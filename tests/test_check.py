@@ -251,3 +251,47 @@ def test_a_field_hiding_an_input_inside_where_is_warned():
     warnings = [d for d in run(body).diagnostics if d.code == "W257"]
     assert len(warnings) == 1 and "field of `booking`" in warnings[0].message
     assert codes(body) == []  # a warning, not an error
+
+
+# A unit error is reported once; nothing after it compares the mismatched values (issue 10).
+@pytest.mark.parametrize("body, code", [
+    # A rule's region is not compared with a later rule's once its condition had a unit error.
+    pytest.param('input before: duration "b"\noutput fee: money "f"\n'
+     'rule a "x" when before > 3,000원 then fee = 0원\n'
+     'rule b "y" when before > 3h then fee = 0원\n'
+     'rule c "z" otherwise then fee = 0원\n', "E241", id="money bound, then duration bound"),
+    pytest.param('input before: duration "b"\noutput fee: money "f"\n'
+     'rule a "x" when before > 3h then fee = 0원\n'
+     'rule b "y" when before > 3,000원 and before < 5h then fee = 0원\n'
+     'rule c "z" otherwise then fee = 0원\n', "E241", id="a money bound in a conjunction"),
+    # An interval's ends are not compared with each other when the key is unknown.
+    pytest.param('output fee: money "f"\n'
+     'rule a "x" when nope in [3h, 5원) then fee = 0원\n'
+     'rule c "z" otherwise then fee = 0원\n', "E252", id="interval of an unknown name"),
+    pytest.param('output fee: money "f"\n'
+     'table t by nope "t"\n  a [2025-01-01, 2025-01-02T00:00): fee = 0원 "a"\n  b [1h, ∞): fee = 0원 "b"\n', "E252", id="table by an unknown name"),
+])
+def test_a_unit_error_is_reported_and_the_values_are_not_compared(body, code):
+    assert code in codes(body)
+
+
+def test_masking_is_found_across_groups_of_rules():
+    body = ('input n: int "n"\ninput flag: bool "f"\noutput o: int "o"\n'
+            'rule wide "x" when n >= 3 then o = 1\n'
+            'rule other "y" when flag then o = 2\n'
+            'rule narrow "z" when flag and n >= 5 then o = 3\n'
+            'rule rest "w" otherwise then o = 0\n')
+    masked = [d for d in run(body).diagnostics if d.code == "E168"]
+    assert len(masked) == 1 and "`narrow`" in masked[0].message and "`wide`" in masked[0].message
+
+
+def test_masking_comparisons_are_bounded(monkeypatch):
+    # The masking check compares a new rule only with rules testing the same inputs, and at most
+    # _MASK_BUDGET times per policy: it stays linear in the number of rules (issue 10).
+    import compiler.check as C
+
+    monkeypatch.setattr(C, "_MASK_BUDGET", 100)
+    rules = "".join(f'rule r{i} "x" when n > {i} and n < {i + 2} then o = {i}\n' for i in range(60))
+    body = 'input n: int "n"\ninput m: int "m"\noutput o: int "o"\n' + rules + 'rule rest "w" otherwise then o = 0\n'
+    an = run(body)
+    assert [d.code for d in an.diagnostics] == ["W169"]

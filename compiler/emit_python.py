@@ -30,6 +30,11 @@ def _comment_text(text: str) -> str:
     return text if text.isprintable() else repr(text)
 
 
+def _where(span) -> str:
+    """`path:line` of a declaration, for a comment."""
+    return f"{_comment_text(span.path)}:{span.line}"
+
+
 def emit_python(an: Analysis, source_text: str) -> str:
     """Return the evaluator module source for an analysed policy with no errors."""
     return _PythonEmitter(an, source_text).module()
@@ -336,7 +341,7 @@ class _PythonEmitter:
     def emit_definition(self, w: Writer, name: str) -> None:
         sym = self.an.symbols[name]
         decl = sym.decl
-        w.line(f"# {sym.kind} {name}: {_comment(decl.label.text)} ({decl.span.path}:{decl.span.line})")
+        w.line(f"# {sym.kind} {name}: {_comment(decl.label.text)} ({_where(decl.span)})")
         w.line(f"{self.local[name]} = {self.expr(decl.formula)}")
 
     def emit_checks(self, w: Writer) -> None:
@@ -345,7 +350,7 @@ class _PythonEmitter:
         w.line(f"{ids}: list[str] = []")
         w.line(f"{msgs}: list[str] = []")
         for chk in p.checks:
-            w.line(f"# check {chk.id}{' (review)' if chk.review else ''}: {chk.span.path}:{chk.span.line}")
+            w.line(f"# check {chk.id}{' (review)' if chk.review else ''}: {_where(chk.span)}")
             w.line(f"if not {_paren(self.expr(chk.condition))}:")
             with w.indent():
                 w.line(f"{ids}.append({chk.id!r})")
@@ -367,7 +372,7 @@ class _PythonEmitter:
 
     def emit_decider(self, w: Writer, dec, index: int, first: bool) -> None:
         if isinstance(dec, A.Rule):
-            w.line(f"# rule {dec.id}: {dec.span.path}:{dec.span.line}")
+            w.line(f"# rule {dec.id}: {_where(dec.span)}")
             cond = "True" if dec.condition is None else self.expr(dec.condition)
             if first:
                 w.line(f"if {cond}:")
@@ -390,7 +395,7 @@ class _PythonEmitter:
 
     def emit_table(self, w: Writer, dec, index: int) -> None:
         if isinstance(dec, A.WindowTable):
-            w.line(f"# table {dec.id}: {dec.span.path}:{dec.span.line}")
+            w.line(f"# table {dec.id}: {_where(dec.span)}")
             key = self.expr(dec.key)
             w.line(f"_key = {key}")
             rows = list(dec.rows)
@@ -415,7 +420,7 @@ class _PythonEmitter:
                         w.line(f"{self.local[asg.target]} = {self.expr(asg.value)}")
             return
         assert isinstance(dec, A.GridTable)
-        w.line(f"# table {dec.id}: {dec.span.path}:{dec.span.line}")
+        w.line(f"# table {dec.id}: {_where(dec.span)}")
         grid = f"_GRID_{dec.id}"
         cols = dec.columns
         col_t = self.an.type_of(dec.col_key)

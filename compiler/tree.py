@@ -212,6 +212,9 @@ def _discard(path: Path, out_dir: Path) -> None:
             os.chmod(parent, stat.S_IMODE(os.lstat(parent).st_mode) | stat.S_IRWXU)
             func(failed)
 
+    if os.path.islink(path) or not os.path.isdir(path):
+        os.unlink(path)  # a generated/ that was a symlink or a file: not its target
+        return
     shutil.rmtree(path, onerror=retry_writable)
     if os.path.lexists(path):
         raise OSError(errno.ENOTEMPTY, os.strerror(errno.ENOTEMPTY), str(path))

@@ -682,3 +682,17 @@ def test_importer_never_sees_a_missing_or_mixed_tree(tmp_path, mode):
     assert importer.returncode == 0, out + err
     count, versions = out.split(" ", 1)
     assert int(count) > 100 and versions.strip() == "[1, 2]", out
+
+
+def test_generated_that_is_a_symlink_is_replaced_not_its_target(proj, tmp_path):
+    """The symlink itself is swapped out and deleted; the directory it pointed to is left alone."""
+    target = tmp_path / "elsewhere"
+    (proj / "generated").rename(target)
+    (proj / "generated").symlink_to(target)
+    before = hashes(target)
+    change_policy(proj)
+    result = run("compile", "--root", str(proj))
+    assert result.exit_code == 0, result.stderr
+    assert not (proj / "generated").is_symlink()
+    assert hashes(target) == before
+    assert debris(proj) == []

@@ -613,6 +613,16 @@ def test_fifty_kills_at_random_points(small, tmp_path, mode):
         assert tree_is(root / "generated", a, b), i
         assert debris(root) == [], i
         assert time.monotonic() < deadline
+    # Killed once more, then the real command line: it repairs, tidies and compiles.
+    proc = subprocess.Popen([sys.executable, "-c", VICTIM, str(root), mode, "0", str(trees), "1000000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(0.03)
+    proc.kill()
+    proc.wait(timeout=30)
+    result = run("compile", "--root", str(root))
+    assert result.exit_code == 0, result.stderr
+    assert debris(root) == []
 
 
 @pytest.mark.slow

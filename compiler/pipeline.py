@@ -70,7 +70,7 @@ def shown_path(path: Path, root: Path) -> str:
     sits in the project, never by a machine path it points to (nor does a symlink loop fail).
     """
     rel = _relative_parts(path, root)
-    return "/".join(rel) if rel is not None else Path(path).as_posix()
+    return "/".join(rel) if rel is not None else printable(Path(path).as_posix())
 
 
 def _relative_parts(path: Path, root: Path) -> tuple[str, ...] | None:

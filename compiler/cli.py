@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 EXIT_POLICY_ERROR = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 70
+EXIT_OS_ERROR = 74  # a file or directory could not be read or written (the user's environment, not a bug)
 
 
 def _root_option(f):
@@ -58,12 +59,31 @@ class _Group(click.Group):
             raise click.UsageError(str(err)) from None
         except UnicodeDecodeError as err:
             raise click.UsageError(f"the input is not UTF-8 text (byte {err.start})") from None
+        except (OSError, project.tree.LockTimeout) as err:
+            # Permission, disk full, file too large, read-only file system...: the environment.
+            if os.environ.get("POLICYC_DEBUG"):
+                raise
+            click.echo(f"policyc: {_os_error_text(err)}", err=True)
+            sys.exit(EXIT_OS_ERROR)
         except Exception as err:  # noqa: BLE001 - last line of defence for CLI users
             if os.environ.get("POLICYC_DEBUG"):
                 raise
             click.echo(f"policyc: internal error: {type(err).__name__}: {err}", err=True)
             click.echo("this is a bug in policyc; set POLICYC_DEBUG=1 to see the traceback", err=True)
             sys.exit(EXIT_INTERNAL)
+
+
+def _os_error_text(err: Exception) -> str:
+    """One line naming the operation and the path (relative to the current directory)."""
+    if isinstance(err, (project.tree.FileError, project.tree.LockTimeout)) or not isinstance(err, OSError):
+        return str(err)
+    reason = err.strerror or str(err)
+    if err.filename is None:
+        return f"file system error: {reason}"
+    where = project.tree.shown(os.fsdecode(err.filename), os.getcwd())
+    if err.filename2 is not None:
+        where += " -> " + project.tree.shown(os.fsdecode(err.filename2), os.getcwd())
+    return f"cannot use {where}: {reason}"
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,20 +94,27 @@ def main() -> None:
 
 @main.command("compile")
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; fail if generated/ is not what the policies produce.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=project.tree.LOCK_TIMEOUT, show_default=True,
+              metavar="SECONDS", help="How long to wait while another compile of the project runs (it holds "
+              ".policyc.lock); then give up with exit 74.")
 @_root_option
-def compile_cmd(check_only: bool, root: Path | None) -> None:
-    """Compile every policy under policies/ into generated/ (all or nothing)."""
-    from compiler import pipeline
+def compile_cmd(check_only: bool, lock_timeout: float, root: Path | None) -> None:
+    """Compile every policy under policies/ into generated/ (all or nothing).
+
+    One compile writes at a time: a second one waits for the first. File system errors
+    (permission, disk full, a read-only generated/) exit 74 and leave generated/ as it was.
+    """
+    from compiler import pipeline, tree
 
     root = project.find_root(root)
-    result, files = pipeline.compile_all(root)
-    _print_diagnostics(result.diagnostics, result.sources)
-    if files is None:
-        click.echo("nothing written: fix the errors above", err=True)
-        sys.exit(EXIT_POLICY_ERROR)
     out_dir = root / project.GENERATED
-    stale = pipeline.stale_files(files, out_dir)
     if check_only:
+        result, files = pipeline.compile_all(root)
+        _print_diagnostics(result.diagnostics, result.sources)
+        if files is None:
+            click.echo("nothing written: fix the errors above", err=True)
+            sys.exit(EXIT_POLICY_ERROR)
+        stale = pipeline.stale_files(files, out_dir)
         if stale:
             click.echo(f"generated/ is out of date ({len(stale)} file{'s' * (len(stale) != 1)}):", err=True)
             for rel in stale:
@@ -96,8 +123,24 @@ def compile_cmd(check_only: bool, root: Path | None) -> None:
             sys.exit(EXIT_POLICY_ERROR)
         click.echo(f"generated/ is up to date ({len(result.policies)} policies, {len(files)} files)")
         return
-    if stale:
-        pipeline.write_tree(files, out_dir)
+
+    def waiting(pid: str | None) -> None:
+        who = f"process {pid}" if pid else "another process"
+        click.echo(f"policyc: waiting for {who} to finish compiling (it holds {tree.LOCK_NAME})", err=True)
+
+    # The lock covers reading the policies too: the tree written is the one they produce now.
+    # A read-only project cannot be written at all: compile then only tells what is stale.
+    with tree.project_lock(root, timeout=lock_timeout, on_wait=waiting, required=False) as held:
+        if held:
+            tree.clean(out_dir)  # leftovers of killed runs
+        result, files = pipeline.compile_all(root)
+        _print_diagnostics(result.diagnostics, result.sources)
+        if files is None:
+            click.echo("nothing written: fix the errors above", err=True)
+            sys.exit(EXIT_POLICY_ERROR)
+        stale = pipeline.stale_files(files, out_dir)
+        if stale:
+            pipeline.write_tree(files, out_dir)
     click.echo(f"compiled {len(result.policies)} policies into generated/ ({len(stale)} of {len(files)} files changed)")
 
 

@@ -5,10 +5,10 @@ The only module that reads policy files or writes generated files.
 
 from __future__ import annotations
 
-import importlib
+import errno
 import os
-import shutil
-import tempfile
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from compiler.diagnostics import Diagnostic, PolicyError, Span
 from compiler.emit_docs import emit_docs, emit_index
 from compiler.emit_python import emit_python
 from compiler.emit_schema import emit_schema
+from compiler import tree
 from compiler.project import GENERATED, NoProject, find_root, import_evaluator
 from dsl import ast as A
 from dsl.parser import parse
@@ -63,10 +64,91 @@ def discover(root: Path) -> list[Path]:
 
 
 def shown_path(path: Path, root: Path) -> str:
+    """path relative to the project root, for messages and generated headers.
+
+    Worked out from the path's own name, not its target: a symlinked policy is shown where it
+    sits in the project, never by a machine path it points to (nor does a symlink loop fail).
+    """
+    rel = _relative_parts(path, root)
+    return "/".join(rel) if rel is not None else printable(Path(path).as_posix())
+
+
+def _relative_parts(path: Path, root: Path) -> tuple[str, ...] | None:
+    """The parts of path below root, or None if it is not in the project."""
+    absolute = Path(os.path.normpath(os.path.abspath(path)))
+    for base in (Path(os.path.abspath(root)), Path(root).resolve()):
+        try:
+            return absolute.relative_to(base).parts
+        except ValueError:
+            pass
+    with_dir = Path(absolute.parent).resolve() / absolute.name  # through a symlinked directory
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return with_dir.relative_to(Path(root).resolve()).parts
     except ValueError:
-        return path.as_posix()
+        return None
+
+
+# Each folder and file name of a policy's path, below the project: these and only these
+# characters, not starting with `.` or `-` (docs/LANGUAGE.md, "Files").
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def printable(text: str) -> str:
+    """text with every character that is not printable (new lines, bidi controls) escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def _path_diagnostic(path: Path, root: Path) -> Diagnostic | None:
+    parts = _relative_parts(path, root)
+    parts = parts if parts is not None else (Path(path).name,)
+    bad = [part for part in parts if not PLAIN_NAME.fullmatch(part)]
+    if not bad:
+        return None
+    shown = printable("/".join(parts))
+    return Diagnostic("E013", f"the name `{printable(bad[0])}` in the path of a policy is not a plain name",
+                      Span(shown, 1, 1, 1, 1),
+                      help="name policy folders and files with letters a-z A-Z, digits, `_`, `-` and `.` only "
+                           "(not starting with `.` or `-`)")
+
+
+def read_text(path: Path, shown: str, what: str, encoding: str = "utf-8") -> tuple[str | None, Diagnostic | None]:
+    """Read a policy or examples file: (text, None), or (None, a diagnostic at shown:1:1).
+
+    Never blocks (a FIFO is refused, not read) and never fails on what the path is: a
+    directory, a device, a symlink loop or an unreadable file each get a diagnostic.
+    """
+    span = Span(shown, 1, 1, 1, 1)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as err:
+        return None, Diagnostic("E000", f"cannot read the {what}: {_reason(err)}", span)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a directory" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "not a file")
+            return None, Diagnostic("E000", f"cannot read the {what}: it is {kind}, not a regular file", span)
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            raw = fh.read()
+    except OSError as err:
+        return None, Diagnostic("E000", f"cannot read the {what}: {_reason(err)}", span)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    try:
+        return raw.decode(encoding), None
+    except UnicodeDecodeError as err:
+        return None, Diagnostic("E001", f"the {what} is not UTF-8 text (byte {err.start})", span,
+                                help=f"save the {what} as UTF-8")
+
+
+def _reason(err: OSError) -> str:
+    if err.errno == errno.ELOOP:
+        return "a symbolic link that leads to itself (a loop)"
+    text = err.strerror or str(err)
+    return text[:1].lower() + text[1:]
 
 
 def load(root: Path, paths: list[Path] | None = None) -> LoadResult:
@@ -76,17 +158,14 @@ def load(root: Path, paths: list[Path] | None = None) -> LoadResult:
     diags: list[Diagnostic] = []
     sources: dict[str, str] = {}
     for path in paths:
-        shown = shown_path(path, root)
-        try:
-            raw = path.read_bytes()
-        except OSError as err:
-            diags.append(Diagnostic("E000", f"cannot read the file: {err.strerror or err}", Span(shown, 1, 1, 1, 1)))
+        bad_path = _path_diagnostic(path, root)
+        if bad_path is not None:
+            diags.append(bad_path)
             continue
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as err:
-            diags.append(Diagnostic("E001", f"the file is not UTF-8 text (byte {err.start})", Span(shown, 1, 1, 1, 1),
-                                    help="save the policy file as UTF-8"))
+        shown = shown_path(path, root)
+        text, problem = read_text(path, shown, "policy file", "utf-8-sig")
+        if problem is not None:
+            diags.append(problem)
             continue
         sources[shown] = text
         try:
@@ -111,12 +190,17 @@ def load(root: Path, paths: list[Path] | None = None) -> LoadResult:
         seen[item.policy.id] = item
     # Coverage names policies by id: hold it to them only when every policy loaded cleanly.
     complete = not any(d.severity == "error" for d in diags) and (
-        {p.resolve() for p in paths} == {p.resolve() for p in discover(root)})
+        {_same(p) for p in paths} == {_same(p) for p in discover(root)})
     articles, coverage_diags = load_coverage(root, sources)
     diags.extend(coverage_diags)
     diags.extend(check_coverage(articles, loaded, complete=complete))
     diags.sort(key=Diagnostic.sort_key)
     return LoadResult(loaded, diags, sources, articles if coverage_files(root) else None)
+
+
+def _same(path: Path) -> str:
+    """A key equal for two spellings of one path (without following symlinks, which may loop)."""
+    return os.path.normcase(os.path.normpath(os.path.abspath(path)))
 
 
 def examples_path(policy_path: Path) -> Path:
@@ -126,10 +210,12 @@ def examples_path(policy_path: Path) -> Path:
 def _load_examples(item: Loaded, root: Path, sources: dict[str, str]) -> list[Diagnostic]:
     path = examples_path(item.path)
     shown = shown_path(path, root)
-    if not path.exists():
+    if not os.path.lexists(path):
         return [Diagnostic("W301", "the policy has no worked examples", item.policy.title.span, severity="warning",
                            help=f"add `{shown}` with input → expected cases")]
-    text = path.read_text(encoding="utf-8")
+    text, problem = read_text(path, shown, "examples file")
+    if problem is not None:
+        return [problem]
     sources[shown] = text
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -218,12 +304,17 @@ def build(loaded: list[Loaded], articles: list | None = None) -> dict[str, str]:
 
 
 def existing_tree(out_dir: Path) -> dict[str, bytes]:
+    """Every file of out_dir (no caches), read while no compile can swap it."""
     found: dict[str, bytes] = {}
-    if not out_dir.is_dir():
-        return found
-    for path in sorted(out_dir.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            found[path.relative_to(out_dir).as_posix()] = path.read_bytes()
+    with tree.gate(out_dir.parent, exclusive=False):
+        if not out_dir.is_dir():
+            return found
+        for path in sorted(out_dir.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                try:
+                    found[path.relative_to(out_dir).as_posix()] = path.read_bytes()
+                except OSError as err:
+                    raise tree.FileError("read", shown_path(path, out_dir.parent), err) from None
     return found
 
 
@@ -235,38 +326,11 @@ def stale_files(files: dict[str, str], out_dir: Path) -> list[str]:
 
 
 def write_tree(files: dict[str, str], out_dir: Path) -> None:
-    """Replace out_dir with exactly `files`: written aside, then swapped in.
-
-    If anything fails before the swap, out_dir is untouched.
+    """Replace out_dir with exactly `files`: written aside, then swapped in as one step, under
+    the project's lock (compiler/tree.py). If anything fails, out_dir is untouched; OS failures
+    raise tree.FileError naming the operation and the path.
     """
-    parent = out_dir.parent
-    tmp = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the swapped-in tree must not be private
-    try:
-        for rel, text in sorted(files.items()):
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-        old = None
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.old-", dir=parent))
-            os.rmdir(old)
-            os.replace(out_dir, old)
-        try:
-            os.replace(tmp, out_dir)
-        except BaseException:
-            if old is not None:
-                os.replace(old, out_dir)
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    importlib.invalidate_caches()
+    tree.install(files, out_dir)
 
 
 def compile_all(root: Path) -> tuple[LoadResult, dict[str, str] | None]:

@@ -10,6 +10,8 @@ import importlib
 import sys
 from pathlib import Path
 
+from compiler import tree
+
 GENERATED = "generated"
 
 
@@ -19,15 +21,21 @@ class NoProject(LookupError):
 
 def find_root(start: Path | None = None) -> Path:
     """The project root: `start` itself when given, else the nearest directory at or above
-    the current one that holds `policies/`."""
+    the current one that holds `policies/`.
+
+    Every command starts here, so this also repairs a swap of generated/ that a killed
+    compile left half done (compiler/tree.py; one stat when there is nothing to repair).
+    """
     if start is not None:
         root = Path(start).resolve()
         if not (root / "policies").is_dir():
             raise NoProject(f"{start} has no policies/ directory")
+        tree.recover(root / GENERATED)
         return root
     here = Path.cwd().resolve()
     for d in (here, *here.parents):
         if (d / "policies").is_dir():
+            tree.recover(d / GENERATED)
             return d
     raise NoProject(f"no policies/ directory in {here} or above it; run policyc from a policyc project or pass --root")
 
@@ -52,9 +60,11 @@ def import_evaluator(policy_id: str, root: Path):
                 del sys.modules[mod]
             importlib.invalidate_caches()
     module_name = f"{GENERATED}.{domain}.{name}"
-    if not (root / GENERATED / domain / f"{name}.py").is_file():
-        raise LookupError(f"no generated evaluator for `{policy_id}`; run `policyc compile` (looked in {GENERATED}/{domain}/{name}.py)")
-    module = importlib.import_module(module_name)
+    # A compile swapping generated/ waits until this import is done: it reads one tree.
+    with tree.gate(root, exclusive=False):
+        if not (root / GENERATED / domain / f"{name}.py").is_file():
+            raise LookupError(f"no generated evaluator for `{policy_id}`; run `policyc compile` (looked in {GENERATED}/{domain}/{name}.py)")
+        module = importlib.import_module(module_name)
     if not hasattr(module, "evaluate"):
         raise LookupError(f"`{policy_id}` is not a generated evaluator")
     return module

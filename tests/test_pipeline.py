@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import pipeline
+from compiler import pipeline, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPILER_ONLY = ("lark", "jsonschema", "yaml", "click", "compiler", "dsl")
@@ -45,7 +45,7 @@ def tree_hashes(directory: Path) -> dict[str, str]:
 
 
 def leftovers(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if p.name.startswith(("generated.tmp-", "generated.old-")))
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith(("generated.tmp-", "generated.old-", "generated.del-")))
 
 
 # ---------------------------------------------------------------- determinism
@@ -132,7 +132,7 @@ def _old_tree(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return out, tree_hashes(out)
 
 
-def test_write_tree_replaces_exactly(files, tmp_path):
+def test_write_tree_replaces_exactly(files, tmp_path, swap_mode):
     out, _ = _old_tree(tmp_path)
     pipeline.write_tree(files, out)
     assert not (out / "pet_taxi/old.py").exists()
@@ -152,27 +152,54 @@ def test_write_tree_failure_while_writing_keeps_old_tree(files, tmp_path, monkey
                 raise OSError(28, "No space left on device")
         return real_open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "open", failing_open, raising=False)
-    with pytest.raises(OSError, match="No space left"):
+    monkeypatch.setattr(tree, "open", failing_open, raising=False)
+    with pytest.raises(tree.FileError, match="No space left") as caught:
         pipeline.write_tree(files, out)
     assert calls["n"] == 3
+    # The message names the file by its place in generated/, never a machine path.
+    assert str(caught.value).startswith("cannot write generated/"), str(caught.value)
+    assert str(tmp_path) not in str(caught.value)
     assert tree_hashes(out) == before
+    assert leftovers(tmp_path) == []
+
+
+@pytest.fixture(params=["exchange", "two-renames"])
+def swap_mode(request, monkeypatch):
+    """Run a test with the one-step swap (renameat2) and with the two-rename fallback."""
+    if request.param == "two-renames":
+        monkeypatch.setattr(tree, "_exchange", lambda a, b: False)
+    return request.param
+
+
+def test_write_tree_swaps_in_one_step_on_linux(files, tmp_path, monkeypatch):
+    if sys.platform != "linux":
+        pytest.skip("renameat2 is Linux only")
+    out, _ = _old_tree(tmp_path)
+    renames = []
+    real_rename = os.rename
+    monkeypatch.setattr(tree.os, "rename", lambda a, b: renames.append((Path(a).name, Path(b).name)) or real_rename(a, b))
+    pipeline.write_tree(files, out)
+    monkeypatch.undo()
+    # generated/ was never renamed away: the exchange put the new tree in its place.
+    assert all(dst != "generated" and src != "generated" for src, dst in renames), renames
+    assert pipeline.stale_files(files, out) == []
     assert leftovers(tmp_path) == []
 
 
 @pytest.mark.parametrize("failing_call", [1, 2], ids=["moving-old-aside", "moving-new-in"])
 def test_write_tree_failure_while_swapping_keeps_old_tree(files, tmp_path, monkeypatch, failing_call):
     out, before = _old_tree(tmp_path)
-    real_replace = os.replace
+    monkeypatch.setattr(tree, "_exchange", lambda a, b: False)
+    real_rename = os.rename
     calls = {"n": 0}
 
-    def failing_replace(src, dst, *args, **kwargs):
+    def failing_rename(src, dst, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == failing_call:
             raise OSError(18, "Invalid cross-device link")
-        return real_replace(src, dst, *args, **kwargs)
+        return real_rename(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline.os, "replace", failing_replace)
+    monkeypatch.setattr(tree.os, "rename", failing_rename)
     with pytest.raises(OSError, match="cross-device"):
         pipeline.write_tree(files, out)
     monkeypatch.undo()
@@ -180,7 +207,20 @@ def test_write_tree_failure_while_swapping_keeps_old_tree(files, tmp_path, monke
     assert leftovers(tmp_path) == []
 
 
-def test_write_tree_interrupted_keeps_old_tree(files, tmp_path, monkeypatch):
+def test_write_tree_exchange_failure_keeps_old_tree(files, tmp_path, monkeypatch):
+    out, before = _old_tree(tmp_path)
+
+    def failing_exchange(a, b):
+        raise OSError(13, "Permission denied", str(b))
+
+    monkeypatch.setattr(tree, "_exchange", failing_exchange)
+    with pytest.raises(tree.FileError, match="cannot replace generated/: Permission denied"):
+        pipeline.write_tree(files, out)
+    assert tree_hashes(out) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_write_tree_interrupted_keeps_old_tree(files, tmp_path, monkeypatch, swap_mode):
     out, before = _old_tree(tmp_path)
     real_open = builtins.open
 
@@ -189,14 +229,14 @@ def test_write_tree_interrupted_keeps_old_tree(files, tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real_open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "open", interrupted, raising=False)
+    monkeypatch.setattr(tree, "open", interrupted, raising=False)
     with pytest.raises(KeyboardInterrupt):
         pipeline.write_tree(files, out)
     assert tree_hashes(out) == before
     assert leftovers(tmp_path) == []
 
 
-def test_write_tree_into_new_directory(files, tmp_path):
+def test_write_tree_into_new_directory(files, tmp_path, swap_mode):
     out = tmp_path / "generated"
     pipeline.write_tree(files, out)
     assert pipeline.stale_files(files, out) == []

@@ -764,7 +764,13 @@ class _Checker:
                     used["percent"].add(abs(lit.value))
                 elif isinstance(lit, A.Duration):
                     used["duration"].add(abs(lit.value))
-        text = PLACEHOLDER.sub(" ", label.text)
+        # Each placeholder reads as one space; `where[i]` is the index in label.text of text[i].
+        text, where, pos = "", [], 0
+        for ph in [*PLACEHOLDER.finditer(label.text), None]:
+            stop = ph.start() if ph is not None else len(label.text)
+            text += label.text[pos:stop] + (" " if ph is not None else "")
+            where += [*range(pos, stop), *([ph.start()] if ph is not None else [])]
+            pos = ph.end() if ph is not None else pos
         for m in SENTENCE_NUMBER.finditer(text):
             before = text[max(0, m.start() - 8):m.start()]
             if m.group("unit") == "일" and (re.search(r"\d+\s*월\s*$", before) or "영업일" in before):
@@ -776,8 +782,7 @@ class _Checker:
             if kind == "duration" and any(value < u for u in used["duration"]) and m.group("unit") in ("분", "초"):
                 continue
             shown = ", ".join(_show_used(kind, v) for v in sorted(used[kind])) or "none"
-            col = label.span.col + 1 + label.text.find(m.group(0).strip())
-            span = A.Span(label.span.path, label.span.line, col, label.span.line, col + len(m.group(0).strip()))
+            span = label.span_of(where[m.start()], where[m.end() - 1] + 1)
             self.err("E203", f"the sentence says `{m.group(0).strip()}`, but {owner} uses no such {kind.replace('duration', 'time')}",
                      span, notes=(f"{owner} uses: {shown}",),
                      help="write the rule's own number, or show it with a `{placeholder}`")
@@ -800,20 +805,18 @@ class _Checker:
             if name in self.an.symbols and (allowed is None or name in allowed):
                 continue
             if allowed is not None and name in self.an.symbols:
-                col = label.span.col + 1 + m.start()
-                span = A.Span(label.span.path, label.span.line, col, label.span.line, col + len(m.group(0)))
+                span = label.span_of(m.start(), m.end())
                 self.err("E202", f"a check's message cannot show `{name}`: it is not known yet when checks run", span,
                          help="show an input or a `let` computed from inputs")
                 continue
-            col = label.span.col + 1 + m.start()
-            span = A.Span(label.span.path, label.span.line, col, label.span.line, col + len(m.group(0)))
+            span = label.span_of(m.start(), m.end())
             guess = suggest(name, list(self.an.symbols))
             self.err("E200", f"unknown name `{name}` in the sentence", span,
                      help=f"did you mean `{guess}`?" if guess else "placeholders name an input, a let or an output")
         stray = PLACEHOLDER.sub("", label.text)
         if "{" in stray or "}" in stray:
-            col = label.span.col + 1 + label.text.find("{" if "{" in stray else "}")
-            self.err("E201", "unbalanced `{` or `}` in the sentence", A.Span(label.span.path, label.span.line, col, label.span.line, col + 1),
+            at = _stray_brace(label.text)
+            self.err("E201", "unbalanced `{` or `}` in the sentence", label.span_of(at, at + 1),
                      help="placeholders are written `{name}`")
 
     # -- expressions
@@ -1314,6 +1317,12 @@ def _given_in(cond) -> frozenset[str]:
 SENTENCE_NUMBER = re.compile(
     r"(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<unit>만\s*원|원|%|시간|분|초|일)(?![가-힣]*\s*(?:단위|회|건|명|세|번째|년|월))"
 )
+
+
+def _stray_brace(text: str) -> int:
+    """The index of the first `{` or `}` that is not part of a `{name}` placeholder."""
+    inside = {i for m in PLACEHOLDER.finditer(text) for i in range(m.start(), m.end())}
+    return next(i for i, ch in enumerate(text) if ch in "{}" and i not in inside)
 
 
 def _sentence_value(m: re.Match):

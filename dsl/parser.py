@@ -273,7 +273,8 @@ class _ToAst(Transformer):
         return A.Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
 
     def _label(self, tok: Token) -> A.Label:
-        return A.Label(_unquote(tok, self.path), _tok_span(self.path, tok))
+        text, columns = _unquote_columns(tok, self.path)
+        return A.Label(text, _tok_span(self.path, tok), columns)
 
     def _error(self, tok: Token, message: str, help: str | None = None) -> PolicyError:
         return PolicyError([Diagnostic("E005", message, _tok_span(self.path, tok), help=help)])
@@ -676,8 +677,16 @@ def invisible(ch: str) -> bool:
 
 
 def _unquote(tok: Token, path: str) -> str:
+    return _unquote_columns(tok, path)[0]
+
+
+def _unquote_columns(tok: Token, path: str) -> tuple[str, tuple[int, ...]]:
+    """The text a quoted token writes, and the source column of each of its characters
+    (and of the closing quote): escapes write one character from several."""
     body = str(tok)[1:-1]
     out: list[str] = []
+    columns: list[int] = []
+    first = tok.column + 1  # INVARIANT: a STRING token is one line (the grammar refuses a new line in it)
     i = 0
 
     def error(code: str, message: str, at: int, width: int, help: str) -> PolicyError:
@@ -696,11 +705,13 @@ def _unquote(tok: Token, path: str) -> str:
                     raise error("E008", "`\\u` needs a code point in braces, like `\\u{200B}`", i, 2,
                                 "1 to 6 hex digits of a Unicode character (not a surrogate)")
                 out.append(chr(value))
+                columns.append(first + i)
                 i = m.end()
                 continue
             if nxt not in _ESCAPES:
                 raise error("E008", f"unknown escape `\\{nxt}` in text", i, 2, _ESCAPES_HELP)
             out.append(_ESCAPES[nxt])
+            columns.append(first + i)
             i += 2
             continue
         if invisible(ch):
@@ -711,8 +722,10 @@ def _unquote(tok: Token, path: str) -> str:
             raise error("E012", f"invisible character U+{ord(ch):04X} ({name}) in text", i, 1,
                         f"delete it (most editors do not show it), or write it as `\\u{{{ord(ch):04X}}}`")
         out.append(ch)
+        columns.append(first + i)
         i += 1
-    return "".join(out)
+    columns.append(first + len(body))
+    return "".join(out), tuple(columns)
 
 
 def _join(a: A.Span, b: A.Span) -> A.Span:

@@ -247,3 +247,41 @@ def test_named_mistake_in_first_declaration():
 def test_unterminated_text_says_so():
     (d,), _ = diagnose("syntax_unterminated_text")
     assert re.search(r"closing|unterminated|not closed", f"{d.message} {d.help}")
+
+
+# ---------------------------------------------------------------- positions inside text
+
+_SENTENCE_POLICY = '''policy bad.escapes "t"
+  source "a.txt" section "s"
+input fare: money "운임"
+output fee: money "요금"
+rule only SAYS
+  otherwise
+  then fee = 10% of fare
+'''
+
+
+def _check_source(text: str) -> list[Diagnostic]:
+    try:
+        return check(parse(text, "policies/bad/escapes.policy"))
+    except PolicyError as err:
+        return err.diagnostics
+
+
+@pytest.mark.parametrize("says, code, target", [
+    # an escape before a number the rule does not use: the caret is under the number as written
+    (r'"\u{41}\u{42}\u{43}\u{44}\u{45}\u{46} 요금은 5,000원"', "E203", "5,000원"),
+    (r'"\"q\" \\ \t {fare}의 7%"', "E203", "7%"),
+    # an escape before a placeholder naming nothing
+    (r'"\u{1F600}\u{41} 운임 {fair}"', "E200", "{fair}"),
+    # a stray brace after a placeholder and an escape: not the placeholder's own `}`
+    (r'"{fare} \u{41} }"', "E201", "}"),
+])
+def test_caret_inside_text_counts_escapes_as_written(says, code, target):
+    text = _SENTENCE_POLICY.replace("SAYS", says)
+    diags = [d for d in _check_source(text) if d.code == code]
+    assert diags, [(d.code, d.message) for d in _check_source(text)]
+    line_no = 5
+    line = text.splitlines()[line_no - 1]
+    col = line.rindex(target) + 1
+    assert (diags[0].span.line, diags[0].span.col, diags[0].span.end_col) == (line_no, col, col + len(target))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from compiler.diagnostics import Diagnostic, suggest
+from compiler.diagnostics import Diagnostic, Related, suggest
 from compiler.types import (
     BOOL, DATE, DATETIME, DURATION, ERROR, INT, MONEY, NUMBER, ORDERED, PERCENT, TEXT, Type,
 )
@@ -217,12 +217,17 @@ class _Checker:
         self.current_def: str | None = None
         self.in_check = False
         self.allow_fraction = False
-        self.check_ids: set[str] = set()
+        self.check_ids: dict[str, A.Span] = {}
 
     # -- reporting
     def err(self, code: str, message: str, span: A.Span, help: str | None = None,
-            notes: tuple[str, ...] = (), expected: tuple[str, ...] = ()) -> None:
-        self.diags.append(Diagnostic(code, message, span, help=help, notes=notes, expected=expected))
+            notes: tuple[str, ...] = (), expected: tuple[str, ...] = (), first: A.Span | None = None,
+            related: tuple[Related, ...] = ()) -> None:
+        """Report an error; `first` is where a duplicate was first declared, `related` other places
+        that explain it (each shown with its own source line)."""
+        if first is not None:
+            related = (Related(first, "first declared here"), *related)
+        self.diags.append(Diagnostic(code, message, span, help=help, notes=notes, expected=expected, related=related))
 
     def warn(self, code: str, message: str, span: A.Span, help: str | None = None) -> None:
         self.diags.append(Diagnostic(code, message, span, severity="warning", help=help))
@@ -247,10 +252,10 @@ class _Checker:
         domain, _, name = p.id.partition(".")
         for part in (domain, name):
             if not NAME_RE.match(part):
-                self.err("E101", f"policy id `{p.id}` must be `<domain>.<name>` in lowercase letters, digits and `_`", p.span)
+                self.err("E101", f"policy id `{p.id}` must be `<domain>.<name>` in lowercase letters, digits and `_`", p.id_span or p.span)
         expected_path_end = f"{domain}/{name}.policy"
         if not p.path.replace("\\", "/").endswith(expected_path_end) and not p.path.startswith("<"):
-            self.err("E102", f"policy `{p.id}` must live in a file ending `{expected_path_end}`", p.title.span,
+            self.err("E102", f"policy `{p.id}` must live in a file ending `{expected_path_end}`", p.id_span or p.title.span,
                      help=f"rename the file or change the id to match `{p.path}`")
         if not p.sources:
             self.err("E103", "the policy cites no source article", p.title.span,
@@ -260,35 +265,35 @@ class _Checker:
 
             ZoneInfo(p.zone)
         except Exception:
-            self.err("E104", f"unknown time zone `{p.zone}`", p.title.span, help="use an IANA zone like `Asia/Seoul`")
+            self.err("E104", f"unknown time zone `{p.zone}`", p.zone_span or p.title.span, help="use an IANA zone like `Asia/Seoul`")
 
     def declare_types(self) -> None:
         seen: dict[str, A.Span] = {}
         for decl in (*self.p.enums, *self.p.records):
             if decl.name in BUILTIN_TYPES or decl.name in seen:
                 self.err("E110", f"type `{decl.name}` is declared twice" if decl.name in seen
-                         else f"`{decl.name}` is a built-in type and cannot be redeclared", decl.span)
+                         else f"`{decl.name}` is a built-in type and cannot be redeclared", _name_of(decl), first=seen.get(decl.name))
                 continue
             if decl.name in RESERVED_TYPE_NAMES:
                 self.err("E114", f"`{decl.name}` is reserved: the schema of the decision uses it", decl.span,
                          help=f"rename the type, e.g. `{decl.name}_kind`")
                 continue
-            seen[decl.name] = decl.span
+            seen[decl.name] = _name_of(decl)
             if isinstance(decl, A.EnumDecl):
                 self.an.enums[decl.name] = decl
-                names: set[str] = set()
+                names: dict[str, A.Span] = {}
                 for v in decl.values:
                     if v.name in names:
-                        self.err("E111", f"enum `{decl.name}` lists `{v.name}` twice", v.span)
-                    names.add(v.name)
+                        self.err("E111", f"enum `{decl.name}` lists `{v.name}` twice", _name_of(v), first=names[v.name])
+                    names.setdefault(v.name, _name_of(v))
             else:
                 self.an.records[decl.name] = decl
         for rec in self.p.records:
-            fnames: set[str] = set()
+            fnames: dict[str, A.Span] = {}
             for f in rec.fields:
                 if f.name in fnames:
-                    self.err("E112", f"record `{rec.name}` has field `{f.name}` twice", f.span)
-                fnames.add(f.name)
+                    self.err("E112", f"record `{rec.name}` has field `{f.name}` twice", _name_of(f), first=fnames[f.name])
+                fnames.setdefault(f.name, _name_of(f))
                 t = self.resolve_type(f.type)
                 if t.kind in ("list", "record"):
                     self.err("E113", f"field `{f.name}` cannot hold a {t.kind}", f.type.span,
@@ -334,7 +339,7 @@ class _Checker:
                 if d.name in table:
                     other = table[d.name]
                     self.err("E130", f"`{d.name}` is already declared as {'an' if other.kind in ('input', 'output') else 'a'} {other.kind}",
-                             d.span, help="give each input, let and output its own name")
+                             _name_of(d), help="give each input, let and output its own name", first=_name_of(other.decl))
                     continue
                 if d.name in self.an.enums or d.name in self.an.records:
                     self.warn("W131", f"`{d.name}` is both a type and a value name", d.span)
@@ -433,14 +438,14 @@ class _Checker:
 
     # -- checks
     def check_checks(self) -> None:
-        ids: set[str] = set()
+        ids: dict[str, A.Span] = {}
         self.in_check = True
         for chk in self.p.checks:
             if not NAME_RE.match(chk.id):
-                self.err("E165", f"check id `{chk.id}` must be lowercase letters, digits and `_`", chk.span)
+                self.err("E165", f"check id `{chk.id}` must be lowercase letters, digits and `_`", _name_of(chk))
             if chk.id in ids:
-                self.err("E166", f"check id `{chk.id}` is used twice", chk.span)
-            ids.add(chk.id)
+                self.err("E166", f"check id `{chk.id}` is used twice", _name_of(chk), first=ids[chk.id])
+            ids.setdefault(chk.id, _name_of(chk))
             self.given = frozenset()
             t = self.expr(chk.condition, expected=BOOL)
             if t is not ERROR and t.kind != "bool":
@@ -453,17 +458,19 @@ class _Checker:
     def check_deciders(self) -> None:
         decided = self.an.decided
         total_at: A.Decider | None = None
-        ids: set[str] = set()
+        ids: dict[str, A.Span] = {}
         self.proven: frozenset[str] = frozenset()  # names later deciders may treat as given
         regions: list[tuple[A.Rule, dict]] = []
         for dec in self.p.deciders:
             if total_at is not None:
                 what = "an `otherwise` rule" if isinstance(total_at, A.Rule) else f"table `{total_at.id}`"
                 self.err("E160", f"`{dec.id}` can never apply: {what} above already decides every case",
-                         _head_span(dec), help="move it above, or remove it")
+                         _head_span(dec), help="move it above, or remove it",
+                         related=(Related(_head_span(total_at), "this decides every case"),))
             if dec.id in ids or dec.id in self.check_ids:
-                self.err("E161", f"rule id `{dec.id}` is used twice", _head_span(dec))
-            ids.add(dec.id)
+                self.err("E161", f"rule id `{dec.id}` is used twice", _name_of(dec),
+                         first=ids.get(dec.id) or self.check_ids.get(dec.id))
+            ids.setdefault(dec.id, _name_of(dec))
             if isinstance(dec, A.Rule):
                 self.check_rule(dec)
                 self.an.rule_ids.append(dec.id)
@@ -472,7 +479,8 @@ class _Checker:
                     for earlier, earlier_region in regions:
                         if _covers(earlier_region, region):
                             self.err("E168", f"rule `{dec.id}` can never apply: rule `{earlier.id}` above applies whenever it does",
-                                     _head_span(dec), help=f"move `{dec.id}` above `{earlier.id}`, or narrow `{earlier.id}`")
+                                     _head_span(dec), help=f"move `{dec.id}` above `{earlier.id}`, or narrow `{earlier.id}`",
+                                     related=(Related(_head_span(earlier), "this applies whenever it does"),))
                             break
                     regions.append((dec, region))
                 if dec.condition is not None:
@@ -502,6 +510,7 @@ class _Checker:
     def check_assignments(self, owner: str, span: A.Span, assignments: tuple[A.Assignment, ...],
                           extra_set: tuple[str, ...] = ()) -> None:
         seen: set[str] = set(extra_set)
+        first_set: dict[str, A.Span] = {}
         for asg in assignments:
             sym = self.an.symbols.get(asg.target)
             if sym is None or sym.kind != "output":
@@ -514,8 +523,10 @@ class _Checker:
             if sym.decl.formula is not None:
                 self.err("E171", f"output `{asg.target}` is computed by its formula and cannot be set by a rule", _name_span(asg))
             if asg.target in seen:
-                self.err("E172", f"`{asg.target}` is set twice", _name_span(asg))
+                self.err("E172", f"`{asg.target}` is set twice", _name_span(asg),
+                         related=tuple(Related(f, "first set here") for f in [first_set.get(asg.target)] if f))
             seen.add(asg.target)
+            first_set.setdefault(asg.target, _name_span(asg))
             t = self.expr(asg.value, expected=sym.type.required())
             if t is not ERROR and sym.type is not ERROR and not _assignable(sym.type, t):
                 self.err("E173", f"`{asg.target}` is {sym.type.show()}, but this gives {t.show()}", _span(asg.value),
@@ -583,11 +594,11 @@ class _Checker:
             self.err("E181", "the table's key may be missing", _span(table.key),
                      help="decide the missing case in a rule above, or use inputs that are always given")
         pieces = []
-        row_ids: set[str] = set()
+        row_ids: dict[str, A.Span] = {}
         for row in table.rows:
             if row.id in row_ids:
-                self.err("E182", f"table `{table.id}` has two rows named `{row.id}`", row.span)
-            row_ids.add(row.id)
+                self.err("E182", f"table `{table.id}` has two rows named `{row.id}`", _name_of(row), first=row_ids[row.id])
+            row_ids.setdefault(row.id, _name_of(row))
             if self.check_interval(row.interval, key_t, table.key):
                 pieces.append(_Piece(bound_value(row.interval.low), row.interval.low_closed,
                                      bound_value(row.interval.high), row.interval.high_closed, row.id, row.interval.span))
@@ -600,17 +611,17 @@ class _Checker:
         """An enum-keyed table: one row per value, named by it, every value present once."""
         enum = self.an.enums[key_t.name]
         values = [v.name for v in enum.values]
-        seen: set[str] = set()
+        seen: dict[str, A.Span] = {}
         for row in table.rows:
             if row.interval is not None:
                 self.err("E193", f"`{_key_words(table.key)}` is an enum: rows are its values, without intervals", row.interval.span)
             if row.id not in values:
                 guess = suggest(row.id, values)
-                self.err("E194", f"`{row.id}` is not a value of `{enum.name}`", row.span,
+                self.err("E194", f"`{row.id}` is not a value of `{enum.name}`", _name_of(row),
                          help=f"did you mean `{guess}`?" if guess else None, expected=tuple(f"`{v}`" for v in values))
             elif row.id in seen:
-                self.err("E182", f"table `{table.id}` has two rows for `{row.id}`", row.span)
-            seen.add(row.id)
+                self.err("E182", f"table `{table.id}` has two rows for `{row.id}`", _name_of(row), first=seen[row.id])
+            seen.setdefault(row.id, _name_of(row))
             self.check_assignments(f"{table.id}.{row.id}", row.span, row.assignments)
         missing = [v for v in values if v not in seen]
         if missing:
@@ -653,7 +664,8 @@ class _Checker:
                 where = show_interval(lo, lc, hi, hc) if (lo != hi or not (lc and hc)) else show_value(lo)
                 self.err("E188", f"{row_word}s `{a.owner}` and `{b.owner}` both cover {prefix}`{key}` "
                          + (f"= {where}" if lo == hi else f"in {where}"),
-                         b.span, help="make one end open: `[a, b)` then `[b, c)`")
+                         b.span, help="make one end open: `[a, b)` then `[b, c)`",
+                         related=(Related(a.span, f"`{a.owner}` covers it too"),))
 
     def check_grid(self, grid: A.GridTable) -> None:
         target = self.an.symbols.get(grid.target)
@@ -690,11 +702,11 @@ class _Checker:
             return
         if key_t.optional:
             self.err("E181", "the table's key may be missing", _span(key))
-        names: set[str] = set()
+        names: dict[str, A.Span] = {}
         for h in heads:
             if h.name in names:
-                self.err("E192", f"{word} `{h.name}` appears twice in table `{grid.id}`", h.span)
-            names.add(h.name)
+                self.err("E192", f"{word} `{h.name}` appears twice in table `{grid.id}`", h.span, first=names[h.name])
+            names.setdefault(h.name, h.span)
         if key_t.kind == "enum":
             enum = self.an.enums[key_t.name]
             values = [v.name for v in enum.values]
@@ -1484,7 +1496,14 @@ def _span(e) -> A.Span:
 def _head_span(dec) -> A.Span:
     """The first line of a rule or table: where to point when the whole thing is at fault."""
     s = dec.span
+    if dec.name_span is not None:  # from `rule`/`table` to the end of its id, however they are spaced
+        return A.Span(s.path, s.line, s.col, dec.name_span.end_line, dec.name_span.end_col)
     return A.Span(s.path, s.line, s.col, s.line, s.col + (len("rule ") if isinstance(dec, A.Rule) else len("table ")) + len(dec.id))
+
+
+def _name_of(decl) -> A.Span:
+    """The name (or id) of a declaration alone: where a duplicate and its first declaration point."""
+    return decl.name_span if decl.name_span is not None else decl.span
 
 
 def _name_span(asg: A.Assignment) -> A.Span:

@@ -12,7 +12,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from compiler.diagnostics import FRIENDLY_TOKENS, Diagnostic, PolicyError
+from compiler.diagnostics import FRIENDLY_TOKENS, Diagnostic, PolicyError, Related
 from dsl import ast as A
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
@@ -272,6 +272,9 @@ class _ToAst(Transformer):
             return fallback or A.Span(self.path, 1, 1, 1, 1)
         return A.Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
 
+    def _name(self, tok: Token) -> A.Span:
+        return _tok_span(self.path, tok)
+
     def _label(self, tok: Token) -> A.Label:
         text, columns = _unquote_columns(tok, self.path)
         return A.Label(text, _tok_span(self.path, tok), columns)
@@ -290,20 +293,21 @@ class _ToAst(Transformer):
                 A.OutputDecl: outputs, A.LetDecl: lets, A.Check: checks, A.Rule: deciders,
                 A.WindowTable: deciders, A.GridTable: deciders,
             }[type(item)].append(item)
-        seen_meta: set[str] = set()
+        seen_meta: dict[str, A.Span] = {}
         for m in metas:
             if m[0] in ("effective", "zone", "question", "summary"):
+                span = m[1].span if hasattr(m[1], "span") else self._span(meta)
                 if m[0] in seen_meta:
-                    span = m[1].span if hasattr(m[1], "span") else self._span(meta)
                     raise PolicyError([Diagnostic("E009", f"`{m[0]}` is given twice", span,
-                                                  help=f"keep one `{m[0]}` line")])
-                seen_meta.add(m[0])
+                                                  help=f"keep one `{m[0]}` line",
+                                                  related=(Related(seen_meta[m[0]], "first given here"),))])
+                seen_meta[m[0]] = span
         sources = tuple(m[1] for m in metas if m[0] == "source")
         def one(kind):
             found = [m[1] for m in metas if m[0] == kind]
             return found[-1] if found else None
         zone = one("zone")
-        zone = zone.name if zone is not None else None
+        zone, zone_span = (zone.name, zone.span) if zone is not None else (None, None)
         return A.Policy(
             id=str(pid), title=title, sources=sources, effective=one("effective"),
             zone=zone if zone is not None else DEFAULT_ZONE,
@@ -311,7 +315,8 @@ class _ToAst(Transformer):
             notes=tuple(m[1] for m in metas if m[0] == "note"),
             enums=tuple(enums), records=tuple(records), inputs=tuple(inputs),
             outputs=tuple(outputs), lets=tuple(lets), checks=tuple(checks), deciders=tuple(deciders),
-            path=self.path, span=self._span(meta),
+            path=self.path, span=self._span(meta), id_span=_tok_span(self.path, pid),
+            zone_span=zone_span,
         )
 
     def header(self, meta, children):
@@ -340,33 +345,33 @@ class _ToAst(Transformer):
     # -- declarations
     def enum_decl(self, meta, children):
         name, label, *values = children
-        return A.EnumDecl(str(name), self._label(label), tuple(values), self._span(meta))
+        return A.EnumDecl(str(name), self._label(label), tuple(values), self._span(meta), self._name(name))
 
     def enum_value(self, meta, children):
         name, label = children
-        return A.EnumValue(str(name), self._label(label), self._span(meta))
+        return A.EnumValue(str(name), self._label(label), self._span(meta), self._name(name))
 
     def record_decl(self, meta, children):
         name, label, *fields = children
-        return A.RecordDecl(str(name), self._label(label), tuple(fields), self._span(meta))
+        return A.RecordDecl(str(name), self._label(label), tuple(fields), self._span(meta), self._name(name))
 
     def record_field(self, meta, children):
         name, type_ref, label = children
-        return A.RecordField(str(name), type_ref, self._label(label), self._span(meta))
+        return A.RecordField(str(name), type_ref, self._label(label), self._span(meta), self._name(name))
 
     def input_decl(self, meta, children):
         name, type_ref, *rest = children
         default = rest[0].expr if isinstance(rest[0], _Default) else None
-        return A.InputDecl(str(name), type_ref, default, self._label(rest[-1]), self._span(meta))
+        return A.InputDecl(str(name), type_ref, default, self._label(rest[-1]), self._span(meta), self._name(name))
 
     def output_decl(self, meta, children):
         name, type_ref, *rest = children
         formula = rest[0].expr if isinstance(rest[0], _Default) else None
-        return A.OutputDecl(str(name), type_ref, formula, self._label(rest[-1]), self._span(meta))
+        return A.OutputDecl(str(name), type_ref, formula, self._label(rest[-1]), self._span(meta), self._name(name))
 
     def let_decl(self, meta, children):
         name, formula, label = children
-        return A.LetDecl(str(name), formula, self._label(label), self._span(meta))
+        return A.LetDecl(str(name), formula, self._label(label), self._span(meta), self._name(name))
 
     def default(self, meta, children):
         return _Default(children[0])
@@ -408,7 +413,7 @@ class _ToAst(Transformer):
         assignments = rest.pop(0) if rest and isinstance(rest[0], tuple) else ()
         note = rest[0].label if rest else None
         cond = None if isinstance(condition, _Otherwise) else condition
-        return A.Rule(str(name), self._label(says), cond, assignments, note, self._span(meta))
+        return A.Rule(str(name), self._label(says), cond, assignments, note, self._span(meta), self._name(name))
 
     def check(self, meta, children):
         name, *rest = children
@@ -417,7 +422,7 @@ class _ToAst(Transformer):
             rest = rest[1:]
         message, condition, *tail = rest
         note = tail[0].label if tail else None
-        return A.Check(str(name), self._label(message), review, condition, note, self._span(meta))
+        return A.Check(str(name), self._label(message), review, condition, note, self._span(meta), self._name(name))
 
     def when(self, meta, children):
         return children[0]
@@ -438,7 +443,7 @@ class _ToAst(Transformer):
     def window_table(self, meta, children):
         name, key, title, *rest = children
         note = rest.pop().label if rest and isinstance(rest[-1], _Note) else None
-        return A.WindowTable(str(name), key, self._label(title), tuple(rest), note, self._span(meta))
+        return A.WindowTable(str(name), key, self._label(title), tuple(rest), note, self._span(meta), self._name(name))
 
     def table_row(self, meta, children):
         if len(children) == 3:  # a row of an enum-keyed table: named by the value, no interval
@@ -446,13 +451,13 @@ class _ToAst(Transformer):
             interval = None
         else:
             name, interval, assignments, says = children
-        return A.TableRow(str(name), interval, assignments, self._label(says), self._span(meta))
+        return A.TableRow(str(name), interval, assignments, self._label(says), self._span(meta), self._name(name))
 
     def grid_table(self, meta, children):
         name, target, row_key, col_key, says, heads, *rest = children
         note = rest.pop().label if rest and isinstance(rest[-1], _Note) else None
         return A.GridTable(str(name), str(target), row_key, col_key, self._label(says),
-                           heads, tuple(rest), note, self._span(meta))
+                           heads, tuple(rest), note, self._span(meta), self._name(name))
 
     def grid_heads(self, meta, children):
         return tuple(children)

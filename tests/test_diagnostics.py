@@ -173,8 +173,14 @@ def test_layout(name):
         assert SOURCE_LINE.match(lines[1]) and SOURCE_LINE.match(lines[1]).group(1) == str(d.span.line), lines[1]
         assert lines[1].split(" | ", 1)[1] == source.splitlines()[d.span.line - 1]
         assert CARET_LINE.match(lines[2]), repr(lines[2])
-        for extra in lines[3:]:
+        rest = lines[3:]
+        while rest:
+            extra = rest.pop(0)
             assert re.match(r"^  = (expected|note|help): \S", extra), extra
+            if extra.startswith("  = note: ") and rest and SOURCE_LINE.match(rest[0]):
+                # a related place (`first declared here`): its own source line and caret
+                assert CARET_LINE.match(rest[1]), repr(rest[1])
+                rest = rest[2:]
 
 
 @pytest.mark.parametrize("name", BAD)
@@ -285,3 +291,81 @@ def test_caret_inside_text_counts_escapes_as_written(says, code, target):
     line = text.splitlines()[line_no - 1]
     col = line.rindex(target) + 1
     assert (diags[0].span.line, diags[0].span.col, diags[0].span.end_col) == (line_no, col, col + len(target))
+
+
+# ---------------------------------------------------------------- duplicates point at both places
+
+_BASE = '''policy bad.escapes "t"
+  source "a.txt" section "s"
+  question "q"
+enum kind "종류"
+  a "가"
+  b "나"
+record item "항목"
+  x: money "금액"
+input k: kind "종류"
+input n: int "수"
+input items: list of item max 3 "항목들"
+output fee: money "요금"
+check n_ok "n" requires n >= 0
+table by_n by n "n별"
+  low (-∞, 0]: fee = 0원 "적음"
+  high (0, ∞): fee = 0원 "많음"
+'''
+
+# (what to change in _BASE, code, the duplicated text, the first declaration's line)
+DUPLICATES = [
+    (('  question "q"\n', '  question "q"\n  question "q"\n'), "E009", '"q"', 3),
+    (('record item', 'enum item "x"\n  z "z"\nrecord item'), "E110", "item", 7),
+    (('  b "나"\n', '  b "나"\n  a "다"\n'), "E111", "a", 5),
+    (('  x: money "금액"\n', '  x: money "금액"\n  x: int "수"\n'), "E112", "x", 8),
+    (('output fee: money "요금"\n', 'output fee: money "요금"\nlet n = 1 "하나"\n'), "E130", "n", 10),
+    (('check n_ok', 'check n_ok "m" requires true\ncheck n_ok'), "E166", "n_ok", 13),
+    (('table by_n', 'rule by_n "r" when n = 5 then fee = 0원\ntable by_n'), "E161", "by_n", 14),
+    (('table by_n', 'rule n_ok "r" when n = 5 then fee = 0원\ntable by_n'), "E161", "n_ok", 13),
+    (('fee = 0원 "적음"', 'fee = 0원, fee = 1원 "적음"'), "E172", "fee", 15),
+    (('  high (0, ∞)', '  low (0, ∞)'), "E182", "low", 15),
+    (('by_n by n "n별"\n  low (-∞, 0]: fee = 0원 "적음"\n  high (0, ∞)', 'by_k by k "k별"\n  a: fee = 0원 "적음"\n  b: fee = 0원 "적음"\n  a'),
+     "E182", "a", 15),
+]
+
+
+@pytest.mark.parametrize("change, code, name, first_line", DUPLICATES, ids=[f"{c}-{n}" for _, c, n, _ in DUPLICATES])
+def test_a_duplicate_points_at_itself_and_at_its_first_declaration(change, code, name, first_line):
+    text = _BASE.replace(*change)
+    assert text != _BASE
+    lines = text.splitlines()
+    diags = [d for d in _check_source(text) if d.code == code]
+    assert len(diags) == 1, [(d.code, d.message) for d in _check_source(text)]
+    (d,) = diags
+
+    def shown(span):
+        return lines[span.line - 1][span.col - 1:span.end_col - 1]
+
+    assert shown(d.span) == name and (d.span.line, d.span.col) > (first_line, d.related[0].span.col)
+    assert [r.message for r in d.related] in (["first declared here"], ["first given here"], ["first set here"])
+    assert (shown(d.related[0].span), d.related[0].span.line) == (name, first_line)
+    # The render shows both lines, each with its caret; JSON carries the related place.
+    text_out = render(d, text).split("\n")
+    note = text_out.index(f"  = note: {d.related[0].message}")
+    assert text_out[note + 1] == f"  {first_line} | {lines[first_line - 1]}"
+    assert text_out[note + 2].endswith("^" * len(name))
+    (item,) = json.loads(render_json([d]))
+    assert item["related"] == [{"message": d.related[0].message, "path": d.span.path, "line": first_line,
+                                "col": d.related[0].span.col, "end_line": first_line,
+                                "end_col": d.related[0].span.col + len(name)}]
+
+
+def test_the_base_of_the_duplicates_is_clean():
+    assert not [d for d in _check_source(_BASE) if d.severity == "error"]
+
+
+@pytest.mark.parametrize("change, code, target", [
+    (('  source "a.txt" section "s"\n', '  source "a.txt" section "s"\n  zone Asia/Nowhere\n'), "E104", "Asia/Nowhere"),
+    (("policy bad.escapes", "policy bad.elsewhere"), "E102", "bad.elsewhere"),
+])
+def test_header_mistakes_point_at_their_token(change, code, target):
+    text = _BASE.replace(*change)
+    (d,) = [d for d in _check_source(text) if d.code == code]
+    line = text.splitlines()[d.span.line - 1]
+    assert line[d.span.col - 1:d.span.end_col - 1] == target

@@ -6,6 +6,7 @@ with every diagnostic found; `check(policy)` returns just the diagnostics. Pure,
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -33,6 +34,24 @@ CHECK_RESULTS = {
 }
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Folders of generated/ that are not policy domains (docs/LANGUAGE.md "Policy ids").
+RESERVED_DOMAINS = ("docs", "schemas")
+
+
+def reserved_id_part(part: str, is_domain: bool) -> str | None:
+    """Why one part of a policy id cannot be used, or None when it can.
+
+    Each part names a module of generated/ (`generated/<domain>/<name>.py`): a leading `_` is
+    private to policyc (`_runtime`, `__init__`), a keyword cannot be imported by name, and a
+    domain must not be one of generated/'s own folders.
+    """
+    if part.startswith("_"):
+        return "a name starting with `_` is private to policyc (`generated/_runtime.py`, `__init__`)"
+    if keyword.iskeyword(part):  # soft keywords (`match`, `case`) import fine
+        return f"`{part}` is a Python keyword, and the evaluator is imported as `generated.<domain>.<name>`"
+    if is_domain and part in RESERVED_DOMAINS:
+        return f"`generated/{part}/` holds the {'counselor pages' if part == 'docs' else 'JSON Schemas'}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +272,11 @@ class _Checker:
         for part in (domain, name):
             if not NAME_RE.match(part):
                 self.err("E101", f"policy id `{p.id}` must be `<domain>.<name>` in lowercase letters, digits and `_`", p.id_span or p.span)
+        for part, is_domain in ((domain, True), (name, False)):
+            why = reserved_id_part(part, is_domain) if NAME_RE.match(part) else None
+            if why is not None:
+                self.err("E105", f"policy id `{p.id}` is reserved: its {'domain' if is_domain else 'name'} `{part}` cannot be used",
+                         p.id_span or p.span, notes=(why,), help="rename the policy (and its file and folder)")
         expected_path_end = f"{domain}/{name}.policy"
         if not p.path.replace("\\", "/").endswith(expected_path_end) and not p.path.startswith("<"):
             self.err("E102", f"policy `{p.id}` must live in a file ending `{expected_path_end}`", p.id_span or p.title.span,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import unicodedata
 from dataclasses import dataclass, field
 
 from dsl.ast import Span
@@ -92,7 +93,8 @@ def render(diag: Diagnostic, source: str | None) -> str:
     each related place follows as a `= note:` with its own source line and caret."""
     span = diag.span
     out = [f"{span.path}:{span.line}:{span.col}: {diag.severity}: {diag.message}"]
-    lines = source.splitlines() if source is not None else []
+    # Lines as the parser counts them: only `\n` ends one (not U+2028 or a form feed).
+    lines = [line.removesuffix("\r") for line in source.split("\n")] if source is not None else []
     out += _excerpt(span, lines)
     for rel in diag.related:
         if rel.span.path != span.path:
@@ -113,7 +115,9 @@ def _excerpt(span: Span, lines: list[str]) -> list[str]:
     """The span's source line with a gutter, and a caret underline the width of the span."""
     if not 1 <= span.line <= len(lines):
         return []
-    text = lines[span.line - 1].replace("\t", " ")
+    # An invisible character is shown as `�`: a bidirectional control printed as it is would
+    # reorder the line on the reader's terminal (the Trojan Source trick the parser refuses).
+    text = "".join(" " if ch == "\t" else "\ufffd" if _invisible(ch) else ch for ch in lines[span.line - 1])
     gutter = str(span.line)
     pad = " " * len(gutter)
     if span.end_line == span.line and span.end_col > span.col:
@@ -161,8 +165,10 @@ def _join_words(words: tuple[str, ...]) -> str:
     return ", ".join(words[:-1]) + f" or {words[-1]}"
 
 
+def _invisible(ch: str) -> bool:
+    return ch < " " or ch == "\x7f" or (ch > "~" and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"))
+
+
 def _display_width(text: str) -> int:
     """Width in terminal cells: Hangul and other wide characters take two."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)

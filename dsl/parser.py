@@ -70,7 +70,36 @@ def _lark() -> Lark:
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=False,
+        lexer_callbacks={"COMMENT": _check_comment},
     )
+
+
+# Bidirectional controls reorder how a line is shown, not how it is read (Trojan Source,
+# CVE-2021-42574): a comment holding one can make the code around it look like something else.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class _BidiInComment(Exception):
+    def __init__(self, token: Token, offset: int):
+        super().__init__(token)
+        self.token = token
+        self.offset = offset
+
+
+def _check_comment(token: Token) -> Token:
+    for i, ch in enumerate(str(token)):
+        if ch in BIDI_CONTROLS:
+            raise _BidiInComment(token, i)
+    return token
+
+
+def _bidi_diagnostic(err: _BidiInComment, path: str) -> Diagnostic:
+    ch = str(err.token)[err.offset]
+    col = err.token.column + err.offset
+    name = unicodedata.name(ch, "a bidirectional control")
+    return Diagnostic("E012", f"invisible character U+{ord(ch):04X} ({name}) in a comment",
+                      A.Span(path, err.token.line, col, err.token.line, col + 1),
+                      help="delete it: it changes how the lines around it are shown, not what they do")
 
 
 def parse(text: str, path: str = "<policy>") -> A.Policy:
@@ -79,6 +108,8 @@ def parse(text: str, path: str = "<policy>") -> A.Policy:
         text = text[1:]  # a byte order mark, as some editors write: not part of the policy
     try:
         tree = _lark().parse(text)
+    except _BidiInComment as err:
+        raise PolicyError([_bidi_diagnostic(err, path)]) from None
     except UnexpectedInput as err:
         raise PolicyError([_syntax_diagnostic(err, text, path)]) from None
     except RecursionError:
@@ -156,6 +187,10 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> Diagnostic
             rest = text[err.pos_in_stream + 1:].split("\n", 1)[0]
             return Diagnostic("E011", "this text is not closed", span,
                               help='end it with `"` on the same line' + (" (a `\\` before the last `\"` escapes it)" if rest.endswith('\\"') else ""))
+        if invisible(ch) and ch != "\t":
+            name = unicodedata.name(ch, "a control character")
+            return Diagnostic("E012", f"invisible character U+{ord(ch):04X} ({name}) outside text", span,
+                              help="delete it (most editors do not show it)")
         help_text = _char_help(ch)
         shown = ch if ch.isprintable() and not ch.isspace() else repr(ch)
         return Diagnostic("E003", f"unexpected character `{shown}`", span,

@@ -15,7 +15,7 @@ import pytest
 
 from compiler.check import check
 from compiler.diagnostics import Diagnostic, PolicyError, render, render_json
-from dsl.parser import parse, parse_file
+from dsl.parser import invisible, parse, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD_DIR = ROOT / "tests" / "cases" / "bad"
@@ -171,7 +171,9 @@ def test_layout(name):
         assert lines[0].startswith(f"tests/cases/bad/{name}.policy:{d.span.line}:{d.span.col}: error: ")
         assert "\n" not in d.message and not d.message.endswith(".") and not d.message[:1].isupper(), d.message
         assert SOURCE_LINE.match(lines[1]) and SOURCE_LINE.match(lines[1]).group(1) == str(d.span.line), lines[1]
-        assert lines[1].split(" | ", 1)[1] == source.splitlines()[d.span.line - 1]
+        # the line as written, an invisible character shown as `�` (never printed raw)
+        written = source.splitlines()[d.span.line - 1]
+        assert lines[1].split(" | ", 1)[1] == "".join("\ufffd" if invisible(ch) else ch for ch in written)
         assert CARET_LINE.match(lines[2]), repr(lines[2])
         rest = lines[3:]
         while rest:

@@ -299,7 +299,7 @@ class _Checker:
                          else f"`{decl.name}` is a built-in type and cannot be redeclared", _name_of(decl), first=seen.get(decl.name))
                 continue
             if decl.name in RESERVED_TYPE_NAMES:
-                self.err("E114", f"`{decl.name}` is reserved: the schema of the decision uses it", decl.span,
+                self.err("E114", f"`{decl.name}` is reserved: the schema of the decision uses it", _name_of(decl),
                          help=f"rename the type, e.g. `{decl.name}_kind`")
                 continue
             seen[decl.name] = _name_of(decl)
@@ -366,7 +366,7 @@ class _Checker:
                              _name_of(d), help="give each input, let and output its own name", first=_name_of(other.decl))
                     continue
                 if d.name in self.an.enums or d.name in self.an.records:
-                    self.warn("W131", f"`{d.name}` is both a type and a value name", d.span)
+                    self.warn("W131", f"`{d.name}` is both a type and a value name", _name_of(d))
                 if kind == "let":
                     t = ERROR  # inferred later
                 else:
@@ -375,7 +375,7 @@ class _Checker:
         for name, t in CHECK_RESULTS.items():
             if name in table:
                 decl = table[name].decl
-                self.err("E132", f"`{name}` is a reserved name: it holds the results of the checks", decl.span,
+                self.err("E132", f"`{name}` is a reserved name: it holds the results of the checks", _name_of(decl),
                          help="choose another name")
             elif self.p.checks:
                 table[name] = Symbol(name, "check", t, None)
@@ -416,7 +416,7 @@ class _Checker:
             if state.get(n) == 1:
                 cycle = path[path.index(n):] + [n]
                 decl = self.an.symbols[n].decl
-                self.err("E150", f"`{n}` is defined in terms of itself: " + " → ".join(f"`{c}`" for c in cycle), decl.span)
+                self.err("E150", f"`{n}` is defined in terms of itself: " + " → ".join(f"`{c}`" for c in cycle), _name_of(decl))
                 return
             state[n] = 1
             for d in sorted(deps[n], key=self._decl_index):
@@ -583,7 +583,7 @@ class _Checker:
 
     def check_rule(self, rule: A.Rule) -> None:
         if not NAME_RE.match(rule.id):
-            self.err("E164", f"rule id `{rule.id}` must be lowercase letters, digits and `_`", rule.span)
+            self.err("E164", f"rule id `{rule.id}` must be lowercase letters, digits and `_`", _name_of(rule))
         given: frozenset[str] = frozenset()
         self.given = self.proven
         if rule.condition is not None:
@@ -604,10 +604,10 @@ class _Checker:
             return
         if any(row.interval is None for row in table.rows) and key_t is not ERROR:
             row = next(r for r in table.rows if r.interval is None)
-            self.err("E189", f"row `{row.id}` needs an interval of `{_key_words(table.key)}`", row.span,
+            self.err("E189", f"row `{row.id}` needs an interval of `{_key_words(table.key)}`", _name_of(row),
                      help=f"write `{row.id} [a, b): …`; rows without an interval are for enum keys")
             for r in table.rows:
-                self.check_assignments(f"{table.id}.{r.id}", r.span, r.assignments)
+                self.check_assignments(f"{table.id}.{r.id}", _name_of(r), r.assignments)
             self.given = frozenset()
             return
         if key_t is not ERROR and key_t.kind not in ORDERED:
@@ -626,7 +626,7 @@ class _Checker:
             if self.check_interval(row.interval, key_t, table.key):
                 pieces.append(_Piece(bound_value(row.interval.low), row.interval.low_closed,
                                      bound_value(row.interval.high), row.interval.high_closed, row.id, row.interval.span))
-            self.check_assignments(f"{table.id}.{row.id}", row.span, row.assignments)
+            self.check_assignments(f"{table.id}.{row.id}", _name_of(row), row.assignments)
         self.given = frozenset()
         if len(pieces) == len(table.rows) and key_t is not ERROR:
             self.report_coverage(pieces, _key_words(table.key), table, row_word="row")
@@ -646,7 +646,7 @@ class _Checker:
             elif row.id in seen:
                 self.err("E182", f"table `{table.id}` has two rows for `{row.id}`", _name_of(row), first=seen[row.id])
             seen.setdefault(row.id, _name_of(row))
-            self.check_assignments(f"{table.id}.{row.id}", row.span, row.assignments)
+            self.check_assignments(f"{table.id}.{row.id}", _name_of(row), row.assignments)
         missing = [v for v in values if v not in seen]
         if missing:
             self.err("E195", f"table `{table.id}` has no row for `{_key_words(table.key)}` = "
@@ -1003,7 +1003,9 @@ class _Checker:
         if isinstance(e, A.Call):
             if e.func not in FUNCTIONS:
                 guess = suggest(e.func, list(FUNCTIONS))
-                self.err("E226", f"unknown function `{e.func}`", e.span,
+                # INVARIANT: a call's span starts with the function's name (`NAME "(" …`)
+                name_span = A.Span(e.span.path, e.span.line, e.span.col, e.span.line, e.span.col + len(e.func))
+                self.err("E226", f"unknown function `{e.func}`", name_span,
                          help=f"did you mean `{guess}`?" if guess else "the functions are " + ", ".join(f"`{f}`" for f in FUNCTIONS))
                 for a in e.args:
                     self.expr(a)
@@ -1518,10 +1520,10 @@ def _span(e) -> A.Span:
 
 
 def _head_span(dec) -> A.Span:
-    """The first line of a rule or table: where to point when the whole thing is at fault."""
+    """The id of a rule or table: where to point when the whole thing is at fault."""
     s = dec.span
-    if dec.name_span is not None:  # from `rule`/`table` to the end of its id, however they are spaced
-        return A.Span(s.path, s.line, s.col, dec.name_span.end_line, dec.name_span.end_col)
+    if dec.name_span is not None:
+        return dec.name_span
     return A.Span(s.path, s.line, s.col, s.line, s.col + (len("rule ") if isinstance(dec, A.Rule) else len("table ")) + len(dec.id))
 
 

@@ -6,6 +6,7 @@ in one run). Its policy id is `bad.<file name>`, so the checker's path rule is s
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -125,6 +126,7 @@ def _xfail(reasons: dict[str, str], names=BAD):
             if n in reasons else n for n in names]
 
 
+@functools.lru_cache(maxsize=None)  # every test of a case reads the same diagnostics: parse and check it once
 def diagnose(name: str) -> tuple[list[Diagnostic], str]:
     """Parse and check one bad case; the span paths are repository-relative."""
     path = BAD_DIR / f"{name}.policy"

@@ -6,12 +6,13 @@ with every diagnostic found; `check(policy)` returns just the diagnostics. Pure,
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from compiler.diagnostics import Diagnostic, suggest
+from compiler.diagnostics import Diagnostic, Related, suggest
 from compiler.types import (
     BOOL, DATE, DATETIME, DURATION, ERROR, INT, MONEY, NUMBER, ORDERED, PERCENT, TEXT, Type,
 )
@@ -33,6 +34,24 @@ CHECK_RESULTS = {
 }
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Folders of generated/ that are not policy domains (docs/LANGUAGE.md "Policy ids").
+RESERVED_DOMAINS = ("docs", "schemas")
+
+
+def reserved_id_part(part: str, is_domain: bool) -> str | None:
+    """Why one part of a policy id cannot be used, or None when it can.
+
+    Each part names a module of generated/ (`generated/<domain>/<name>.py`): a leading `_` is
+    private to policyc (`_runtime`, `__init__`), a keyword cannot be imported by name, and a
+    domain must not be one of generated/'s own folders.
+    """
+    if part.startswith("_"):
+        return "a name starting with `_` is private to policyc (`generated/_runtime.py`, `__init__`)"
+    if keyword.iskeyword(part):  # soft keywords (`match`, `case`) import fine
+        return f"`{part}` is a Python keyword, and the evaluator is imported as `generated.<domain>.<name>`"
+    if is_domain and part in RESERVED_DOMAINS:
+        return f"`generated/{part}/` holds the {'counselor pages' if part == 'docs' else 'JSON Schemas'}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +236,7 @@ class _Checker:
         self.current_def: str | None = None
         self.in_check = False
         self.allow_fraction = False
-        self.check_ids: set[str] = set()
+        self.check_ids: dict[str, A.Span] = {}
         # Expressions whose checking reported an error (their own or a part's). Their values
         # may mix units, so nothing compares them any further: no regions, no interval ends.
         self.faulty: set[int] = set()
@@ -225,9 +244,14 @@ class _Checker:
 
     # -- reporting
     def err(self, code: str, message: str, span: A.Span, help: str | None = None,
-            notes: tuple[str, ...] = (), expected: tuple[str, ...] = ()) -> None:
+            notes: tuple[str, ...] = (), expected: tuple[str, ...] = (), first: A.Span | None = None,
+            related: tuple[Related, ...] = ()) -> None:
+        """Report an error; `first` is where a duplicate was first declared, `related` other places
+        that explain it (each shown with its own source line)."""
         self.errors += 1
-        self.diags.append(Diagnostic(code, message, span, help=help, notes=notes, expected=expected))
+        if first is not None:
+            related = (Related(first, "first declared here"), *related)
+        self.diags.append(Diagnostic(code, message, span, help=help, notes=notes, expected=expected, related=related))
 
     def warn(self, code: str, message: str, span: A.Span, help: str | None = None) -> None:
         self.diags.append(Diagnostic(code, message, span, severity="warning", help=help))
@@ -252,10 +276,15 @@ class _Checker:
         domain, _, name = p.id.partition(".")
         for part in (domain, name):
             if not NAME_RE.match(part):
-                self.err("E101", f"policy id `{p.id}` must be `<domain>.<name>` in lowercase letters, digits and `_`", p.span)
+                self.err("E101", f"policy id `{p.id}` must be `<domain>.<name>` in lowercase letters, digits and `_`", p.id_span or p.span)
+        for part, is_domain in ((domain, True), (name, False)):
+            why = reserved_id_part(part, is_domain) if NAME_RE.match(part) else None
+            if why is not None:
+                self.err("E105", f"policy id `{p.id}` is reserved: its {'domain' if is_domain else 'name'} `{part}` cannot be used",
+                         p.id_span or p.span, notes=(why,), help="rename the policy (and its file and folder)")
         expected_path_end = f"{domain}/{name}.policy"
         if not p.path.replace("\\", "/").endswith(expected_path_end) and not p.path.startswith("<"):
-            self.err("E102", f"policy `{p.id}` must live in a file ending `{expected_path_end}`", p.title.span,
+            self.err("E102", f"policy `{p.id}` must live in a file ending `{expected_path_end}`", p.id_span or p.title.span,
                      help=f"rename the file or change the id to match `{p.path}`")
         if not p.sources:
             self.err("E103", "the policy cites no source article", p.title.span,
@@ -265,35 +294,35 @@ class _Checker:
 
             ZoneInfo(p.zone)
         except Exception:
-            self.err("E104", f"unknown time zone `{p.zone}`", p.title.span, help="use an IANA zone like `Asia/Seoul`")
+            self.err("E104", f"unknown time zone `{p.zone}`", p.zone_span or p.title.span, help="use an IANA zone like `Asia/Seoul`")
 
     def declare_types(self) -> None:
         seen: dict[str, A.Span] = {}
         for decl in (*self.p.enums, *self.p.records):
             if decl.name in BUILTIN_TYPES or decl.name in seen:
                 self.err("E110", f"type `{decl.name}` is declared twice" if decl.name in seen
-                         else f"`{decl.name}` is a built-in type and cannot be redeclared", decl.span)
+                         else f"`{decl.name}` is a built-in type and cannot be redeclared", _name_of(decl), first=seen.get(decl.name))
                 continue
             if decl.name in RESERVED_TYPE_NAMES:
-                self.err("E114", f"`{decl.name}` is reserved: the schema of the decision uses it", decl.span,
+                self.err("E114", f"`{decl.name}` is reserved: the schema of the decision uses it", _name_of(decl),
                          help=f"rename the type, e.g. `{decl.name}_kind`")
                 continue
-            seen[decl.name] = decl.span
+            seen[decl.name] = _name_of(decl)
             if isinstance(decl, A.EnumDecl):
                 self.an.enums[decl.name] = decl
-                names: set[str] = set()
+                names: dict[str, A.Span] = {}
                 for v in decl.values:
                     if v.name in names:
-                        self.err("E111", f"enum `{decl.name}` lists `{v.name}` twice", v.span)
-                    names.add(v.name)
+                        self.err("E111", f"enum `{decl.name}` lists `{v.name}` twice", _name_of(v), first=names[v.name])
+                    names.setdefault(v.name, _name_of(v))
             else:
                 self.an.records[decl.name] = decl
         for rec in self.p.records:
-            fnames: set[str] = set()
+            fnames: dict[str, A.Span] = {}
             for f in rec.fields:
                 if f.name in fnames:
-                    self.err("E112", f"record `{rec.name}` has field `{f.name}` twice", f.span)
-                fnames.add(f.name)
+                    self.err("E112", f"record `{rec.name}` has field `{f.name}` twice", _name_of(f), first=fnames[f.name])
+                fnames.setdefault(f.name, _name_of(f))
                 t = self.resolve_type(f.type)
                 if t.kind in ("list", "record"):
                     self.err("E113", f"field `{f.name}` cannot hold a {t.kind}", f.type.span,
@@ -339,10 +368,10 @@ class _Checker:
                 if d.name in table:
                     other = table[d.name]
                     self.err("E130", f"`{d.name}` is already declared as {'an' if other.kind in ('input', 'output') else 'a'} {other.kind}",
-                             d.span, help="give each input, let and output its own name")
+                             _name_of(d), help="give each input, let and output its own name", first=_name_of(other.decl))
                     continue
                 if d.name in self.an.enums or d.name in self.an.records:
-                    self.warn("W131", f"`{d.name}` is both a type and a value name", d.span)
+                    self.warn("W131", f"`{d.name}` is both a type and a value name", _name_of(d))
                 if kind == "let":
                     t = ERROR  # inferred later
                 else:
@@ -351,7 +380,7 @@ class _Checker:
         for name, t in CHECK_RESULTS.items():
             if name in table:
                 decl = table[name].decl
-                self.err("E132", f"`{name}` is a reserved name: it holds the results of the checks", decl.span,
+                self.err("E132", f"`{name}` is a reserved name: it holds the results of the checks", _name_of(decl),
                          help="choose another name")
             elif self.p.checks:
                 table[name] = Symbol(name, "check", t, None)
@@ -392,7 +421,7 @@ class _Checker:
             if state.get(n) == 1:
                 cycle = path[path.index(n):] + [n]
                 decl = self.an.symbols[n].decl
-                self.err("E150", f"`{n}` is defined in terms of itself: " + " → ".join(f"`{c}`" for c in cycle), decl.span)
+                self.err("E150", f"`{n}` is defined in terms of itself: " + " → ".join(f"`{c}`" for c in cycle), _name_of(decl))
                 return
             state[n] = 1
             for d in sorted(deps[n], key=self._decl_index):
@@ -438,14 +467,14 @@ class _Checker:
 
     # -- checks
     def check_checks(self) -> None:
-        ids: set[str] = set()
+        ids: dict[str, A.Span] = {}
         self.in_check = True
         for chk in self.p.checks:
             if not NAME_RE.match(chk.id):
-                self.err("E165", f"check id `{chk.id}` must be lowercase letters, digits and `_`", chk.span)
+                self.err("E165", f"check id `{chk.id}` must be lowercase letters, digits and `_`", _name_of(chk))
             if chk.id in ids:
-                self.err("E166", f"check id `{chk.id}` is used twice", chk.span)
-            ids.add(chk.id)
+                self.err("E166", f"check id `{chk.id}` is used twice", _name_of(chk), first=ids[chk.id])
+            ids.setdefault(chk.id, _name_of(chk))
             self.given = frozenset()
             t = self.expr(chk.condition, expected=BOOL)
             if t is not ERROR and t.kind != "bool":
@@ -458,17 +487,19 @@ class _Checker:
     def check_deciders(self) -> None:
         decided = self.an.decided
         total_at: A.Decider | None = None
-        ids: set[str] = set()
+        ids: dict[str, A.Span] = {}
         self.proven: frozenset[str] = frozenset()  # names later deciders may treat as given
         masks = _Masks()
         for dec in self.p.deciders:
             if total_at is not None:
                 what = "an `otherwise` rule" if isinstance(total_at, A.Rule) else f"table `{total_at.id}`"
                 self.err("E160", f"`{dec.id}` can never apply: {what} above already decides every case",
-                         _head_span(dec), help="move it above, or remove it")
+                         _head_span(dec), help="move it above, or remove it",
+                         related=(Related(_head_span(total_at), "this decides every case"),))
             if dec.id in ids or dec.id in self.check_ids:
-                self.err("E161", f"rule id `{dec.id}` is used twice", _head_span(dec))
-            ids.add(dec.id)
+                self.err("E161", f"rule id `{dec.id}` is used twice", _name_of(dec),
+                         first=ids.get(dec.id) or self.check_ids.get(dec.id))
+            ids.setdefault(dec.id, _name_of(dec))
             if isinstance(dec, A.Rule):
                 self.check_rule(dec)
                 self.an.rule_ids.append(dec.id)
@@ -477,7 +508,8 @@ class _Checker:
                     earlier = masks.find(region)
                     if earlier is not None:
                         self.err("E168", f"rule `{dec.id}` can never apply: rule `{earlier.id}` above applies whenever it does",
-                                 _head_span(dec), help=f"move `{dec.id}` above `{earlier.id}`, or narrow `{earlier.id}`")
+                                 _head_span(dec), help=f"move `{dec.id}` above `{earlier.id}`, or narrow `{earlier.id}`",
+                                 related=(Related(_head_span(earlier), "this applies whenever it does"),))
                     masks.add(dec, region)
                     if masks.work > _MASK_BUDGET and not masks.gave_up:
                         masks.gave_up = True
@@ -511,6 +543,7 @@ class _Checker:
     def check_assignments(self, owner: str, span: A.Span, assignments: tuple[A.Assignment, ...],
                           extra_set: tuple[str, ...] = ()) -> None:
         seen: set[str] = set(extra_set)
+        first_set: dict[str, A.Span] = {}
         for asg in assignments:
             sym = self.an.symbols.get(asg.target)
             if sym is None or sym.kind != "output":
@@ -523,8 +556,10 @@ class _Checker:
             if sym.decl.formula is not None:
                 self.err("E171", f"output `{asg.target}` is computed by its formula and cannot be set by a rule", _name_span(asg))
             if asg.target in seen:
-                self.err("E172", f"`{asg.target}` is set twice", _name_span(asg))
+                self.err("E172", f"`{asg.target}` is set twice", _name_span(asg),
+                         related=tuple(Related(f, "first set here") for f in [first_set.get(asg.target)] if f))
             seen.add(asg.target)
+            first_set.setdefault(asg.target, _name_span(asg))
             t = self.expr(asg.value, expected=sym.type.required())
             if t is not ERROR and sym.type is not ERROR and not _assignable(sym.type, t):
                 self.err("E173", f"`{asg.target}` is {sym.type.show()}, but this gives {t.show()}", _span(asg.value),
@@ -557,7 +592,7 @@ class _Checker:
 
     def check_rule(self, rule: A.Rule) -> None:
         if not NAME_RE.match(rule.id):
-            self.err("E164", f"rule id `{rule.id}` must be lowercase letters, digits and `_`", rule.span)
+            self.err("E164", f"rule id `{rule.id}` must be lowercase letters, digits and `_`", _name_of(rule))
         given: frozenset[str] = frozenset()
         self.given = self.proven
         if rule.condition is not None:
@@ -578,10 +613,10 @@ class _Checker:
             return
         if any(row.interval is None for row in table.rows) and key_t is not ERROR:
             row = next(r for r in table.rows if r.interval is None)
-            self.err("E189", f"row `{row.id}` needs an interval of `{_key_words(table.key)}`", row.span,
+            self.err("E189", f"row `{row.id}` needs an interval of `{_key_words(table.key)}`", _name_of(row),
                      help=f"write `{row.id} [a, b): …`; rows without an interval are for enum keys")
             for r in table.rows:
-                self.check_assignments(f"{table.id}.{r.id}", r.span, r.assignments)
+                self.check_assignments(f"{table.id}.{r.id}", _name_of(r), r.assignments)
             self.given = frozenset()
             return
         if key_t is not ERROR and key_t.kind not in ORDERED:
@@ -592,15 +627,15 @@ class _Checker:
             self.err("E181", "the table's key may be missing", _span(table.key),
                      help="decide the missing case in a rule above, or use inputs that are always given")
         pieces = []
-        row_ids: set[str] = set()
+        row_ids: dict[str, A.Span] = {}
         for row in table.rows:
             if row.id in row_ids:
-                self.err("E182", f"table `{table.id}` has two rows named `{row.id}`", row.span)
-            row_ids.add(row.id)
+                self.err("E182", f"table `{table.id}` has two rows named `{row.id}`", _name_of(row), first=row_ids[row.id])
+            row_ids.setdefault(row.id, _name_of(row))
             if self.check_interval(row.interval, key_t, table.key):
                 pieces.append(_Piece(bound_value(row.interval.low), row.interval.low_closed,
                                      bound_value(row.interval.high), row.interval.high_closed, row.id, row.interval.span))
-            self.check_assignments(f"{table.id}.{row.id}", row.span, row.assignments)
+            self.check_assignments(f"{table.id}.{row.id}", _name_of(row), row.assignments)
         self.given = frozenset()
         if len(pieces) == len(table.rows) and key_t is not ERROR:
             self.report_coverage(pieces, _key_words(table.key), table, row_word="row")
@@ -609,18 +644,18 @@ class _Checker:
         """An enum-keyed table: one row per value, named by it, every value present once."""
         enum = self.an.enums[key_t.name]
         values = [v.name for v in enum.values]
-        seen: set[str] = set()
+        seen: dict[str, A.Span] = {}
         for row in table.rows:
             if row.interval is not None:
                 self.err("E193", f"`{_key_words(table.key)}` is an enum: rows are its values, without intervals", row.interval.span)
             if row.id not in values:
                 guess = suggest(row.id, values)
-                self.err("E194", f"`{row.id}` is not a value of `{enum.name}`", row.span,
+                self.err("E194", f"`{row.id}` is not a value of `{enum.name}`", _name_of(row),
                          help=f"did you mean `{guess}`?" if guess else None, expected=tuple(f"`{v}`" for v in values))
             elif row.id in seen:
-                self.err("E182", f"table `{table.id}` has two rows for `{row.id}`", row.span)
-            seen.add(row.id)
-            self.check_assignments(f"{table.id}.{row.id}", row.span, row.assignments)
+                self.err("E182", f"table `{table.id}` has two rows for `{row.id}`", _name_of(row), first=seen[row.id])
+            seen.setdefault(row.id, _name_of(row))
+            self.check_assignments(f"{table.id}.{row.id}", _name_of(row), row.assignments)
         missing = [v for v in values if v not in seen]
         if missing:
             self.err("E195", f"table `{table.id}` has no row for `{_key_words(table.key)}` = "
@@ -666,7 +701,8 @@ class _Checker:
                 where = show_interval(lo, lc, hi, hc) if (lo != hi or not (lc and hc)) else show_value(lo)
                 self.err("E188", f"{row_word}s `{a.owner}` and `{b.owner}` both cover {prefix}`{key}` "
                          + (f"= {where}" if lo == hi else f"in {where}"),
-                         b.span, help="make one end open: `[a, b)` then `[b, c)`")
+                         b.span, help="make one end open: `[a, b)` then `[b, c)`",
+                         related=(Related(a.span, f"`{a.owner}` covers it too"),))
 
     def check_grid(self, grid: A.GridTable) -> None:
         target = self.an.symbols.get(grid.target)
@@ -703,11 +739,11 @@ class _Checker:
             return
         if key_t.optional:
             self.err("E181", "the table's key may be missing", _span(key))
-        names: set[str] = set()
+        names: dict[str, A.Span] = {}
         for h in heads:
             if h.name in names:
-                self.err("E192", f"{word} `{h.name}` appears twice in table `{grid.id}`", h.span)
-            names.add(h.name)
+                self.err("E192", f"{word} `{h.name}` appears twice in table `{grid.id}`", h.span, first=names[h.name])
+            names.setdefault(h.name, h.span)
         if key_t.kind == "enum":
             enum = self.an.enums[key_t.name]
             values = [v.name for v in enum.values]
@@ -777,7 +813,13 @@ class _Checker:
                     used["percent"].add(abs(lit.value))
                 elif isinstance(lit, A.Duration):
                     used["duration"].add(abs(lit.value))
-        text = PLACEHOLDER.sub(" ", label.text)
+        # Each placeholder reads as one space; `where[i]` is the index in label.text of text[i].
+        text, where, pos = "", [], 0
+        for ph in [*PLACEHOLDER.finditer(label.text), None]:
+            stop = ph.start() if ph is not None else len(label.text)
+            text += label.text[pos:stop] + (" " if ph is not None else "")
+            where += [*range(pos, stop), *([ph.start()] if ph is not None else [])]
+            pos = ph.end() if ph is not None else pos
         for m in SENTENCE_NUMBER.finditer(text):
             before = text[max(0, m.start() - 8):m.start()]
             if m.group("unit") == "일" and (re.search(r"\d+\s*월\s*$", before) or "영업일" in before):
@@ -789,8 +831,7 @@ class _Checker:
             if kind == "duration" and any(value < u for u in used["duration"]) and m.group("unit") in ("분", "초"):
                 continue
             shown = ", ".join(_show_used(kind, v) for v in sorted(used[kind])) or "none"
-            col = label.span.col + 1 + label.text.find(m.group(0).strip())
-            span = A.Span(label.span.path, label.span.line, col, label.span.line, col + len(m.group(0).strip()))
+            span = label.span_of(where[m.start()], where[m.end() - 1] + 1)
             self.err("E203", f"the sentence says `{m.group(0).strip()}`, but {owner} uses no such {kind.replace('duration', 'time')}",
                      span, notes=(f"{owner} uses: {shown}",),
                      help="write the rule's own number, or show it with a `{placeholder}`")
@@ -813,20 +854,18 @@ class _Checker:
             if name in self.an.symbols and (allowed is None or name in allowed):
                 continue
             if allowed is not None and name in self.an.symbols:
-                col = label.span.col + 1 + m.start()
-                span = A.Span(label.span.path, label.span.line, col, label.span.line, col + len(m.group(0)))
+                span = label.span_of(m.start(), m.end())
                 self.err("E202", f"a check's message cannot show `{name}`: it is not known yet when checks run", span,
                          help="show an input or a `let` computed from inputs")
                 continue
-            col = label.span.col + 1 + m.start()
-            span = A.Span(label.span.path, label.span.line, col, label.span.line, col + len(m.group(0)))
+            span = label.span_of(m.start(), m.end())
             guess = suggest(name, list(self.an.symbols))
             self.err("E200", f"unknown name `{name}` in the sentence", span,
                      help=f"did you mean `{guess}`?" if guess else "placeholders name an input, a let or an output")
         stray = PLACEHOLDER.sub("", label.text)
         if "{" in stray or "}" in stray:
-            col = label.span.col + 1 + label.text.find("{" if "{" in stray else "}")
-            self.err("E201", "unbalanced `{` or `}` in the sentence", A.Span(label.span.path, label.span.line, col, label.span.line, col + 1),
+            at = _stray_brace(label.text)
+            self.err("E201", "unbalanced `{` or `}` in the sentence", label.span_of(at, at + 1),
                      help="placeholders are written `{name}`")
 
     # -- expressions
@@ -980,7 +1019,9 @@ class _Checker:
         if isinstance(e, A.Call):
             if e.func not in FUNCTIONS:
                 guess = suggest(e.func, list(FUNCTIONS))
-                self.err("E226", f"unknown function `{e.func}`", e.span,
+                # INVARIANT: a call's span starts with the function's name (`NAME "(" …`)
+                name_span = A.Span(e.span.path, e.span.line, e.span.col, e.span.line, e.span.col + len(e.func))
+                self.err("E226", f"unknown function `{e.func}`", name_span,
                          help=f"did you mean `{guess}`?" if guess else "the functions are " + ", ".join(f"`{f}`" for f in FUNCTIONS))
                 for a in e.args:
                     self.expr(a)
@@ -1385,6 +1426,12 @@ SENTENCE_NUMBER = re.compile(
 )
 
 
+def _stray_brace(text: str) -> int:
+    """The index of the first `{` or `}` that is not part of a `{name}` placeholder."""
+    inside = {i for m in PLACEHOLDER.finditer(text) for i in range(m.start(), m.end())}
+    return next(i for i, ch in enumerate(text) if ch in "{}" and i not in inside)
+
+
 def _sentence_value(m: re.Match):
     num = Decimal(m.group("num").replace(",", ""))
     unit = re.sub(r"\s", "", m.group("unit"))
@@ -1588,9 +1635,16 @@ def _span(e) -> A.Span:
 
 
 def _head_span(dec) -> A.Span:
-    """The first line of a rule or table: where to point when the whole thing is at fault."""
+    """The id of a rule or table: where to point when the whole thing is at fault."""
     s = dec.span
+    if dec.name_span is not None:
+        return dec.name_span
     return A.Span(s.path, s.line, s.col, s.line, s.col + (len("rule ") if isinstance(dec, A.Rule) else len("table ")) + len(dec.id))
+
+
+def _name_of(decl) -> A.Span:
+    """The name (or id) of a declaration alone: where a duplicate and its first declaration point."""
+    return decl.name_span if decl.name_span is not None else decl.span
 
 
 def _name_span(asg: A.Assignment) -> A.Span:

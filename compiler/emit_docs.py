@@ -422,7 +422,7 @@ class _Page:
                 self.steps[decider.id] = (number, None)
             elif isinstance(decider, A.WindowTable):
                 for row in decider.rows:
-                    self.steps[f"{decider.id}.{row.id}"] = (number, _fmt_interval(row.interval, self.zone))
+                    self.steps[f"{decider.id}.{row.id}"] = (number, self.row_where(decider, row))
             else:
                 for row in decider.rows:
                     for col in decider.columns:
@@ -498,6 +498,10 @@ class _Page:
             if v.name == value:
                 return v.label.text
         return self.enum_values[value][1].label.text if value in self.enum_values else value
+
+    def row_where(self, table: A.WindowTable, row: A.TableRow) -> str:
+        """Write which key values a window-table row covers: its interval, or (an enum key) its value's label."""
+        return self.head(table.key, A.GridHead(row.id, row.interval, row.span))
 
     def head(self, key: Any, head: A.GridHead) -> str:
         """Write a grid heading in words: its interval, or the label of its enum value."""
@@ -1048,7 +1052,7 @@ def _emit_window_table(page: _Page, number: int, table: A.WindowTable) -> list[s
     out = [f"### {number}. {_md(table.title.text)}", "", f"{_md(key)}에 따라 정합니다.", ""]
     rows = []
     for row in table.rows:
-        span = _fmt_interval(row.interval, page.zone)
+        span = page.row_where(table, row)
         result = page.assignments(row.assignments, with_target=not single)
         out.append(f"- {_md(_subject(key))} {_md(span)}: {_md('; '.join(result))}")
         out.append(f"  - 안내: {_md(page.says(row.says))}")

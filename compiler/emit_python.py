@@ -949,11 +949,19 @@ def _pointer(name: str) -> str:
 
 
 def _docstring(text: str) -> str:
-    """Make policy text safe inside a triple-quoted docstring."""
-    # Python source cannot hold a NUL byte; the escape reads back as the same character.
-    return (text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r", " ").replace("\n", " ")
-            .replace("\0", "\\x00"))
+    """Make policy text safe inside a triple-quoted docstring; it reads back as written (a new
+    line reads back as a space)."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    return _unseen(text)
 
 
 def _comment(text: str) -> str:
-    return text.replace("\r", " ").replace("\n", " ").replace("\0", "\\x00")
+    """Make policy text safe in a `#` comment: one line, no character that hides or reorders code."""
+    return _unseen(text.replace("\r\n", " ").replace("\r", " ").replace("\n", " "))
+
+
+def _unseen(text: str) -> str:
+    # A NUL cannot be in Python source at all; a bidirectional control or a line separator in a
+    # comment or docstring would change how the code around it looks to a reviewer (Trojan
+    # Source). Written as escapes, they read back as the same characters in a docstring.
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)

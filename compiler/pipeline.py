@@ -186,7 +186,8 @@ def load(root: Path, paths: list[Path] | None = None) -> LoadResult:
         if item.policy.id in seen:
             other = seen[item.policy.id]
             diags.append(Diagnostic("E300", f"policy id `{item.policy.id}` is also used by `{other.policy.path}`",
-                                    item.policy.title.span))
+                                    item.policy.id_span or item.policy.title.span,
+                                    related=(Related(other.policy.id_span or other.policy.title.span, "first declared here"),)))
         seen[item.policy.id] = item
     # Coverage names policies by id: hold it to them only when every policy loaded cleanly.
     complete = not any(d.severity == "error" for d in diags) and (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Union
@@ -285,10 +285,27 @@ Expr = Union[
 
 @dataclass(frozen=True, slots=True)
 class Label:
-    """Korean text shown to counselors; may hold `{name}` placeholders."""
+    """Korean text shown to counselors; may hold `{name}` placeholders.
+
+    `columns[i]` is the source column of the character that wrote `text[i]` (an escape such as
+    `\\u{41}` writes one character from several), and `columns[len(text)]` that of the closing
+    quote: a diagnostic about part of the text points where the policy owner wrote it.
+    """
 
     text: str
     span: Span
+    columns: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+    def span_of(self, start: int, end: int) -> Span:
+        """The source span of `text[start:end]`."""
+        cols = self.columns
+        if len(cols) != len(self.text) + 1:  # built without columns: assume no escapes
+            cols = tuple(range(self.span.col + 1, self.span.col + 2 + len(self.text)))
+        start = max(0, min(start, len(self.text)))
+        end = max(start, min(end, len(self.text)))
+        first = cols[start]
+        last = cols[end] if end > start else first + 1
+        return Span(self.span.path, self.span.line, first, self.span.line, max(last, first + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +313,7 @@ class EnumValue:
     name: str
     label: Label
     span: Span
+    name_span: Span | None = None  # the name (or id) alone: where a duplicate points
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +324,7 @@ class EnumDecl:
     label: Label
     values: tuple[EnumValue, ...]
     span: Span
+    name_span: Span | None = None  # the name (or id) alone: where a duplicate points
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +333,7 @@ class RecordField:
     type: TypeRef
     label: Label
     span: Span
+    name_span: Span | None = None  # the name (or id) alone: where a duplicate points
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +344,7 @@ class RecordDecl:
     label: Label
     fields: tuple[RecordField, ...]
     span: Span
+    name_span: Span | None = None  # the name (or id) alone: where a duplicate points
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +356,7 @@ class InputDecl:
     default: "Expr | None"
     label: Label
     span: Span
+    name_span: Span | None = None  # the name (or id) alone: where a duplicate points
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +368,7 @@ class OutputDecl:
     formula: "Expr | None"
     label: Label
     span: Span
+    name_span: Span | None = None  # the name (or id) alone: where a duplicate points
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +379,7 @@ class LetDecl:
     formula: "Expr"
     label: Label
     span: Span
+    name_span: Span | None = None  # the name (or id) alone: where a duplicate points
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +402,7 @@ class Rule:
     assignments: tuple[Assignment, ...]
     note: Label | None
     span: Span
+    name_span: Span | None = None  # the name (or id) alone: where a duplicate points
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +415,7 @@ class TableRow:
     assignments: tuple[Assignment, ...]
     says: Label
     span: Span
+    name_span: Span | None = None  # the name (or id) alone: where a duplicate points
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,6 +429,7 @@ class WindowTable:
     rows: tuple[TableRow, ...]
     note: Label | None
     span: Span
+    name_span: Span | None = None  # the name (or id) alone: where a duplicate points
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,6 +461,7 @@ class GridTable:
     rows: tuple[GridRow, ...]
     note: Label | None
     span: Span
+    name_span: Span | None = None  # the name (or id) alone: where a duplicate points
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,6 +476,7 @@ class Check:
     condition: "Expr"
     note: Label | None
     span: Span
+    name_span: Span | None = None  # the name (or id) alone: where a duplicate points
 
 
 Decider = Union[Rule, WindowTable, GridTable]
@@ -483,6 +512,8 @@ class Policy:
     deciders: tuple[Decider, ...]
     path: str
     span: Span
+    id_span: Span | None = None
+    zone_span: Span | None = None
 
     @property
     def domain(self) -> str:

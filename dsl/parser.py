@@ -12,7 +12,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from compiler.diagnostics import FRIENDLY_TOKENS, Diagnostic, PolicyError
+from compiler.diagnostics import FRIENDLY_TOKENS, Diagnostic, PolicyError, Related
 from dsl import ast as A
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
@@ -70,7 +70,36 @@ def _lark() -> Lark:
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=False,
+        lexer_callbacks={"COMMENT": _check_comment},
     )
+
+
+# Bidirectional controls reorder how a line is shown, not how it is read (Trojan Source,
+# CVE-2021-42574): a comment holding one can make the code around it look like something else.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class _BidiInComment(Exception):
+    def __init__(self, token: Token, offset: int):
+        super().__init__(token)
+        self.token = token
+        self.offset = offset
+
+
+def _check_comment(token: Token) -> Token:
+    for i, ch in enumerate(str(token)):
+        if ch in BIDI_CONTROLS:
+            raise _BidiInComment(token, i)
+    return token
+
+
+def _bidi_diagnostic(err: _BidiInComment, path: str) -> Diagnostic:
+    ch = str(err.token)[err.offset]
+    col = err.token.column + err.offset
+    name = unicodedata.name(ch, "a bidirectional control")
+    return Diagnostic("E012", f"invisible character U+{ord(ch):04X} ({name}) in a comment",
+                      A.Span(path, err.token.line, col, err.token.line, col + 1),
+                      help="delete it: it changes how the lines around it are shown, not what they do")
 
 
 def parse(text: str, path: str = "<policy>") -> A.Policy:
@@ -79,6 +108,8 @@ def parse(text: str, path: str = "<policy>") -> A.Policy:
         text = text[1:]  # a byte order mark, as some editors write: not part of the policy
     try:
         tree = _lark().parse(text)
+    except _BidiInComment as err:
+        raise PolicyError([_bidi_diagnostic(err, path)]) from None
     except UnexpectedInput as err:
         raise PolicyError([_syntax_diagnostic(err, text, path)]) from None
     except RecursionError:
@@ -180,6 +211,10 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> Diagnostic
             rest = text[err.pos_in_stream + 1:].split("\n", 1)[0]
             return Diagnostic("E011", "this text is not closed", span,
                               help='end it with `"` on the same line' + (" (a `\\` before the last `\"` escapes it)" if rest.endswith('\\"') else ""))
+        if invisible(ch) and ch != "\t":
+            name = unicodedata.name(ch, "a control character")
+            return Diagnostic("E012", f"invisible character U+{ord(ch):04X} ({name}) outside text", span,
+                              help="delete it (most editors do not show it)")
         help_text = _char_help(ch)
         shown = ch if ch.isprintable() and not ch.isspace() else repr(ch)
         return Diagnostic("E003", f"unexpected character `{shown}`", span,
@@ -296,8 +331,12 @@ class _ToAst(Transformer):
             return fallback or A.Span(self.path, 1, 1, 1, 1)
         return A.Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
 
+    def _name(self, tok: Token) -> A.Span:
+        return _tok_span(self.path, tok)
+
     def _label(self, tok: Token) -> A.Label:
-        return A.Label(_unquote(tok, self.path), _tok_span(self.path, tok))
+        text, columns = _unquote_columns(tok, self.path)
+        return A.Label(text, _tok_span(self.path, tok), columns)
 
     def _error(self, tok: Token, message: str, help: str | None = None) -> PolicyError:
         return PolicyError([Diagnostic("E005", message, _tok_span(self.path, tok), help=help)])
@@ -313,20 +352,21 @@ class _ToAst(Transformer):
                 A.OutputDecl: outputs, A.LetDecl: lets, A.Check: checks, A.Rule: deciders,
                 A.WindowTable: deciders, A.GridTable: deciders,
             }[type(item)].append(item)
-        seen_meta: set[str] = set()
+        seen_meta: dict[str, A.Span] = {}
         for m in metas:
             if m[0] in ("effective", "zone", "question", "summary"):
+                span = m[1].span if hasattr(m[1], "span") else self._span(meta)
                 if m[0] in seen_meta:
-                    span = m[1].span if hasattr(m[1], "span") else self._span(meta)
                     raise PolicyError([Diagnostic("E009", f"`{m[0]}` is given twice", span,
-                                                  help=f"keep one `{m[0]}` line")])
-                seen_meta.add(m[0])
+                                                  help=f"keep one `{m[0]}` line",
+                                                  related=(Related(seen_meta[m[0]], "first given here"),))])
+                seen_meta[m[0]] = span
         sources = tuple(m[1] for m in metas if m[0] == "source")
         def one(kind):
             found = [m[1] for m in metas if m[0] == kind]
             return found[-1] if found else None
         zone = one("zone")
-        zone = zone.name if zone is not None else None
+        zone, zone_span = (zone.name, zone.span) if zone is not None else (None, None)
         return A.Policy(
             id=str(pid), title=title, sources=sources, effective=one("effective"),
             zone=zone if zone is not None else DEFAULT_ZONE,
@@ -334,7 +374,8 @@ class _ToAst(Transformer):
             notes=tuple(m[1] for m in metas if m[0] == "note"),
             enums=tuple(enums), records=tuple(records), inputs=tuple(inputs),
             outputs=tuple(outputs), lets=tuple(lets), checks=tuple(checks), deciders=tuple(deciders),
-            path=self.path, span=self._span(meta),
+            path=self.path, span=self._span(meta), id_span=_tok_span(self.path, pid),
+            zone_span=zone_span,
         )
 
     def header(self, meta, children):
@@ -363,33 +404,33 @@ class _ToAst(Transformer):
     # -- declarations
     def enum_decl(self, meta, children):
         name, label, *values = children
-        return A.EnumDecl(str(name), self._label(label), tuple(values), self._span(meta))
+        return A.EnumDecl(str(name), self._label(label), tuple(values), self._span(meta), self._name(name))
 
     def enum_value(self, meta, children):
         name, label = children
-        return A.EnumValue(str(name), self._label(label), self._span(meta))
+        return A.EnumValue(str(name), self._label(label), self._span(meta), self._name(name))
 
     def record_decl(self, meta, children):
         name, label, *fields = children
-        return A.RecordDecl(str(name), self._label(label), tuple(fields), self._span(meta))
+        return A.RecordDecl(str(name), self._label(label), tuple(fields), self._span(meta), self._name(name))
 
     def record_field(self, meta, children):
         name, type_ref, label = children
-        return A.RecordField(str(name), type_ref, self._label(label), self._span(meta))
+        return A.RecordField(str(name), type_ref, self._label(label), self._span(meta), self._name(name))
 
     def input_decl(self, meta, children):
         name, type_ref, *rest = children
         default = rest[0].expr if isinstance(rest[0], _Default) else None
-        return A.InputDecl(str(name), type_ref, default, self._label(rest[-1]), self._span(meta))
+        return A.InputDecl(str(name), type_ref, default, self._label(rest[-1]), self._span(meta), self._name(name))
 
     def output_decl(self, meta, children):
         name, type_ref, *rest = children
         formula = rest[0].expr if isinstance(rest[0], _Default) else None
-        return A.OutputDecl(str(name), type_ref, formula, self._label(rest[-1]), self._span(meta))
+        return A.OutputDecl(str(name), type_ref, formula, self._label(rest[-1]), self._span(meta), self._name(name))
 
     def let_decl(self, meta, children):
         name, formula, label = children
-        return A.LetDecl(str(name), formula, self._label(label), self._span(meta))
+        return A.LetDecl(str(name), formula, self._label(label), self._span(meta), self._name(name))
 
     def default(self, meta, children):
         return _Default(children[0])
@@ -431,7 +472,7 @@ class _ToAst(Transformer):
         assignments = rest.pop(0) if rest and isinstance(rest[0], tuple) else ()
         note = rest[0].label if rest else None
         cond = None if isinstance(condition, _Otherwise) else condition
-        return A.Rule(str(name), self._label(says), cond, assignments, note, self._span(meta))
+        return A.Rule(str(name), self._label(says), cond, assignments, note, self._span(meta), self._name(name))
 
     def check(self, meta, children):
         name, *rest = children
@@ -440,7 +481,7 @@ class _ToAst(Transformer):
             rest = rest[1:]
         message, condition, *tail = rest
         note = tail[0].label if tail else None
-        return A.Check(str(name), self._label(message), review, condition, note, self._span(meta))
+        return A.Check(str(name), self._label(message), review, condition, note, self._span(meta), self._name(name))
 
     def when(self, meta, children):
         return children[0]
@@ -461,7 +502,7 @@ class _ToAst(Transformer):
     def window_table(self, meta, children):
         name, key, title, *rest = children
         note = rest.pop().label if rest and isinstance(rest[-1], _Note) else None
-        return A.WindowTable(str(name), key, self._label(title), tuple(rest), note, self._span(meta))
+        return A.WindowTable(str(name), key, self._label(title), tuple(rest), note, self._span(meta), self._name(name))
 
     def table_row(self, meta, children):
         if len(children) == 3:  # a row of an enum-keyed table: named by the value, no interval
@@ -469,13 +510,13 @@ class _ToAst(Transformer):
             interval = None
         else:
             name, interval, assignments, says = children
-        return A.TableRow(str(name), interval, assignments, self._label(says), self._span(meta))
+        return A.TableRow(str(name), interval, assignments, self._label(says), self._span(meta), self._name(name))
 
     def grid_table(self, meta, children):
         name, target, row_key, col_key, says, heads, *rest = children
         note = rest.pop().label if rest and isinstance(rest[-1], _Note) else None
         return A.GridTable(str(name), str(target), row_key, col_key, self._label(says),
-                           heads, tuple(rest), note, self._span(meta))
+                           heads, tuple(rest), note, self._span(meta), self._name(name))
 
     def grid_heads(self, meta, children):
         return tuple(children)
@@ -700,8 +741,16 @@ def invisible(ch: str) -> bool:
 
 
 def _unquote(tok: Token, path: str) -> str:
+    return _unquote_columns(tok, path)[0]
+
+
+def _unquote_columns(tok: Token, path: str) -> tuple[str, tuple[int, ...]]:
+    """The text a quoted token writes, and the source column of each of its characters
+    (and of the closing quote): escapes write one character from several."""
     body = str(tok)[1:-1]
     out: list[str] = []
+    columns: list[int] = []
+    first = tok.column + 1  # INVARIANT: a STRING token is one line (the grammar refuses a new line in it)
     i = 0
 
     def error(code: str, message: str, at: int, width: int, help: str) -> PolicyError:
@@ -720,11 +769,13 @@ def _unquote(tok: Token, path: str) -> str:
                     raise error("E008", "`\\u` needs a code point in braces, like `\\u{200B}`", i, 2,
                                 "1 to 6 hex digits of a Unicode character (not a surrogate)")
                 out.append(chr(value))
+                columns.append(first + i)
                 i = m.end()
                 continue
             if nxt not in _ESCAPES:
                 raise error("E008", f"unknown escape `\\{nxt}` in text", i, 2, _ESCAPES_HELP)
             out.append(_ESCAPES[nxt])
+            columns.append(first + i)
             i += 2
             continue
         if invisible(ch):
@@ -735,8 +786,10 @@ def _unquote(tok: Token, path: str) -> str:
             raise error("E012", f"invisible character U+{ord(ch):04X} ({name}) in text", i, 1,
                         f"delete it (most editors do not show it), or write it as `\\u{{{ord(ch):04X}}}`")
         out.append(ch)
+        columns.append(first + i)
         i += 1
-    return "".join(out)
+    columns.append(first + len(body))
+    return "".join(out), tuple(columns)
 
 
 def _join(a: A.Span, b: A.Span) -> A.Span:

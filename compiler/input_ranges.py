@@ -160,21 +160,37 @@ def date_ranges(an: Analysis) -> dict[str, tuple[date, date]]:
     return ranges
 
 
+def _names(an: Analysis, node, out: set[str]) -> set[str]:
+    """The inputs and lets an expression names (not record fields, not enum values)."""
+    if isinstance(node, A.Name):
+        if id(node) not in an.field_refs and id(node) not in an.enum_values:
+            out.add(node.name)
+        return out
+    if isinstance(node, (A.Count, A.Collect, A.Sum)):
+        out.add(node.source.name)
+    if node is None or isinstance(node, (str, int, A.Span, A.Label)):
+        return out
+    for slot in getattr(type(node), "__slots__", ()):
+        value = getattr(node, slot, None)
+        for item in value if isinstance(value, tuple) else (value,):
+            if hasattr(type(item), "__slots__") and not isinstance(item, (str, A.Span)):
+                _names(an, item, out)
+    return out
+
+
 def blamed_input(an: Analysis, call: A.Call) -> str:
     """The JSON pointer an error of a business-day call names: the first input (in declaration
-    order) its arguments read, through `let`s; "" when they read none."""
-    from compiler.check import _names_in
-
+    order) its arguments read, through `let`s; "" when they read none (a record's field)."""
     inputs = [i.name for i in an.policy.inputs]
     lets = {d.name: d for d in an.policy.lets}
     seen: set[str] = set()
-    todo = [n for arg in call.args for n in _names_in(arg)]
+    todo = sorted(set().union(*(_names(an, arg, set()) for arg in call.args)))
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
         if name in lets:
-            todo.extend(_names_in(lets[name].formula))
+            todo.extend(_names(an, lets[name].formula, set()))
     found = [n for n in inputs if n in seen]
     return "/" + found[0].replace("~", "~0").replace("/", "~1") if found else ""

@@ -7,10 +7,12 @@ import contextlib
 import hashlib
 import keyword
 import re
+from datetime import date, timedelta
 from decimal import Decimal
 
 from compiler.check import CHECK_RESULTS, PLACEHOLDER, Analysis, bound_value, _names_in, _NEG_INF, _POS_INF
-from compiler.runtime import MAX_INT
+from compiler.input_ranges import HOLIDAY_YEARS, blamed_input, date_ranges, korean_holidays
+from compiler.runtime import DATES, MAX_INT
 from compiler.types import Type
 from compiler.writer import Writer
 from dsl import ast as A
@@ -64,6 +66,8 @@ class _PythonEmitter:
         # is a refusal of these inputs, not an internal error.
         self.overflow_paths: set[str] = set()
         self._inputs_memo: dict[str, frozenset[str]] = {}
+        # The written dates an input may hold where a business-day function narrows them.
+        self.dates = {name: (first.isoformat(), last.isoformat()) for name, (first, last) in date_ranges(an).items()}
 
     # ------------------------------------------------------------ module
     def module(self) -> str:
@@ -178,7 +182,7 @@ class _PythonEmitter:
                                  required=not inp.type.optional and inp.default is None,
                                  default=default, max_length=inp.type.max_length,
                                  max_items=inp.type.max_items, nullable=inp.type.optional,
-                                 bounds=(inp.type.min_value, inp.type.max_value))
+                                 bounds=(inp.type.min_value, inp.type.max_value), dates=self.dates.get(inp.name))
         w.line("if errors:")
         with w.indent():
             w.line("raise InvalidInput(errors)")
@@ -196,7 +200,8 @@ class _PythonEmitter:
 
     def emit_read_value(self, w: Writer, var: str, source: str, key: str, path: str, t: Type, required: bool,
                         default: str | None, max_length: int | None = None, max_items: int | None = None,
-                        nullable: bool = False, bounds: tuple[int | None, int | None] = (None, None)) -> None:
+                        nullable: bool = False, bounds: tuple[int | None, int | None] = (None, None),
+                        dates: tuple[str, str] | None = None) -> None:
         # `.get(key)` and a test against None: a sentinel default costs two global lookups a field.
         if required:
             w.line(f"{var} = {source}.get({key!r})")
@@ -215,7 +220,7 @@ class _PythonEmitter:
             w.line(f"{var} = {source}.get({key!r})")
             w.line(f"if {var} is not None:")
         with w.indent():
-            self.emit_convert(w, var, path, t, max_length, max_items)
+            self.emit_convert(w, var, path, t, max_length, max_items, dates)
             lo, hi = bounds
             if lo is not None or hi is not None:
                 test = " <= ".join([*( [str(lo)] if lo is not None else []), var, *([str(hi)] if hi is not None else [])])
@@ -225,7 +230,8 @@ class _PythonEmitter:
                     w.line(f'errors.append({{"path": {path}, "message": {("expected a value " + words)!r}}})')
                     w.line(f"{var} = None")
 
-    def emit_convert(self, w: Writer, var: str, path: str, t: Type, max_length: int | None, max_items: int | None) -> None:
+    def emit_convert(self, w: Writer, var: str, path: str, t: Type, max_length: int | None, max_items: int | None,
+                     dates: tuple[str, str] | None = None) -> None:
         k = t.kind
         # The common valid case is tested inline; the reader call converts or reports the rest.
         if k == "money":
@@ -245,9 +251,9 @@ class _PythonEmitter:
         elif k == "text":
             w.line(f"{var} = _rt.read_text({var}, {path}, errors, {max_length!r})")
         elif k == "datetime":
-            self.emit_read_datetime(w, var, path)
+            self.emit_read_datetime(w, var, path, dates)
         elif k == "date":
-            w.line(f"{var} = _rt.read_date({var}, {path}, errors)")
+            w.line(f"{var} = _rt.read_date({var}, {path}, errors{'' if dates is None else f', {dates!r}'})")
         elif k == "duration":
             w.line(f"{var} = _rt.read_duration({var}, {path}, errors)")
         elif k == "enum":
@@ -273,7 +279,7 @@ class _PythonEmitter:
         else:
             raise AssertionError(f"cannot read {t.show()}")
 
-    def emit_read_datetime(self, w: Writer, var: str, path: str) -> None:
+    def emit_read_datetime(self, w: Writer, var: str, path: str, dates: tuple[str, str] | None = None) -> None:
         """Parse the three shapes services send inline; the runtime reader takes the rest.
 
         `2025-06-01T14:00:00+09:00` (25 characters), `…Z` (20) and naive `2025-06-01T14:00:00`
@@ -284,11 +290,20 @@ class _PythonEmitter:
         `s[23] < "6"` the offset's minutes (fromisoformat reads "+09:60" as +10:00). A naive
         time becomes the UTC instant it names in the zone (the earlier one of a repeated hour),
         so that it subtracts exactly, and cheaply, from other instants.
+
+        `dates` narrows the days it may be written on (compiler/input_ranges.py): the text is
+        compared with the first day and the day after the last, as the runtime reader does.
         """
         self.consts["_DT_SHAPES"] = "_rt._FAST_SHAPES"
         self.consts["_fromisoformat"] = "_rt._fromisoformat"
         self.consts["_zone_offset"] = "_ZONE.utcoffset"
-        slow = f"{var} = _rt.read_datetime({var}, {path}, errors, _ZONE)"
+        slow = f"{var} = _rt.read_datetime({var}, {path}, errors, _ZONE{'' if dates is None else f', {dates!r}'})"
+        if dates is None:
+            # The years as written, 1900 to 2999 (runtime.DATES): "3" sorts after every "2…" and before "3000".
+            guard = f'"{DATES[0][:4]}" <= {var} < "{int(DATES[1][0]) + 1}"'
+        else:
+            after = (date.fromisoformat(dates[1]) + timedelta(days=1)).isoformat()
+            guard = f"{dates[0]!r} <= {var} < {after!r}"
 
         def parse(*steps: str) -> None:
             w.line("try:")
@@ -299,7 +314,7 @@ class _PythonEmitter:
             with w.indent():
                 w.line(slow)
 
-        w.line(f'if type({var}) is str and "1900" <= {var} < "3":')
+        w.line(f'if type({var}) is str and {guard}:')
         with w.indent():
             w.line(f"_n = len({var})")
             w.line(f'if _n == 25 and {var}[4::3] in _DT_SHAPES and {var}[23] < "6":')
@@ -669,7 +684,7 @@ class _PythonEmitter:
     def need_holidays(self) -> None:
         if "_HOLIDAYS" not in self.consts:
             # Korean public holidays (the `holidays` package, pinned in pyproject.toml).
-            self.consts["_HOLIDAYS"] = _holiday_table("KR", HOLIDAY_YEARS)
+            self.consts["_HOLIDAYS"] = _holiday_table(HOLIDAY_YEARS)
             self.consts["_HOLIDAY_YEARS"] = repr(HOLIDAY_YEARS)
 
     def const(self, prefix: str, key: str, value: str) -> str:
@@ -764,7 +779,8 @@ class _PythonEmitter:
                 # Calendar functions take the policy zone; business days also the holiday table.
                 if e.func in ("is_business_day", "add_business_days"):
                     self.need_holidays()
-                    args += ["_HOLIDAYS", "_HOLIDAY_YEARS"]
+                    # The pointer an error names: the input the date (or the count) comes from.
+                    return f"_rt.{e.func}({', '.join(args)}, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE, {blamed_input(self.an, e)!r})"
                 return f"_rt.{_ZONED_CALLS[e.func]}({', '.join(args)}, _ZONE)"
             return f"{e.func}({', '.join(args)})"
         raise AssertionError(f"cannot emit {type(e).__name__}")
@@ -858,8 +874,6 @@ class _PythonEmitter:
         return f"({_paren(left)} {op} {_paren(right)})"
 
 
-HOLIDAY_YEARS = (2015, 2035)
-
 # DSL function -> runtime function taking the policy zone as its last argument.
 _ZONED_CALLS = {
     "year": "local_year", "aligned": "aligned", "clock": "clock", "years_between": "years_between",
@@ -870,11 +884,9 @@ _ZONED_CALLS = {
 _ELIF_CHAIN = 200  # rules per `if … elif …` chain in an evaluator
 
 
-def _holiday_table(country: str, years: tuple[int, int]) -> str:
-    """Public holidays as a frozenset literal, computed now (compile time) from `holidays`."""
-    import holidays  # compile-time only: generated code never imports it
-
-    days = sorted(holidays.country_holidays(country, years=range(years[0], years[1] + 1)))
+def _holiday_table(years: tuple[int, int]) -> str:
+    """Korean public holidays as a frozenset literal, computed now (compile time) from `holidays`."""
+    days = sorted(korean_holidays(years))
     by_year: dict[int, list[str]] = {}
     for d in days:
         by_year.setdefault(d.year, []).append(f"date({d.year}, {d.month}, {d.day})")

@@ -255,18 +255,26 @@ def aligned(value: datetime | timedelta, step: timedelta, tz: ZoneInfo) -> bool:
 
 
 def add_business_days(value: datetime | date, days: int, holidays: frozenset, years: tuple[int, int],
-                      tz: ZoneInfo) -> date:
-    """The date `days` business days after value's date (weekends and public holidays skipped)."""
+                      tz: ZoneInfo, path: str = "") -> date:
+    """The date `days` business days after value's date (weekends and public holidays skipped).
+
+    An input read directly is dated so that the count stays in the table (compiler/input_ranges.py);
+    otherwise InvalidInput names `path`, the input the date comes from.
+    """
     d = local_date(value, tz)
     step = 1 if days >= 0 else -1
     left = abs(days)
     while left:
         d += timedelta(days=step)
         if d.year < years[0] or d.year > years[1]:
-            raise InvalidInput([{"path": "", "message": f"the business-day calendar covers {years[0]}–{years[1]}; {d.isoformat()} is outside it"}])
+            raise InvalidInput([{"path": path, "message": _off_calendar(d, years)}])
         if d.weekday() < 5 and d not in holidays:
             left -= 1
     return d
+
+
+def _off_calendar(d: date, years: tuple[int, int]) -> str:
+    return f"the business-day calendar covers the years {years[0]} to {years[1]}; {d.isoformat()} is outside it"
 
 
 def clock(value: datetime, tz: ZoneInfo) -> timedelta:
@@ -275,10 +283,11 @@ def clock(value: datetime, tz: ZoneInfo) -> timedelta:
     return timedelta(hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond)
 
 
-def is_business_day(value: datetime | date, holidays: frozenset, years: tuple[int, int], tz: ZoneInfo) -> bool:
+def is_business_day(value: datetime | date, holidays: frozenset, years: tuple[int, int], tz: ZoneInfo,
+                    path: str = "") -> bool:
     d = local_date(value, tz)
     if d.year < years[0] or d.year > years[1]:
-        raise InvalidInput([{"path": "", "message": f"the business-day calendar covers {years[0]}–{years[1]}; {d.isoformat()} is outside it"}])
+        raise InvalidInput([{"path": path, "message": _off_calendar(d, years)}])
     return d.weekday() < 5 and d not in holidays
 
 
@@ -484,27 +493,34 @@ _FAST_SHAPES = frozenset(["--T::+:", "--T::-:"])
 _fromisoformat = datetime.fromisoformat  # bound once: the attribute lookup costs as much as the checks
 
 
-_DATETIME_EXPECTED = ("expected a date and time in ISO 8601, like \"2025-06-01T14:00:00+09:00\", "
-                      f"in the years {YEARS[0]} to {YEARS[1]}")
+# The dates an input may be written with, as ISO text (compared as text): the years YEARS unless
+# the policy narrows an input's range (compiler/input_ranges.py; the schema's pattern says the same).
+DATES = (f"{YEARS[0]:04}-01-01", f"{YEARS[1]:04}-12-31")
 
 
-def read_datetime(value: Any, path: str, errors: list, tz: ZoneInfo) -> Any:
+def _dated(dates: tuple[str, str]) -> str:
+    if dates == DATES:
+        return f"in the years {YEARS[0]} to {YEARS[1]}"
+    return f"dated {dates[0]} to {dates[1]}"
+
+
+def read_datetime(value: Any, path: str, errors: list, tz: ZoneInfo, dates: tuple[str, str] = DATES) -> Any:
+    """An ISO 8601 date and time (or a datetime) written on a day in `dates`, as an instant."""
     if isinstance(value, str):
-        if _DATETIME_RE.match(value):
+        if _DATETIME_RE.match(value) and dates[0] <= value[:10] <= dates[1]:
             try:
                 dt = _fromisoformat(value)
             except ValueError:
                 dt = None
-            if dt is not None and YEARS[0] <= dt.year <= YEARS[1]:
+            if dt is not None:
                 return dt if dt.tzinfo is not None else instant(dt, tz)
-        errors.append({"path": path, "message": _DATETIME_EXPECTED})
-        return None
-    if isinstance(value, datetime) and YEARS[0] <= value.year <= YEARS[1]:
+    elif isinstance(value, datetime) and dates[0] <= value.date().isoformat() <= dates[1]:
         # A tzinfo that gives no offset leaves the time naive: it is in the policy's zone. An
         # aware one is moved to UTC: two datetimes that share a zone's tzinfo would subtract
         # as wall clocks.
         return value.astimezone(UTC) if value.utcoffset() is not None else instant(value, tz)
-    errors.append({"path": path, "message": _DATETIME_EXPECTED})
+    errors.append({"path": path, "message": "expected a date and time in ISO 8601, like \"2025-06-01T14:00:00+09:00\", "
+                                            + _dated(dates)})
     return None
 
 
@@ -518,17 +534,16 @@ def instant(wall: datetime, tz: ZoneInfo) -> datetime:
     return wall.replace(tzinfo=UTC, fold=0) - tz.utcoffset(wall)
 
 
-def read_date(value: Any, path: str, errors: list) -> Any:
-    if isinstance(value, str) and _DATE_RE.match(value):
+def read_date(value: Any, path: str, errors: list, dates: tuple[str, str] = DATES) -> Any:
+    """An ISO date (or a date) from dates[0] to dates[1]."""
+    if isinstance(value, str) and _DATE_RE.match(value) and dates[0] <= value <= dates[1]:
         try:
-            d = date.fromisoformat(value)
+            return date.fromisoformat(value)
         except ValueError:
-            d = None
-        if d is not None and YEARS[0] <= d.year <= YEARS[1]:
-            return d
-    elif isinstance(value, date) and not isinstance(value, datetime) and YEARS[0] <= value.year <= YEARS[1]:
+            pass
+    elif isinstance(value, date) and not isinstance(value, datetime) and dates[0] <= value.isoformat() <= dates[1]:
         return value
-    errors.append({"path": path, "message": f"expected a date like \"2025-06-01\", in the years {YEARS[0]} to {YEARS[1]}"})
+    errors.append({"path": path, "message": "expected a date like \"2025-06-01\", " + _dated(dates)})
     return None
 
 

@@ -105,7 +105,7 @@ VALID = {
 def test_pet_taxi_schema_is_valid_2020_12(pet, pet_text):
     Draft202012Validator.check_schema(pet)
     assert pet["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert pet["$id"] == "https://policyc.invalid/schemas/pet_taxi/cancellation_fee.json"
+    assert pet["$id"] == "urn:policyc:schemas/pet_taxi/cancellation_fee.json"  # no [tool.policyc] setting
     assert pet["title"] == "펫 예약 취소수수료"
     assert pet["description"].startswith("펫 예약을 취소하거나")
     assert pet_text.endswith("}\n") and not pet_text.endswith("\n\n")

@@ -102,34 +102,34 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if cancel_at is None and 'cancel_at' not in inputs:
         errors.append({"path": '/cancel_at', "message": "required field is missing"})
     else:
-        if type(cancel_at) is str and "1900" <= cancel_at < "3":
+        if type(cancel_at) is str and '2015-01-02' <= cancel_at < '2035-12-30':
             _n = len(cancel_at)
             if _n == 25 and cancel_at[4::3] in _DT_SHAPES and cancel_at[23] < "6":
                 try:
                     cancel_at = _fromisoformat(cancel_at)
                 except ValueError:
-                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
+                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
             elif _n == 20 and cancel_at[4::3] == "--T::Z":
                 try:
                     cancel_at = _fromisoformat(cancel_at)
                 except ValueError:
-                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
+                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
             elif _n == 19 and cancel_at[4::3] == "--T::":
                 try:
                     cancel_at = _fromisoformat(cancel_at + "Z")
                     cancel_at -= _zone_offset(cancel_at)
                 except ValueError:
-                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
+                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
             else:
-                cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
+                cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
         else:
-            cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE)
+            cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
     if errors:
         raise InvalidInput(errors)
     # let before: 차량 인수까지 남은 시간 (policies/jeju_rentcar/cancel_channel.policy:25)
     before = (pickup_at - cancel_at)
     # let weekday: 취소 시점이 평일(토요일·일요일과 공휴일이 아닌 날) (policies/jeju_rentcar/cancel_channel.policy:26)
-    weekday = _rt.is_business_day(cancel_at, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE)
+    weekday = _rt.is_business_day(cancel_at, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE, '/cancel_at')
     # let center_hours: 취소 시각이 09:00~18:00 사이 (policies/jeju_rentcar/cancel_channel.policy:27)
     center_hours = (_SECONDS_32400 <= (_rt.clock(cancel_at, _ZONE)) < _SECONDS_64800)
     # let lunch_time: 취소 시각이 점심시간 12시~13시 사이 (policies/jeju_rentcar/cancel_channel.policy:28)

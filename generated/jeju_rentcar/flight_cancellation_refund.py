@@ -96,32 +96,32 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if pickup_at is None and 'pickup_at' not in inputs:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        if type(pickup_at) is str and "1900" <= pickup_at < "3":
+        if type(pickup_at) is str and '2015-01-02' <= pickup_at < '2035-12-30':
             _n = len(pickup_at)
             if _n == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6":
                 try:
                     pickup_at = _fromisoformat(pickup_at)
                 except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
             elif _n == 20 and pickup_at[4::3] == "--T::Z":
                 try:
                     pickup_at = _fromisoformat(pickup_at)
                 except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
             elif _n == 19 and pickup_at[4::3] == "--T::":
                 try:
                     pickup_at = _fromisoformat(pickup_at + "Z")
                     pickup_at -= _zone_offset(pickup_at)
                 except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
             else:
-                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
         else:
-            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
     if errors:
         raise InvalidInput(errors)
     # let weekday_pickup: 인수일이 평일(토요일·일요일과 공휴일이 아닌 날) (policies/jeju_rentcar/flight_cancellation_refund.policy:29)
-    weekday_pickup = _rt.is_business_day(pickup_at, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE)
+    weekday_pickup = _rt.is_business_day(pickup_at, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE, '/pickup_at')
     # output company_first: 렌터카 업체로 미리 차량 취소 필요(주말 인수) (policies/jeju_rentcar/flight_cancellation_refund.policy:33)
     company_first = not weekday_pickup
     failed_check_ids: list[str] = []

@@ -76,34 +76,34 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if received_at is None and 'received_at' not in inputs:
         errors.append({"path": '/received_at', "message": "required field is missing"})
     else:
-        if type(received_at) is str and "1900" <= received_at < "3":
+        if type(received_at) is str and '2015-01-02' <= received_at < '2035-12-18':
             _n = len(received_at)
             if _n == 25 and received_at[4::3] in _DT_SHAPES and received_at[23] < "6":
                 try:
                     received_at = _fromisoformat(received_at)
                 except ValueError:
-                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
+                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
             elif _n == 20 and received_at[4::3] == "--T::Z":
                 try:
                     received_at = _fromisoformat(received_at)
                 except ValueError:
-                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
+                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
             elif _n == 19 and received_at[4::3] == "--T::":
                 try:
                     received_at = _fromisoformat(received_at + "Z")
                     received_at -= _zone_offset(received_at)
                 except ValueError:
-                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
+                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
             else:
-                received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
+                received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
         else:
-            received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE)
+            received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
     if errors:
         raise InvalidInput(errors)
     # let business_days: 환불 소요 기간(영업일 수) (policies/jeju_rentcar/refund_deadline.policy:23)
     business_days = 7
     # output refund_by: 환불 확인 기한(이날까지) (policies/jeju_rentcar/refund_deadline.policy:25)
-    refund_by = _rt.add_business_days(received_at, business_days, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE)
+    refund_by = _rt.add_business_days(received_at, business_days, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE, '/received_at')
     # rule card_cancel: policies/jeju_rentcar/refund_deadline.policy:27
     if kind == 'card_cancel':
         step, rule = 0, 'card_cancel'

@@ -75,40 +75,40 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if started_at is None and 'started_at' not in inputs:
         errors.append({"path": '/started_at', "message": "required field is missing"})
     else:
-        if type(started_at) is str and "1900" <= started_at < "3":
+        if type(started_at) is str and '2015-01-02' <= started_at < '2035-12-09':
             _n = len(started_at)
             if _n == 25 and started_at[4::3] in _DT_SHAPES and started_at[23] < "6":
                 try:
                     started_at = _fromisoformat(started_at)
                 except ValueError:
-                    started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
+                    started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE, ('2015-01-02', '2035-12-08'))
             elif _n == 20 and started_at[4::3] == "--T::Z":
                 try:
                     started_at = _fromisoformat(started_at)
                 except ValueError:
-                    started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
+                    started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE, ('2015-01-02', '2035-12-08'))
             elif _n == 19 and started_at[4::3] == "--T::":
                 try:
                     started_at = _fromisoformat(started_at + "Z")
                     started_at -= _zone_offset(started_at)
                 except ValueError:
-                    started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
+                    started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE, ('2015-01-02', '2035-12-08'))
             else:
-                started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
+                started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE, ('2015-01-02', '2035-12-08'))
         else:
-            started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE)
+            started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE, ('2015-01-02', '2035-12-08'))
     if errors:
         raise InvalidInput(errors)
     earliest = None
     # rule new_signup_review: policies/pet_taxi/mate_review_period.policy:21
     if kind == 'new_signup':
         step, rule = 0, 'new_signup_review'
-        due = _rt.add_business_days(started_at, 14, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE)
+        due = _rt.add_business_days(started_at, 14, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE, '/started_at')
     # rule info_change_review: policies/pet_taxi/mate_review_period.policy:25
     else:
         step, rule = 1, 'info_change_review'
-        earliest = _rt.add_business_days(started_at, 2, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE)
-        due = _rt.add_business_days(started_at, 3, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE)
+        earliest = _rt.add_business_days(started_at, 2, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE, '/started_at')
+        due = _rt.add_business_days(started_at, 3, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE, '/started_at')
     return Decision(_SPEC, {'earliest': None if earliest is None else earliest.isoformat(), 'due': due.isoformat()}, rule, step, (kind, started_at, earliest, due))
 
 

@@ -20,6 +20,7 @@ from compiler.diagnostics import Diagnostic, PolicyError, Span
 from compiler.emit_docs import emit_docs, emit_index
 from compiler.emit_python import emit_python
 from compiler.emit_schema import emit_schema
+from compiler.examples import ExampleLoader, WorkedExample, check_examples, decide_examples, evaluators_in_memory
 from compiler.project import GENERATED, NoProject, find_root, import_evaluator
 from dsl import ast as A
 from dsl.parser import parse
@@ -43,6 +44,9 @@ class Loaded:
     analysis: Analysis
     examples: list[dict] = field(default_factory=list)
     example_lines: list[int] = field(default_factory=list)
+    example_nodes: list = field(default_factory=list)  # each example as composed YAML (for positions)
+    worked: list[WorkedExample] = field(default_factory=list)  # the examples as the evaluator decided them
+    python: str | None = None  # the evaluator's source, once emitted
 
 
 @dataclass
@@ -115,6 +119,7 @@ def load(root: Path, paths: list[Path] | None = None) -> LoadResult:
     articles, coverage_diags = load_coverage(root, sources)
     diags.extend(coverage_diags)
     diags.extend(check_coverage(articles, loaded, complete=complete))
+    diags.extend(_decide_examples(loaded, root))
     diags.sort(key=Diagnostic.sort_key)
     return LoadResult(loaded, diags, sources, articles if coverage_files(root) else None)
 
@@ -132,8 +137,8 @@ def _load_examples(item: Loaded, root: Path, sources: dict[str, str]) -> list[Di
     text = path.read_text(encoding="utf-8")
     sources[shown] = text
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=ExampleLoader)
+        data = yaml.load(text, Loader=ExampleLoader)  # noqa: S506 - ExampleLoader is a SafeLoader
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -144,37 +149,36 @@ def _load_examples(item: Loaded, root: Path, sources: dict[str, str]) -> list[Di
         data, node = [], None
     if not isinstance(data, list):
         return [Diagnostic("E303", "examples file must be a list of examples", Span(shown, 1, 1, 1, 2))]
+    checked = check_examples(data, node, item.policy, item.analysis.rule_ids, item.analysis.records, shown)
+    item.examples, item.example_lines, item.example_nodes = checked.examples, checked.lines, checked.nodes
+    return checked.diagnostics
+
+
+def _decide_examples(loaded: list[Loaded], root: Path) -> list[Diagnostic]:
+    """Run every policy's examples on its freshly emitted evaluator (in memory; generated/ untouched).
+
+    Keeps what each example decided for its page; returns a diagnostic per disagreement.
+    """
+    chosen = [item for item in loaded if item.examples]
+    for item in chosen:
+        item.python = emit_python(item.analysis, item.source)
     diags: list[Diagnostic] = []
-    outputs = {o.name for o in item.policy.outputs}
-    names: set[str] = set()
-    for i, ex in enumerate(data):
-        line = node.value[i].start_mark.line + 1 if node is not None else 1
-        span = Span(shown, line, 1, line, 2)
-        if not isinstance(ex, dict) or not isinstance(ex.get("name"), str) or not isinstance(ex.get("input"), dict):
-            diags.append(Diagnostic("E304", "an example needs `name` (text) and `input` (a mapping)", span))
-            continue
-        if ex["name"] in names:
-            diags.append(Diagnostic("E305", f"example name `{ex['name']}` is used twice", span))
-        names.add(ex["name"])
-        expected = ex.get("expected", {})
-        if not isinstance(expected, dict):
-            diags.append(Diagnostic("E306", "`expected` must map output names to values", span))
-            continue
-        for key in expected:
-            if key not in outputs:
-                diags.append(Diagnostic("E307", f"`{key}` in example `{ex['name']}` is not an output of the policy", span))
-        if "rule" in ex and ex["rule"] not in item.analysis.rule_ids:
-            diags.append(Diagnostic("E308", f"example `{ex['name']}` names rule `{ex['rule']}`, which does not exist", span))
-        extra = set(ex) - {"name", "input", "expected", "rule", "note", "invalid"}
-        if extra:
-            diags.append(Diagnostic("E309", "unknown key " + ", ".join(f"`{k}`" for k in sorted(extra)) + " in an example", span,
-                                    help="an example has `name`, `input`, `expected`, `rule`, `note` or `invalid`"))
-        item.examples.append(ex)
-        item.example_lines.append(line)
+    sources = [(item.python, f"generated/{item.policy.domain}/{item.policy.name}.py") for item in chosen]
+    with evaluators_in_memory(runtime_text(), sources) as modules:
+        for item, module in zip(chosen, modules):
+            shown = shown_path(examples_path(item.path), root)
+            item.worked, found = decide_examples(module, item.policy, item.examples, item.example_nodes, shown)
+            diags.extend(found)
     return diags
 
 
 # ---------------------------------------------------------------- emitting
+
+
+def runtime_text() -> str:
+    """generated/_runtime.py: the runtime evaluators import, under the generated-file header."""
+    return ("# 자동 생성 파일입니다. 직접 수정하지 마세요. (generated by policyc — do not edit)\n"
+            "# source: compiler/runtime.py\n" + RUNTIME_SOURCE.read_text(encoding="utf-8"))
 
 
 def build(loaded: list[Loaded], articles: list | None = None) -> dict[str, str]:
@@ -187,11 +191,7 @@ def build(loaded: list[Loaded], articles: list | None = None) -> dict[str, str]:
     files["__init__.py"] = (
         '"""Evaluators generated by policyc from policies/. Do not edit: run `policyc compile`."""\n'
     )
-    runtime = RUNTIME_SOURCE.read_text(encoding="utf-8")
-    files["_runtime.py"] = (
-        "# 자동 생성 파일입니다. 직접 수정하지 마세요. (generated by policyc — do not edit)\n"
-        "# source: compiler/runtime.py\n" + runtime
-    )
+    files["_runtime.py"] = runtime_text()
     domains: dict[str, list[Loaded]] = {}
     for item in sorted(loaded, key=lambda x: x.policy.id):
         domains.setdefault(item.policy.domain, []).append(item)
@@ -200,8 +200,8 @@ def build(loaded: list[Loaded], articles: list | None = None) -> dict[str, str]:
         files[f"{domain}/__init__.py"] = f'"""Generated evaluators of the `{domain}` domain: {names}."""\n'
         for item in items:
             p = item.policy
-            files[f"{domain}/{p.name}.py"] = emit_python(item.analysis, item.source)
-            files[f"docs/{domain}/{p.name}.md"] = emit_docs(p, item.examples, item.analysis)
+            files[f"{domain}/{p.name}.py"] = item.python or emit_python(item.analysis, item.source)
+            files[f"docs/{domain}/{p.name}.md"] = emit_docs(p, item.worked, item.analysis)
             files[f"schemas/{domain}/{p.name}.json"] = emit_schema(p, list(item.analysis.rule_ids))
     if articles is None:
         root = project_root(item.path for item in loaded)

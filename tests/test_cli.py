@@ -140,13 +140,25 @@ def introduce_gap(root: Path) -> int:
 
 
 def raise_early_cap(root: Path) -> None:
-    """Raise the 10% row's cap (and its sentence) from 8,000원 to 9,000원."""
+    """Raise the 10% row's cap (and its sentence) from 8,000원 to 9,000원, and its capped example with it."""
     path = root / PET_POLICY
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     (i,) = [i for i, line in enumerate(lines) if line.lstrip().startswith("early (9h, 24h]:")]
     assert lines[i].count("8,000원") == 2
     lines[i] = lines[i].replace("8,000원", "9,000원")
     path.write_text("".join(lines), encoding="utf-8")
+    set_expected(root, "10% 구간 최대 8,000원", "{fee: 8000}", "{fee: 9000}")
+
+
+def set_expected(root: Path, name: str, old: str, new: str) -> int:
+    """Change the `expected` of the pet taxi example `name`; return the line of that `expected`."""
+    path = root / PET_EXAMPLES
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"- name: {name}")
+    exp = next(i for i in range(start, start + 5) if lines[i].strip() == f"expected: {old}")
+    lines[exp] = lines[exp].replace(old, new)
+    path.write_text("".join(lines), encoding="utf-8")
+    return exp + 1
 
 
 def last_line(text: str) -> str:

@@ -68,8 +68,6 @@ def check_examples(data: Any, node: yaml.Node | None, policy: A.Policy, rule_ids
         records: the policy's record declarations by name (field names of list inputs).
     """
     out = Checked()
-    if node is not None:
-        out.diagnostics.extend(_duplicate_keys(node, shown))
     inputs = {i.name: i for i in policy.inputs}
     outputs = [o.name for o in policy.outputs]
     first_use: dict[str, int] = {}
@@ -81,6 +79,8 @@ def check_examples(data: Any, node: yaml.Node | None, policy: A.Policy, rule_ids
         def err(code: str, message: str, where: tuple = (), key: bool = False, **kw) -> None:
             found.append(Diagnostic(code, message, at.span(where, key), **kw))
 
+        if ex_node is not None:
+            found.extend(_duplicate_keys(ex_node, shown))
         if not isinstance(ex, dict):
             err("E304", "an example is a mapping with `name` (text) and `input` (a mapping)")
             out.diagnostics.extend(found)
@@ -177,7 +177,7 @@ def _check_input(given: dict, inputs: dict[str, A.InputDecl], records: dict, ref
                 continue
             for name in item:
                 if name not in fields and f"{path}/{n}/{_escape(str(name))}" not in refused:
-                    _unknown(err, "E310", f"`{name}` in {label} is not a field of {record.name} (`{key}`)", name,
+                    _unknown(err, "E310", f"`{name}` in {label} is not a field of `{record.name}`, the items of `{key}`", name,
                              fields, ("input", key, n, name))
 
 
@@ -230,9 +230,10 @@ def _duplicate_keys(node: yaml.Node, shown: str) -> list[Diagnostic]:
             for key, value in n.value:
                 if isinstance(key, yaml.ScalarNode):
                     if key.value in seen:
-                        first = seen[key.value].start_mark.line + 1
+                        mark = seen[key.value].start_mark
+                        first = f"first given at line {mark.line + 1}, column {mark.column + 1}"
                         found.append(Diagnostic("E313", f"`{key.value}` is given twice in the same mapping",
-                                                _span(key, shown), notes=(f"first given on line {first}",),
+                                                _span(key, shown), notes=(first,),
                                                 help="YAML keeps only the last one; remove one of them"))
                     else:
                         seen[key.value] = key
@@ -354,9 +355,10 @@ def _compare(module, ex: dict) -> tuple[dict | None, list[str] | None, list[Prob
                 problems.append(Problem(f"expected the input to be refused at {_paths(invalid)}, "
                                         f"the evaluator refuses it at {_paths(paths)}", ("invalid",)))
             return None, paths, problems
+        show_refusal = f"to show a refused input, write `invalid: {_show(paths)}` instead of `expected` and `rule`"
         for e in err.errors:
             problems.append(Problem(f"the evaluator refuses the input at `{e['path'] or '/'}`: {e['message']}",
-                                    ("input", *_pointer_parts(e["path"]))))
+                                    ("input", *_pointer_parts(e["path"])), show_refusal))
         return None, paths, problems
     except Exception as err:  # noqa: BLE001 - a failing evaluator is reported at the example, not as a crash
         problems.append(Problem(f"the evaluator fails on this input: {type(err).__name__}: {err}", ("input",)))

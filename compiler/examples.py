@@ -23,27 +23,71 @@ import yaml
 from compiler.diagnostics import Diagnostic, Span, suggest
 from dsl import ast as A
 
-__all__ = ["ExampleLoader", "ExampleResult", "WorkedExample", "check_examples", "decide_examples",
+__all__ = ["ExampleLoader", "ExampleResult", "read_examples", "WorkedExample", "check_examples", "decide_examples",
            "evaluators_in_memory", "run_example", "run_examples"]
 
 KEYS = ("name", "input", "expected", "rule", "note", "invalid")
 
 
-class ExampleLoader(yaml.SafeLoader):
-    """Reads examples as the JSON documents a service sends, written in YAML.
+_JSON_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
-    YAML 1.1 turns unquoted `2025-04-30` into a date and `no`/`on` into booleans; JSON has
-    neither, so such scalars stay text here (only `true`/`false` are booleans).
+
+def _json_resolvers(loader: type) -> None:
+    """YAML 1.1 turns unquoted `2025-04-30` into a date and `no`/`on` into booleans; JSON has
+    neither, so such scalars stay text (only `true`/`false` are booleans)."""
+    loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers
+                if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    loader.add_implicit_resolver("tag:yaml.org,2002:bool", _JSON_BOOL, list("tTfF"))
+
+
+class _KeepNodes:
+    """Build values without changing the composed nodes: SafeConstructor merges `<<: *base` into
+    the node itself, which would make every key overriding the base look given twice."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode) and any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value):
+            node = yaml.MappingNode(node.tag, list(node.value), node.start_mark, node.end_mark, node.flow_style)
+        return super().construct_mapping(node, deep=deep)
+
+
+class ExampleLoader(_KeepNodes, yaml.SafeLoader):
+    """Reads examples as the JSON documents a service sends, written in YAML."""
+
+
+_json_resolvers(ExampleLoader)
+
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastExampleLoader(_KeepNodes, yaml.CSafeLoader):  # the same, read by libyaml (same values and marks)
+        pass
+
+    _json_resolvers(_FastExampleLoader)
+else:  # pragma: no cover - PyYAML without libyaml
+    _FastExampleLoader = ExampleLoader
+
+
+def read_examples(text: str) -> tuple[Any, yaml.Node | None]:
+    """Read an examples file once: (its value, the same as composed nodes with positions).
+
+    Raises yaml.YAMLError in the pure-Python reader's words, whichever reader found the fault.
     """
+    try:
+        return _read(text, _FastExampleLoader)
+    except yaml.YAMLError:
+        if _FastExampleLoader is ExampleLoader:
+            raise
+        return _read(text, ExampleLoader)
 
 
-ExampleLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-ExampleLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+def _read(text: str, loader_class: type) -> tuple[Any, yaml.Node | None]:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    finally:
+        loader.dispose()
 
 
 # ---------------------------------------------------------------- static checks

@@ -20,7 +20,7 @@ from compiler.diagnostics import Diagnostic, PolicyError, Span
 from compiler.emit_docs import emit_docs, emit_index
 from compiler.emit_python import emit_python
 from compiler.emit_schema import emit_schema
-from compiler.examples import ExampleLoader, WorkedExample, check_examples, decide_examples, evaluators_in_memory
+from compiler.examples import WorkedExample, check_examples, decide_examples, evaluators_in_memory, read_examples
 from compiler.project import GENERATED, NoProject, find_root, import_evaluator
 from dsl import ast as A
 from dsl.parser import parse
@@ -137,8 +137,7 @@ def _load_examples(item: Loaded, root: Path, sources: dict[str, str]) -> list[Di
     text = path.read_text(encoding="utf-8")
     sources[shown] = text
     try:
-        node = yaml.compose(text, Loader=ExampleLoader)
-        data = yaml.load(text, Loader=ExampleLoader)  # noqa: S506 - ExampleLoader is a SafeLoader
+        data, node = read_examples(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

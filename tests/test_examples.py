@@ -9,7 +9,7 @@ import yaml
 
 from compiler import pipeline
 from compiler.diagnostics import render
-from compiler.examples import ExampleLoader, decide_examples, evaluators_in_memory, run_example
+from compiler.examples import ExampleLoader, decide_examples, evaluators_in_memory, read_examples, run_example
 from tests.conftest import ROOT
 
 LOADED = pipeline.load(ROOT)
@@ -226,3 +226,26 @@ def test_evaluators_in_memory_import_their_runtime_relatively():
 
         assert all(n in sys.modules for n in names)
     assert not any(n in sys.modules for n in names)
+
+
+def test_a_key_overriding_a_merged_base_is_not_given_twice(tmp_path):
+    examples = ("- name: 싼 운임\n  input: &base {fare: 500}\n  expected: {fee: 0}\n"
+                "- name: 보통 운임\n  input: {<<: *base, fare: 5000}\n  expected: {fee: 500}\n")
+    result = pipeline.load(tiny_project(tmp_path, examples))
+    assert result.diagnostics == []
+    data, node = read_examples(examples)
+    assert data[1]["input"] == {"fare": 5000}
+    assert [k.value for k, _ in node.value[1].value[1][1].value] == ["<<", "fare"]  # the nodes as written
+
+
+def test_a_yaml_error_is_worded_the_same_whichever_reader_finds_it(tmp_path):
+    from compiler.examples import ExampleLoader
+
+    text = "- name: a\n  input: {fare: 500\n"
+    with pytest.raises(yaml.YAMLError) as fast:
+        read_examples(text)
+    with pytest.raises(yaml.YAMLError) as pure:
+        yaml.load(text, Loader=ExampleLoader)  # noqa: S506 - a SafeLoader
+    assert str(fast.value) == str(pure.value)
+    (d,) = pipeline.load(tiny_project(tmp_path, text)).errors
+    assert d.code == "E302" and d.span.line == 3

@@ -14,7 +14,6 @@ import os
 import re
 import sys
 import types
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,6 @@ import yaml
 
 from compiler.diagnostics import Diagnostic, Span, suggest
 from dsl import ast as A
-from dsl.parser import invisible
 
 __all__ = ["ExampleLoader", "ExampleResult", "read_examples", "WorkedExample", "check_examples", "decide_examples",
            "evaluators_in_memory", "run_example", "run_examples"]
@@ -140,13 +138,6 @@ def check_examples(data: Any, node: yaml.Node | None, policy: A.Policy, rule_ids
                 notes=(f"first used on line {first_use[name]}",), help="give each example its own name")
         else:
             first_use[name] = at.line
-        for part, allowed in (("name", ""), ("note", "\n")):  # both are shown on the page
-            hidden = _invisible(ex.get(part), allowed)
-            if hidden:
-                err("E315", f"invisible character {hidden} in the {part} of an example", (part,),
-                    help="counselors read it on the page: remove it, or write what it stands for")
-                if part == "name":
-                    name = None  # not repeated in the messages below
         label = f"example `{name}`" if isinstance(name, str) else "this example"
         unknown_keys = [key for key in ex if key not in KEYS]
         for key in unknown_keys:
@@ -203,16 +194,6 @@ def check_examples(data: Any, node: yaml.Node | None, policy: A.Policy, rule_ids
             out.lines.append(at.line)
             out.nodes.append(ex_node)
     return out
-
-
-def _invisible(text: Any, allowed: str) -> str | None:
-    """The first invisible character of a text (as `U+202E (RIGHT-TO-LEFT OVERRIDE)`), if any."""
-    if not isinstance(text, str):
-        return None
-    for ch in text:
-        if ch not in allowed and invisible(ch):
-            return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'control character')})"
-    return None
 
 
 def _unknown(err, code: str, message: str, name: Any, known: list[str], where: tuple, value: bool = False) -> None:

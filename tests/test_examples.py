@@ -89,7 +89,6 @@ EXPECTED = {
     "duplicate_key": ("E313", 7, 23, "YAML keeps only the last one; remove one of them"),
     "note_not_text": ("E314", 10, 9, None),
     "name_not_text": ("E304", 6, 9, None),
-    "note_with_bidi_control": ("E315", 10, 9, "counselors read it on the page: remove it, or write what it stands for"),
 }
 
 

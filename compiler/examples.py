@@ -22,6 +22,7 @@ import yaml
 
 from compiler.diagnostics import Diagnostic, Span, suggest
 from dsl import ast as A
+from dsl.parser import invisible
 
 __all__ = ["ExampleLoader", "ExampleResult", "read_examples", "WorkedExample", "check_examples", "decide_examples",
            "evaluators_in_memory", "run_example", "run_examples"]
@@ -134,11 +135,11 @@ def check_examples(data: Any, node: yaml.Node | None, policy: A.Policy, rule_ids
             err("E304", "an example needs `name`, a text" if name is None else "an example's `name` must be a text",
                 ("name",) if "name" in ex else ())
         elif name in first_use:
-            err("E305", f"example name `{name}` is used twice", ("name",),
+            err("E305", f"example name `{_one_line(name)}` is used twice", ("name",),
                 notes=(f"first used on line {first_use[name]}",), help="give each example its own name")
         else:
             first_use[name] = at.line
-        label = f"example `{name}`" if isinstance(name, str) else "this example"
+        label = f"example `{_one_line(name)}`" if isinstance(name, str) else "this example"
         unknown_keys = [key for key in ex if key not in KEYS]
         for key in unknown_keys:
             close = suggest(str(key), KEYS)
@@ -194,6 +195,11 @@ def check_examples(data: Any, node: yaml.Node | None, policy: A.Policy, rule_ids
             out.lines.append(at.line)
             out.nodes.append(ex_node)
     return out
+
+
+def _one_line(text: str) -> str:
+    """A name as diagnostics quote it: invisible characters (line breaks, bidi controls) written `\\u{…}`."""
+    return "".join(f"\\u{{{ord(ch):X}}}" if invisible(ch) else ch for ch in text)
 
 
 def _unknown(err, code: str, message: str, name: Any, known: list[str], where: tuple, value: bool = False) -> None:
@@ -459,7 +465,7 @@ def decide_examples(module, policy: A.Policy, examples: list[dict], nodes: list,
             place = f" ({where.path}:{where.line})" if where is not None else ""
             notes = (f"the evaluator decides by rule `{rule}`{place}: {decision['explanation']}",)
         for p in problems:
-            diags.append(Diagnostic("E320", f"example `{ex['name']}`: {p.message}", at.span(p.where),
+            diags.append(Diagnostic("E320", f"example `{_one_line(ex['name'])}`: {p.message}", at.span(p.where),
                                     notes=notes, help=p.help))
         if problems:
             continue

@@ -249,3 +249,9 @@ def test_a_yaml_error_is_worded_the_same_whichever_reader_finds_it(tmp_path):
     assert str(fast.value) == str(pure.value)
     (d,) = pipeline.load(tiny_project(tmp_path, text)).errors
     assert d.code == "E302" and d.span.line == 3
+
+
+def test_a_name_with_a_line_break_stays_on_the_diagnostic_line(tmp_path):
+    examples = '- name: "보통\\n운임\\u202e"\n  input: {fare: 5000}\n  expected: {fee: 7000}\n'
+    (d,) = pipeline.load(tiny_project(tmp_path, examples)).errors
+    assert d.message == "example `보통\\u{A}운임\\u{202E}`: expected `fee` = 7000, the evaluator gives 500"

@@ -7,12 +7,15 @@ import re
 from dataclasses import fields as dataclass_fields, is_dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from compiler.check import CHECK_RESULTS, Analysis, analyze
 from compiler.types import Type
 from dsl import ast as A
+
+if TYPE_CHECKING:
+    from compiler.examples import WorkedExample
 
 __all__ = ["emit_docs", "emit_index", "SERVICE_NAMES"]
 
@@ -865,12 +868,12 @@ def _to_datetime(value: Any) -> datetime | None:
 # ---------------------------------------------------------------- sections
 
 
-def emit_docs(policy: A.Policy, examples: list[dict], analysis: Analysis | None = None) -> str:
+def emit_docs(policy: A.Policy, examples: Sequence[WorkedExample], analysis: Analysis | None = None) -> str:
     """Render the Korean counselor page of one checked policy.
 
     Args:
-        examples: the worked examples beside the policy, each `{name, input, expected, rule}`
-            with an optional `note`, in file order.
+        examples: the worked examples beside the policy as its evaluator decided them (outputs
+            and deciding rule are the evaluator's, never the examples file's), in file order.
         analysis: the checker's analysis of this very policy; its inferred types and name
             resolutions are used instead of the page's own guesses.
     """
@@ -1104,35 +1107,31 @@ def _emit_boundaries(page: _Page) -> list[str]:
     return ["## 경계 기준", ""] + [f"- {n}" for n in notes]
 
 
-def _emit_examples(page: _Page, examples: list[dict]) -> list[str]:
+def _emit_examples(page: _Page, examples: Sequence[WorkedExample]) -> list[str]:
     out = ["## 계산 예시"]
     if not examples:
         return out + ["", "등록된 계산 예시가 없습니다."]
     for example in examples:
-        out += ["", f"### {_md(str(example.get('name', '')))}", "", "입력", ""]
-        given = example.get("input") or {}
-        invalid = example.get("invalid")
-        if invalid is not None:
+        out += ["", f"### {_md(example.name)}", "", "입력", ""]
+        if example.refused is not None:
             # Rejected input is shown exactly as sent: formatting it would make it look valid.
-            out.extend(_raw_values(page, given) or ["- 없음"])
+            out.extend(_raw_values(page, example.input) or ["- 없음"])
             out += ["", "결과", ""]
-            fields = ", ".join(_code(str(path)) for path in invalid)
+            fields = ", ".join(_code(path) for path in example.refused)
             out.append(f"- 입력 오류로 거절합니다. 잘못된 항목: {fields}")
         else:
-            out.extend(_example_values(page, given, page.inputs) or ["- 없음"])
+            out.extend(_example_values(page, example.input, page.inputs) or ["- 없음"])
             out += ["", "결과", ""]
-            out.extend(_example_values(page, example.get("expected") or {}, page.outputs) or ["- 없음"])
-        rule = example.get("rule")
-        note = example.get("note")
-        if rule is not None:
-            line = f"결정 규칙: {_code(str(rule))}"
-            step = page.steps.get(str(rule))
+            out.extend(_example_values(page, example.outputs, page.outputs) or ["- 없음"])
+        if example.rule is not None:
+            line = f"결정 규칙: {_code(example.rule)}"
+            step = page.steps.get(example.rule)
             if step is not None:
                 number, where = step
                 line += f" (판단 순서 {number}번" + (f": {_md(where)})" if where else ")")
             out += ["", line]
-        if note is not None:
-            out += ["", f"참고: {_md(str(note))}"]
+        if example.note is not None:
+            out += ["", f"참고: {_md(example.note)}"]
     return out
 
 

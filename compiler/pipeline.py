@@ -14,13 +14,14 @@ from pathlib import Path
 
 import yaml
 
+from compiler import tree
 from compiler.check import Analysis, analyze
 from compiler.coverage import check_coverage, coverage_files, emit_coverage, load_coverage, project_root
 from compiler.diagnostics import Diagnostic, PolicyError, Span
 from compiler.emit_docs import emit_docs, emit_index
 from compiler.emit_python import emit_python
-from compiler import tree
 from compiler.emit_schema import emit_schema
+from compiler.examples import WorkedExample, check_examples, decide_examples, evaluators_in_memory, read_examples
 from compiler.input_ranges import date_ranges
 from compiler.project import GENERATED, NoProject, find_root, import_evaluator
 from compiler.settings import PYPROJECT, Settings, read_settings
@@ -46,6 +47,9 @@ class Loaded:
     analysis: Analysis
     examples: list[dict] = field(default_factory=list)
     example_lines: list[int] = field(default_factory=list)
+    example_nodes: list = field(default_factory=list)  # each example as composed YAML (for positions)
+    worked: list[WorkedExample] = field(default_factory=list)  # the examples as the evaluator decided them
+    python: str | None = None  # the evaluator's source, once emitted
 
 
 @dataclass
@@ -202,6 +206,7 @@ def load(root: Path, paths: list[Path] | None = None) -> LoadResult:
         sources[PYPROJECT] = (root / PYPROJECT).read_bytes().decode("utf-8", "replace")
     diags.extend(settings_diags)
     diags.extend(check_coverage(articles, loaded, complete=complete))
+    diags.extend(_decide_examples(loaded, root))
     diags.sort(key=Diagnostic.sort_key)
     return LoadResult(loaded, diags, sources, articles if coverage_files(root) else None, settings)
 
@@ -226,8 +231,7 @@ def _load_examples(item: Loaded, root: Path, sources: dict[str, str]) -> list[Di
         return [problem]
     sources[shown] = text
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data, node = read_examples(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -238,37 +242,36 @@ def _load_examples(item: Loaded, root: Path, sources: dict[str, str]) -> list[Di
         data, node = [], None
     if not isinstance(data, list):
         return [Diagnostic("E303", "examples file must be a list of examples", Span(shown, 1, 1, 1, 2))]
+    checked = check_examples(data, node, item.policy, item.analysis.rule_ids, item.analysis.records, shown)
+    item.examples, item.example_lines, item.example_nodes = checked.examples, checked.lines, checked.nodes
+    return checked.diagnostics
+
+
+def _decide_examples(loaded: list[Loaded], root: Path) -> list[Diagnostic]:
+    """Run every policy's examples on its freshly emitted evaluator (in memory; generated/ untouched).
+
+    Keeps what each example decided for its page; returns a diagnostic per disagreement.
+    """
+    chosen = [item for item in loaded if item.examples]
+    for item in chosen:
+        item.python = emit_python(item.analysis, item.source)
     diags: list[Diagnostic] = []
-    outputs = {o.name for o in item.policy.outputs}
-    names: set[str] = set()
-    for i, ex in enumerate(data):
-        line = node.value[i].start_mark.line + 1 if node is not None else 1
-        span = Span(shown, line, 1, line, 2)
-        if not isinstance(ex, dict) or not isinstance(ex.get("name"), str) or not isinstance(ex.get("input"), dict):
-            diags.append(Diagnostic("E304", "an example needs `name` (text) and `input` (a mapping)", span))
-            continue
-        if ex["name"] in names:
-            diags.append(Diagnostic("E305", f"example name `{ex['name']}` is used twice", span))
-        names.add(ex["name"])
-        expected = ex.get("expected", {})
-        if not isinstance(expected, dict):
-            diags.append(Diagnostic("E306", "`expected` must map output names to values", span))
-            continue
-        for key in expected:
-            if key not in outputs:
-                diags.append(Diagnostic("E307", f"`{key}` in example `{ex['name']}` is not an output of the policy", span))
-        if "rule" in ex and ex["rule"] not in item.analysis.rule_ids:
-            diags.append(Diagnostic("E308", f"example `{ex['name']}` names rule `{ex['rule']}`, which does not exist", span))
-        extra = set(ex) - {"name", "input", "expected", "rule", "note", "invalid"}
-        if extra:
-            diags.append(Diagnostic("E309", "unknown key " + ", ".join(f"`{k}`" for k in sorted(extra)) + " in an example", span,
-                                    help="an example has `name`, `input`, `expected`, `rule`, `note` or `invalid`"))
-        item.examples.append(ex)
-        item.example_lines.append(line)
+    sources = [(item.python, f"generated/{item.policy.domain}/{item.policy.name}.py") for item in chosen]
+    with evaluators_in_memory(runtime_text(), sources) as modules:
+        for item, module in zip(chosen, modules):
+            shown = shown_path(examples_path(item.path), root)
+            item.worked, found = decide_examples(module, item.policy, item.examples, item.example_nodes, shown)
+            diags.extend(found)
     return diags
 
 
 # ---------------------------------------------------------------- emitting
+
+
+def runtime_text() -> str:
+    """generated/_runtime.py: the runtime evaluators import, under the generated-file header."""
+    return ("# 자동 생성 파일입니다. 직접 수정하지 마세요. (generated by policyc — do not edit)\n"
+            "# source: compiler/runtime.py\n" + RUNTIME_SOURCE.read_text(encoding="utf-8"))
 
 
 def build(loaded: list[Loaded], articles: list | None = None, settings: Settings | None = None) -> dict[str, str]:
@@ -286,11 +289,7 @@ def build(loaded: list[Loaded], articles: list | None = None, settings: Settings
     files["__init__.py"] = (
         '"""Evaluators generated by policyc from policies/. Do not edit: run `policyc compile`."""\n'
     )
-    runtime = RUNTIME_SOURCE.read_text(encoding="utf-8")
-    files["_runtime.py"] = (
-        "# 자동 생성 파일입니다. 직접 수정하지 마세요. (generated by policyc — do not edit)\n"
-        "# source: compiler/runtime.py\n" + runtime
-    )
+    files["_runtime.py"] = runtime_text()
     domains: dict[str, list[Loaded]] = {}
     for item in sorted(loaded, key=lambda x: x.policy.id):
         domains.setdefault(item.policy.domain, []).append(item)
@@ -299,8 +298,8 @@ def build(loaded: list[Loaded], articles: list | None = None, settings: Settings
         files[f"{domain}/__init__.py"] = f'"""Generated evaluators of the `{domain}` domain: {names}."""\n'
         for item in items:
             p = item.policy
-            files[f"{domain}/{p.name}.py"] = emit_python(item.analysis, item.source)
-            files[f"docs/{domain}/{p.name}.md"] = emit_docs(p, item.examples, item.analysis)
+            files[f"{domain}/{p.name}.py"] = item.python or emit_python(item.analysis, item.source)
+            files[f"docs/{domain}/{p.name}.md"] = emit_docs(p, item.worked, item.analysis)
             files[f"schemas/{domain}/{p.name}.json"] = emit_schema(p, list(item.analysis.rule_ids),
                                                                    base_uri=settings.schema_base_uri,
                                                                    date_ranges=date_ranges(item.analysis))

@@ -12,11 +12,25 @@ import pytest
 from compiler import pipeline
 from compiler.check import analyze
 from compiler.diagnostics import PolicyError
-from compiler.emit_docs import SERVICE_NAMES, _cell, _fmt_duration, _fmt_interval, _md, _toward, emit_docs, emit_index
+from compiler.emit_docs import SERVICE_NAMES, _cell, _fmt_duration, _fmt_interval, _md, _toward, emit_index
+from compiler.emit_docs import emit_docs as emit_page
+from compiler.examples import WorkedExample
 from dsl import ast as A
 from dsl.parser import parse, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def emit_docs(policy, examples, analysis=None) -> str:
+    """The page of `policy` with examples written as the examples file does, taken as decided.
+
+    The page shows what the evaluator decides (the pipeline runs the examples first); these
+    tests only exercise how a decided example is written, so `expected` stands for the decision.
+    """
+    worked = [WorkedExample(e["name"], e["input"], e.get("expected") or {}, e.get("rule"), None,
+                            tuple(sorted(e["invalid"])) if "invalid" in e else None, e.get("note"))
+              for e in examples]
+    return emit_page(policy, worked, analysis)
 PET_TAXI = ROOT / "policies" / "pet_taxi" / "cancellation_fee.policy"
 
 PET_EXAMPLES = [

@@ -105,7 +105,9 @@ def compiled(tmp_path: Path, label: str = LABEL, sentence: str = SENTENCE, liter
         examples = [{"name": label, "input": {"memo": literal}, "expected": {"said": literal, "fee": 0},
                      "rule": "literal_match", "note": label},
                     {"name": "odd " + label, "input": {"memo": label, "k": "odd"}, "expected": {"said": label}}]
-    (policy_dir / f"{name}.examples.yaml").write_text(yaml.safe_dump(examples, allow_unicode=True), encoding="utf-8")
+    # Double-quoted: PyYAML writes U+0085 raw in a plain or single-quoted scalar, where it reads back as a line break.
+    text = yaml.safe_dump(examples, allow_unicode=True, default_style='"')
+    (policy_dir / f"{name}.examples.yaml").write_text(text, encoding="utf-8")
     loaded = pipeline.load(tmp_path)
     assert not loaded.errors, [f"{d.span.line}:{d.span.col} {d.code} {d.message}" for d in loaded.errors]
     files = pipeline.build(loaded.policies)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,15 @@ from types import ModuleType
 
 from compiler import pipeline
 from dsl.parser import invisible
+
+# Property tests run at a fifth of their length in the core tier, whose CPU budget is tight;
+# `.ci/run` runs them once more at full length with POLICYC_FUZZ_SCALE=1 (more, off-line).
+FUZZ_SCALE = float(os.environ.get("POLICYC_FUZZ_SCALE", "0.2"))
+
+
+def examples(n: int) -> int:
+    """How many examples a property test written for n runs in this tier."""
+    return max(10, round(n * FUZZ_SCALE))
 
 
 @contextlib.contextmanager

@@ -202,7 +202,8 @@ def test_compile_check_passes_on_fresh_tree(proj):
     assert tree_hashes(proj / "generated") == hashes
 
 
-@pytest.mark.parametrize("change", ["edited", "deleted", "added"])
+@pytest.mark.parametrize("change", ["edited", pytest.param("deleted", marks=pytest.mark.slow),
+                                    pytest.param("added", marks=pytest.mark.slow)])
 def test_compile_check_names_the_stale_file(proj, change):
     out = proj / "generated"
     if change == "edited":

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler import runtime as rt
-from tests.support import compile_policy
+from tests.support import compile_policy, examples
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -79,7 +79,7 @@ def datetime_strings(draw) -> str:
     return text
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(text=datetime_strings())
 def test_inline_parsing_agrees_with_the_runtime_reader(probe, text):
     assert read_by_evaluator(probe, text) == read_by_runtime(text)
@@ -134,7 +134,7 @@ def written(instant: datetime, zone) -> str:
     return text.replace("+00:00", "Z") if zone is timezone.utc else text
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(a=INSTANTS, b_delta=st.integers(-3 * 86400, 3 * 86400), za=WRITTEN_IN, zb=WRITTEN_IN)
 def test_in_day_of_is_the_calendar_day_in_the_zone(probe, a, b_delta, za, zb):
     b = a + timedelta(seconds=b_delta)
@@ -173,7 +173,7 @@ def counts(tmp_path_factory):
     return compile_policy(tmp_path_factory.mktemp("counts"), "dtread.counts", COUNTS)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(base=INSTANTS, deltas=st.lists(st.integers(-40 * 86400, 40 * 86400), max_size=12),
        zones=st.lists(WRITTEN_IN, min_size=12, max_size=12), ref=st.none() | INSTANTS)
 def test_counting_by_day_and_month_in_the_zone(counts, base, deltas, zones, ref):

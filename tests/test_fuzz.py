@@ -34,14 +34,14 @@ from jsonschema import Draft202012Validator
 
 from compiler import emit_schema as ES
 from compiler import pipeline
-from tests.support import compile_policy
+from tests.support import compile_policy, examples
 
 ROOT = Path(__file__).resolve().parent.parent
 SEOUL = ZoneInfo("Asia/Seoul")
 
 
 def fuzz(n: int):
-    return settings(max_examples=n, deadline=None, derandomize=True, database=None,
+    return settings(max_examples=examples(n), deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.filter_too_much])
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from compiler.diagnostics import Diagnostic, PolicyError, render
 from dsl import ast as A
 from dsl.parser import parse, parse_file
+from tests.support import examples
 
 ROOT = Path(__file__).resolve().parent.parent
 PET_TAXI = ROOT / "policies" / "pet_taxi" / "cancellation_fee.policy"
@@ -439,7 +440,7 @@ def parses_or_reports(text: str) -> None:
     assert isinstance(result, A.Policy)
 
 
-FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 VOCAB = [
     "policy", "a.b", '"t"', "source", "section", "effective", "zone", "Asia/Seoul", "question", "note",
@@ -458,7 +459,7 @@ def test_parse_any_text(text):
     parses_or_reports(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.binary(max_size=2000))
 def test_parse_binary_junk(data):
     parses_or_reports(data.decode("latin-1"))
@@ -480,7 +481,7 @@ def test_parse_mutated_policy(data):
     parses_or_reports(source[:start] + insert + source[start + cut:])
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.text(min_size=1, max_size=40) | st.sampled_from(VOCAB), st.integers(1000, 20000))
 def test_parse_long_text(piece, length):
     parses_or_reports((piece * (length // len(piece) + 1))[:length])

@@ -61,15 +61,14 @@ def test_build_ignores_load_order(loaded, files):
     rng = random.Random(20250515)
     paths = pipeline.discover(ROOT)
     assert len(paths) >= 2
-    for _ in range(3):
-        shuffled = paths[:]
-        rng.shuffle(shuffled)
-        result = pipeline.load(ROOT, shuffled)
-        assert not result.errors
-        assert pipeline.build(result.policies) == files
-        items = loaded[:]
-        rng.shuffle(items)
-        assert pipeline.build(items) == files
+    shuffled = paths[:]
+    rng.shuffle(shuffled)
+    result = pipeline.load(ROOT, shuffled)
+    assert not result.errors
+    assert pipeline.build(result.policies) == files
+    items = loaded[:]
+    rng.shuffle(items)
+    assert pipeline.build(items) == files
 
 
 def test_build_covers_every_policy(loaded, files):
@@ -81,6 +80,7 @@ def test_build_covers_every_policy(loaded, files):
     assert {"__init__.py", "_runtime.py", "docs/index.md"} <= set(files)
 
 
+@pytest.mark.slow
 def test_compiles_into_two_dirs_byte_identical(tmp_path):
     """Two separate processes with different hash seeds: no set or dict order leaks into output."""
     trees = []

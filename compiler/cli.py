@@ -312,19 +312,26 @@ def test_cmd(policy_ids: tuple[str, ...], root: Path | None, coverage: bool) -> 
     from compiler.examples import run_examples
 
     root = project.find_root(root)
-    result, files = pipeline.compile_all(root)
-    if files is None:
+    result = _load_for(root, policy_ids)
+    if result.errors:
         _print_diagnostics(result.diagnostics, result.sources)
-        sys.exit(EXIT_POLICY_ERROR)
-    stale = pipeline.stale_files(files, root / project.GENERATED)
-    if stale:
-        click.echo("generated/ is out of date with policies/; run `policyc compile` first", err=True)
         sys.exit(EXIT_POLICY_ERROR)
     known = {item.policy.id: item for item in result.policies}
     unknown = [p for p in policy_ids if p not in known]
     if unknown:
         raise click.UsageError("unknown policy " + ", ".join(f"`{p}`" for p in unknown)
                                + "; known: " + ", ".join(sorted(known)))
+    files = pipeline.build(result.policies, result.articles, result.settings)
+    if policy_ids:
+        # Only the chosen policies were built: hold generated/ to their files, not to the others'.
+        mine = {rel for item in result.policies for rel in pipeline.policy_files(item.policy)}
+        current = pipeline.existing_tree(root / project.GENERATED)
+        stale = sorted(rel for rel in mine if current.get(rel) != files[rel].encode("utf-8"))
+    else:
+        stale = pipeline.stale_files(files, root / project.GENERATED)
+    if stale:
+        click.echo("generated/ is out of date with policies/; run `policyc compile` first", err=True)
+        sys.exit(EXIT_POLICY_ERROR)
     chosen = [known[p] for p in policy_ids] if policy_ids else sorted(result.policies, key=lambda i: i.policy.id)
     total = failed = 0
     for item in chosen:
@@ -344,6 +351,22 @@ def test_cmd(policy_ids: tuple[str, ...], root: Path | None, coverage: bool) -> 
     click.echo(f"{total - failed} passed, {failed} failed")
     if failed or gaps:
         sys.exit(EXIT_POLICY_ERROR)
+
+
+def _load_for(root: Path, policy_ids: tuple[str, ...]):
+    """Load only the files that can hold policy_ids (all policies when none are named).
+
+    When a named policy is not among them, everything is loaded, so that the refusal can list
+    the known ids (and report whatever keeps a policy from loading).
+    """
+    from compiler import pipeline
+
+    if policy_ids:
+        result = pipeline.load(root, pipeline.policy_paths(root, policy_ids))
+        loaded = {item.policy.id for item in result.policies}
+        if result.errors or all(p in loaded for p in policy_ids):
+            return result
+    return pipeline.load(root)
 
 
 def _print_coverage(chosen, root: Path) -> int:
@@ -401,7 +424,7 @@ def boundaries_cmd(policy_id: str, root: Path | None) -> None:
     from compiler.boundaries import find_boundaries, show
 
     root = project.find_root(root)
-    result = pipeline.load(root)
+    result = _load_for(root, (policy_id,))
     known = {item.policy.id: item for item in result.policies}
     if policy_id not in known:
         if result.errors:

@@ -31,7 +31,8 @@ from dsl.parser import parse
 # Locating the project and importing evaluators live in compiler/project.py (cheap to import);
 # they are re-exported here with the stages that produce what they find.
 __all__ = ["GENERATED", "NoProject", "find_root", "import_evaluator", "Loaded", "LoadResult", "discover", "load",
-           "build", "write_tree", "stale_files", "compile_all", "shown_path", "examples_path", "existing_tree"]
+           "build", "write_tree", "stale_files", "compile_all", "shown_path", "examples_path", "existing_tree",
+           "policy_paths", "policy_files"]
 
 POLICY_GLOB = "*.policy"
 RUNTIME_SOURCE = Path(__file__).with_name("runtime.py")
@@ -68,6 +69,20 @@ class LoadResult:
 def discover(root: Path) -> list[Path]:
     """Every policy file under root/policies, in a stable order."""
     return sorted((root / "policies").rglob(POLICY_GLOB), key=lambda p: p.as_posix())
+
+
+def policy_paths(root: Path, policy_ids) -> list[Path]:
+    """The policy files that may declare one of policy_ids: a policy `<domain>.<name>` must live
+    in a file ending `<domain>/<name>.policy` (E102), so no other file needs to be read."""
+    ends = {"/" + policy_id.replace(".", "/", 1) + POLICY_GLOB[1:] for policy_id in policy_ids}
+    return [path for path in discover(root) if any(path.as_posix().endswith(end) for end in ends)]
+
+
+def policy_files(policy: A.Policy) -> list[str]:
+    """The files of generated/ (relative to it) that one policy's build writes and nothing else changes:
+    its evaluator, page and schema, and the runtime and package they import."""
+    d, n = policy.domain, policy.name
+    return ["__init__.py", "_runtime.py", f"{d}/{n}.py", f"docs/{d}/{n}.md", f"schemas/{d}/{n}.json"]
 
 
 def shown_path(path: Path, root: Path) -> str:

@@ -17,18 +17,6 @@ class TextSnapshot(SingleFileSnapshotExtension):
     _file_extension = "txt"
 
 
-class PythonSnapshot(TextSnapshot):
-    _file_extension = "py"
-
-
-class MarkdownSnapshot(TextSnapshot):
-    _file_extension = "md"
-
-
-class JsonSnapshot(TextSnapshot):
-    _file_extension = "json"
-
-
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +13,12 @@ from types import ModuleType
 
 from compiler import pipeline
 from dsl.parser import invisible
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The small project the CLI, pipeline and fault tests compile instead of the whole repository:
+# two of the repository's own policies (in two domains) with their worked examples, copied.
+SMALL_PROJECT = ("pet_taxi/cancellation_fee", "callbus/suspension")
 
 # Property tests run at a fifth of their length in the core tier, whose CPU budget is tight;
 # `.ci/run` runs them once more at full length with POLICYC_FUZZ_SCALE=1 (more, off-line).
@@ -20,6 +28,33 @@ FUZZ_SCALE = float(os.environ.get("POLICYC_FUZZ_SCALE", "0.2"))
 def examples(n: int) -> int:
     """How many examples a property test written for n runs in this tier."""
     return max(10, round(n * FUZZ_SCALE))
+
+
+def copy_small_project(root: Path, policies: tuple[str, ...] = SMALL_PROJECT) -> Path:
+    """Copy the named policies of the repository (and their examples) into a project at root."""
+    for stem in policies:
+        for suffix in (".policy", ".examples.yaml"):
+            source = ROOT / "policies" / f"{stem}{suffix}"
+            target = root / "policies" / f"{stem}{suffix}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    return root
+
+
+def compiled_small_project(root: Path, policies: tuple[str, ...] = SMALL_PROJECT) -> Path:
+    """copy_small_project, then compile it into root/generated."""
+    copy_small_project(root, policies)
+    result, files = pipeline.compile_all(root)
+    assert files is not None, [f"{d.span.path}:{d.span.line}: {d.message}" for d in result.errors]
+    pipeline.write_tree(files, root / pipeline.GENERATED)
+    return root
+
+
+@functools.lru_cache(maxsize=1)
+def repository_build() -> tuple[pipeline.LoadResult, dict[str, str]]:
+    """The repository's policies loaded and built in memory, once per test session (read only)."""
+    loaded = pipeline.load(ROOT)
+    return loaded, (pipeline.build(loaded.policies, loaded.articles, loaded.settings) if not loaded.errors else {})
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -62,16 +63,68 @@ for _label, _snippets in list(_MISTAKES.items()):
 MAX_NESTING = 200  # deeper expressions are refused with a diagnostic instead of exhausting the stack
 
 
+# Building the LALR tables from grammar.lark takes a tenth of a second, a third of `policyc check FILE`.
+# They are committed in grammar.json beside the grammar: lark's own serialisation as JSON (no
+# pickle, nothing executable), with the digest of the grammar and the lark version they were built
+# from. A parser is built from the grammar itself whenever the digest does not match, so a stale
+# file costs time, never a wrong parse. Lark numbers the parser states in an order that changes
+# from run to run, so the file is not reproducible byte for byte; tests/test_grammar_tables.py holds
+# its digest current and its parser equal in every parse to one built from the grammar.
+# `python -m dsl.parser` rewrites it.
+TABLES_PATH = Path(__file__).with_name("grammar.json")
+_LARK_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": True, "maybe_placeholders": False}
+
+
+def grammar_key(grammar: str) -> str:
+    """The digest grammar.json is stamped with: the grammar's text and the lark version."""
+    import hashlib
+
+    import lark
+
+    return hashlib.sha256(f"lark {lark.__version__}\n{grammar}".encode("utf-8")).hexdigest()
+
+
+def build_lark(grammar: str) -> Lark:
+    """The parser built from the grammar's text (what grammar.json saves the work of)."""
+    return Lark(grammar, **_LARK_OPTIONS, lexer_callbacks={"COMMENT": _check_comment})
+
+
+def grammar_tables() -> str:
+    """grammar.json for the current grammar.lark."""
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
+    grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
+    data, memo = build_lark(grammar).memo_serialize([TerminalDef, Rule])
+    data["options"] = {k: v for k, v in data["options"].items() if k != "lexer_callbacks"}  # code: given at load
+    # JSON keys are texts; lark's tables key by numbers, and no text key of them is all digits.
+    return json.dumps({"grammar": grammar_key(grammar), "data": data, "memo": memo},
+                      sort_keys=True, ensure_ascii=False, indent=0) + "\n"
+
+
+def _int_keys(pairs: list) -> dict:
+    return {int(k) if k.isdigit() else k: v for k, v in pairs}
+
+
+def load_tables(text: str, grammar: str) -> Lark | None:
+    """The parser saved in grammar.json's text, or None when it was saved for another grammar."""
+    try:
+        tables = json.loads(text, object_pairs_hook=_int_keys)
+    except ValueError:
+        return None
+    if not isinstance(tables, dict) or tables.get("grammar") != grammar_key(grammar):
+        return None
+    return Lark._load_from_dict(tables["data"], tables["memo"], lexer_callbacks={"COMMENT": _check_comment})
+
+
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
-    return Lark(
-        GRAMMAR_PATH.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        lexer_callbacks={"COMMENT": _check_comment},
-    )
+    grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
+    try:
+        text = TABLES_PATH.read_text(encoding="utf-8")
+    except OSError:
+        return build_lark(grammar)
+    return load_tables(text, grammar) or build_lark(grammar)
 
 
 # Bidirectional controls reorder how a line is shown, not how it is read (Trojan Source,
@@ -794,3 +847,7 @@ def _unquote_columns(tok: Token, path: str) -> tuple[str, tuple[int, ...]]:
 
 def _join(a: A.Span, b: A.Span) -> A.Span:
     return A.Span(a.path, a.line, a.col, b.end_line, b.end_col)
+
+
+if __name__ == "__main__":  # `python -m dsl.parser`: rewrite grammar.json after editing grammar.lark
+    TABLES_PATH.write_text(grammar_tables(), encoding="utf-8")

@@ -18,13 +18,14 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from compiler.check import Analysis
 from compiler.runtime import YEARS
 from dsl import ast as A
 
-__all__ = ["HOLIDAY_YEARS", "DEFAULT_RANGE", "BUSINESS_DAY_CALLS", "korean_holidays", "date_ranges", "blamed_input"]
+__all__ = ["HOLIDAY_YEARS", "DEFAULT_RANGE", "BUSINESS_DAY_CALLS", "korean_holidays", "computed_korean_holidays", "date_ranges", "blamed_input"]
 
 # The years of the public-holiday table emitted into evaluators that count business days.
 HOLIDAY_YEARS = (2015, 2035)
@@ -34,12 +35,37 @@ BUSINESS_DAY_CALLS = ("is_business_day", "add_business_days")
 _MAX_WRITTEN_OFFSET = timedelta(hours=23, minutes=59)
 
 
-@lru_cache(maxsize=None)
-def korean_holidays(years: tuple[int, int] = HOLIDAY_YEARS) -> frozenset[date]:
-    """Korean public holidays of the years (the `holidays` package, pinned in pyproject.toml)."""
+# The table of HOLIDAY_YEARS, saved from the `holidays` package (pinned in pyproject.toml): computing
+# it takes a tenth of a second of every compile. tests/test_holiday_table.py holds it equal to the
+# package; `python -m compiler.input_ranges` rewrites it.
+HOLIDAY_TABLE = Path(__file__).with_name("holidays_kr.txt")
+
+
+def computed_korean_holidays(years: tuple[int, int] = HOLIDAY_YEARS) -> frozenset[date]:
+    """Korean public holidays of the years, from the `holidays` package."""
     import holidays  # compile-time only: generated code never imports it
 
     return frozenset(holidays.country_holidays("KR", years=range(years[0], years[1] + 1)))
+
+
+def holiday_table_text() -> str:
+    """holidays_kr.txt as the `holidays` package gives it now."""
+    import holidays
+
+    days = sorted(computed_korean_holidays(HOLIDAY_YEARS))
+    head = (f"# Korean public holidays {HOLIDAY_YEARS[0]}-{HOLIDAY_YEARS[1]}, from holidays {holidays.__version__}; "
+            "written by `python -m compiler.input_ranges`, do not edit.\n")
+    return head + "".join(f"{d.isoformat()}\n" for d in days)
+
+
+@lru_cache(maxsize=None)
+def korean_holidays(years: tuple[int, int] = HOLIDAY_YEARS) -> frozenset[date]:
+    """Korean public holidays of the years (the saved table when it covers them)."""
+    if HOLIDAY_YEARS[0] <= years[0] and years[1] <= HOLIDAY_YEARS[1]:
+        lines = HOLIDAY_TABLE.read_text(encoding="ascii").splitlines()
+        days = (date.fromisoformat(line) for line in lines if line and not line.startswith("#"))
+        return frozenset(d for d in days if years[0] <= d.year <= years[1])
+    return computed_korean_holidays(years)
 
 
 def _calls(node, out: list) -> list:
@@ -194,3 +220,7 @@ def blamed_input(an: Analysis, call: A.Call) -> str:
             todo.extend(_names(an, lets[name].formula, set()))
     found = [n for n in inputs if n in seen]
     return "/" + found[0].replace("~", "~0").replace("/", "~1") if found else ""
+
+
+if __name__ == "__main__":  # `python -m compiler.input_ranges`: rewrite holidays_kr.txt
+    HOLIDAY_TABLE.write_text(holiday_table_text(), encoding="ascii")

@@ -326,9 +326,14 @@ def build(loaded: list[Loaded], articles: list | None = None, settings: Settings
         files["docs/coverage.md"] = emit_coverage(articles, [i.policy for i in loaded])
     files["docs/index.md"] = emit_index([i.policy for i in sorted(loaded, key=lambda x: x.policy.id)],
                                         coverage="docs/coverage.md" in files)
+    # load() ran the evaluators of policies with examples (and the runtime with them): compiling
+    # them again would only cost time. INVARIANT: emitters produce valid Python.
+    ran = {f"{i.policy.domain}/{i.policy.name}.py" for i in loaded if i.python is not None}
+    if ran:
+        ran.add("_runtime.py")
     for rel, text in files.items():
-        if rel.endswith(".py"):
-            compile(text, f"generated/{rel}", "exec")  # INVARIANT: emitters produce valid Python
+        if rel.endswith(".py") and rel not in ran:
+            compile(text, f"generated/{rel}", "exec")
     return files
 
 

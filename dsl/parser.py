@@ -804,6 +804,9 @@ def _unquote_columns(tok: Token, path: str) -> tuple[str, tuple[int, ...]]:
     out: list[str] = []
     columns: list[int] = []
     first = tok.column + 1  # INVARIANT: a STRING token is one line (the grammar refuses a new line in it)
+    if "\\" not in body and body.isprintable():
+        # Nearly every text: no escape, and no invisible character (each one is not printable).
+        return body, tuple(range(first, first + len(body) + 1))
     i = 0
 
     def error(code: str, message: str, at: int, width: int, help: str) -> PolicyError:

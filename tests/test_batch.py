@@ -8,12 +8,14 @@ checked against a single evaluation of its input line.
 from __future__ import annotations
 
 import io
+import shutil
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from bench.workload import pet_taxi_inputs
 from compiler import batch, cli
@@ -125,7 +127,7 @@ def test_jobs_must_be_positive(batch_file):
 
 def test_answer_chunk_numbers_lines_from_start_and_keeps_blank_lines():
     lines = [json.dumps(raw).encode() + b"\n" for raw in pet_taxi_inputs(3, seed=5)]
-    text, bad = batch.answer_chunk(pet, 101, [lines[0], b"\n", b"{oops\n", lines[1]])
+    text, bad, internal = batch.answer_chunk(pet, 101, [lines[0], b"\n", b"{oops\n", lines[1]])
     out = text.split("\n")
     assert out[1] == "" and json.loads(out[2])["line"] == 103 and [n for n, _ in bad] == [103]
     assert out[0] == json.dumps(pet.evaluate(json.loads(lines[0])).to_dict(), ensure_ascii=False)
@@ -133,7 +135,7 @@ def test_answer_chunk_numbers_lines_from_start_and_keeps_blank_lines():
 
 def test_a_utf8_byte_order_mark_on_the_first_line_is_ignored():
     line = json.dumps(pet_taxi_inputs(1, seed=3)[0]).encode()
-    text, bad = batch.answer_chunk(pet, 1, [b"\xef\xbb\xbf" + line])
+    text, bad, internal = batch.answer_chunk(pet, 1, [b"\xef\xbb\xbf" + line])
     assert bad == [] and json.loads(text)["policy"] == PET
 
 
@@ -149,8 +151,8 @@ def test_stream_in_order_with_small_chunks(monkeypatch):
     lines = [json.dumps(raw).encode() + b"\n" for raw in pet_taxi_inputs(50, seed=21)]
     out = io.StringIO()
     seen = []
-    failures = batch.evaluate_stream(pet, lines, out, on_progress=lambda n, size: seen.append(n))
-    assert failures == 0 and sum(seen) == 50 and len(seen) == 8
+    tally = batch.evaluate_stream(pet, lines, out, on_progress=lambda n, size: seen.append(n))
+    assert tally == (0, 0) and sum(seen) == 50 and len(seen) == 8
     got = out.getvalue().splitlines()
     assert got == [json.dumps(pet.evaluate(json.loads(line)).to_dict(), ensure_ascii=False) for line in lines]
 
@@ -166,9 +168,9 @@ def test_workers_answer_in_order_through_slots_or_the_pipe(monkeypatch, slot_byt
     lines[17] = b"{not json\n"
     out = io.StringIO()
     bad = []
-    failures = batch.evaluate_stream(pet, lines, out, jobs=2, root=str(ROOT), on_bad=lambda n, e: bad.append(n))
+    tally = batch.evaluate_stream(pet, lines, out, jobs=2, root=str(ROOT), on_bad=lambda n, e: bad.append(n))
     single = io.StringIO()
-    assert batch.evaluate_stream(pet, lines, single) == failures == 1 and bad == [18]
+    assert batch.evaluate_stream(pet, lines, single) == tally == (1, 0) and bad == [18]
     assert out.getvalue() == single.getvalue() and len(out.getvalue().splitlines()) == 120
     assert batch._ring is None
 
@@ -221,9 +223,143 @@ def test_policyc_evaluate_reports_a_dead_worker_without_a_traceback(tmp_path):
 
 def test_progress_bar_goes_to_stderr_and_leaves_stdout_alone(capsys):
     lines = [json.dumps(raw).encode() + b"\n" for raw in pet_taxi_inputs(30, seed=8)] + [b"{bad\n"]
-    failures = cli._evaluate_lines(pet, lines, 1, str(ROOT), progress_total=sum(map(len, lines)))
+    tally = cli._evaluate_lines(pet, lines, 1, str(ROOT), progress_total=sum(map(len, lines)))
     captured = capsys.readouterr()
-    assert failures == 1
+    assert tally == (1, 0)
     assert "evaluating pet_taxi.cancellation_fee" in captured.err and "31 lines" in captured.err
     assert "line 31: /: not JSON" in captured.err
     assert len(captured.out.splitlines()) == 31 and "evaluating" not in captured.out
+
+
+# ---------------------------------------------------------------- one bad line costs no other
+
+GOOD = json.dumps(pet_taxi_inputs(1, seed=4)[0], ensure_ascii=False).encode()
+SUSPENSION = "callbus.suspension"
+
+
+def _suspension_line(reservation_id: str) -> bytes:
+    value = {"as_of": "2025-04-19T12:00:00+09:00", "penalties": [],
+             "reservations": [{"id": reservation_id, "departure_at": "2025-04-21T07:30:00+09:00"}]}
+    return json.dumps(value).encode()  # ensure_ascii: a lone surrogate is written as `\udfff`
+
+
+# An evaluator that raises on one input, as a bug in a generated evaluator or the runtime would.
+BOOM = """from generated.pet_taxi import cancellation_fee as _pet
+InvalidInput = _pet.InvalidInput
+POLICY_ID = "boom"
+def evaluate(value):
+    if "boom" in value:
+        return 1 // 0
+    return _pet.evaluate(value)
+"""
+
+# (module, good line, bad line, what the bad line's error message starts with)
+HOSTILE = {
+    "lone surrogate key": (PET, GOOD, b'{"\\udfff": 0}', "unknown field"),
+    "1,000 nested arrays": (PET, GOOD, b"[" * 1000, "not read: arrays and objects nested too deeply"),
+    "5,000-digit integer": (PET, GOOD, b'{"fare": ' + b"9" * 5000 + b"}", "not read: a number of 5,000 digits at column 10"),
+    "lone surrogate echoed back": (SUSPENSION, _suspension_line("R-1"), _suspension_line("\udfff"),
+                                   "expected text in Unicode: a lone surrogate"),
+    "evaluator raises": ("boom", GOOD, b'{"boom": 1}', "internal error: ZeroDivisionError"),
+}
+
+
+@pytest.fixture
+def boom(tmp_path, monkeypatch):
+    (tmp_path / "boom.py").write_text(BOOM, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import boom as module
+
+    yield module
+    sys.modules.pop("boom", None)
+
+
+def _module(name: str, boom):
+    import importlib
+
+    return boom if name == "boom" else importlib.import_module(f"generated.{name}")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_one_hostile_line_costs_no_other_line(kind, jobs, boom, tmp_path):
+    # On main: exit 70 and the 500 answers of the chunk holding line 4,500 thrown away.
+    name, good, hostile, message = HOSTILE[kind]
+    module = _module(name, boom)
+    lines = [good + b"\n"] * 6000
+    lines[4499] = hostile + b"\n"
+    out = io.StringIO()
+    bad = []
+    tally = batch.evaluate_stream(module, lines, out, jobs=jobs, root=str(tmp_path),
+                                  on_bad=lambda n, errors: bad.append((n, errors)))
+    got = out.getvalue().split("\n")
+    assert got[-1] == "" and len(got) == 6001
+    answer = module.evaluate(json.loads(good)).to_json()
+    assert got[:4499] == [answer] * 4499 and got[4500:6000] == [answer] * 1500
+    record = json.loads(got[4499])
+    assert record["line"] == 4500 and record["errors"][0]["message"].startswith(message), record
+    assert [n for n, _ in bad] == [4500]
+    assert (tally.bad, tally.internal) == (1, int(kind == "evaluator raises"))
+    assert got[4499].encode("utf-8")  # the output is UTF-8 text
+
+
+def test_the_output_of_a_lone_surrogate_key_is_the_json_escape():
+    out = io.StringIO()
+    batch.evaluate_stream(pet, [b'{"\\udfff": 0}\n'], out)
+    assert "\\udfff" in out.getvalue() and json.loads(out.getvalue())["errors"][0]["path"] == "/\udfff"
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_a_single_document_with_hostile_content_is_refused_with_exit_2(kind, boom, tmp_path):
+    # On main: exit 70, "this is a bug in policyc", for all but the surrogate key.
+    name, _, hostile, message = HOSTILE[kind]
+    if name == "boom":
+        pytest.skip("a raising evaluator is a bug: exit 70 (see test_a_raising_evaluator_is_an_internal_error)")
+    path = tmp_path / "in.json"
+    path.write_bytes(hostile)
+    result = CliRunner().invoke(cli.main, ["evaluate", name, "--input", str(path), "--root", str(ROOT)])
+    assert result.exit_code == 2, result.output
+    assert message.split(" at column")[0] in result.stderr and result.stdout == ""
+    assert "internal error" not in result.stderr and result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def _boom_project(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / "policies").mkdir(parents=True)
+    shutil.copytree(ROOT / "generated", root / "generated", ignore=shutil.ignore_patterns("__pycache__", "docs", "schemas"))
+    (root / "generated" / "k").mkdir()
+    (root / "generated" / "k" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "generated" / "k" / "boom.py").write_text(BOOM, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_policyc_answers_every_line_around_hostile_ones(tmp_path, jobs):
+    # Every hostile line of pet_taxi in one file, and the raising evaluator: all 6,000 lines
+    # answered, in order, exit 70 for the line that hit a bug (after answering everything).
+    root = _boom_project(tmp_path)
+    lines = [GOOD] * 6000
+    hostile = [line for name, _, line, _ in HOSTILE.values() if name in (PET, "boom")]
+    lines[4499:4499 + len(hostile)] = hostile
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    proc = subprocess.run([sys.executable, "-m", "compiler.cli", "evaluate", "k.boom", "--input", str(src),
+                           "--jobs", jobs, "--root", str(root)], capture_output=True, timeout=60, cwd=ROOT)
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 70, stderr
+    out = proc.stdout.decode("utf-8").splitlines()
+    assert len(out) == 6000
+    records = [(n, json.loads(line)) for n, line in enumerate(out, 1) if line.startswith('{"line": ')]
+    assert [n for n, _ in records] == [record["line"] for _, record in records] == [4500, 4501, 4502, 4503]
+    assert "Traceback" not in stderr
+    assert stderr.splitlines()[-2:] == ["3 lines had invalid input",
+                                        "1 line hit an internal error: a bug in policyc; set POLICYC_DEBUG=1 to see the traceback"]
+
+
+def test_a_raising_evaluator_is_an_internal_error(tmp_path):
+    root = _boom_project(tmp_path)
+    src = tmp_path / "in.json"
+    src.write_bytes(b'{"boom": 1}')
+    proc = subprocess.run([sys.executable, "-m", "compiler.cli", "evaluate", "k.boom", "--input", str(src),
+                           "--root", str(root)], capture_output=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 70 and b"Traceback" not in proc.stderr and proc.stdout == b""

@@ -93,10 +93,19 @@ def not_json(err: ValueError, text: str | bytes, lines: bool = False) -> str:
     """Say why `text` (one line, or a whole document when `lines`) is not JSON that can be read."""
     where = (lambda line, col: f"line {line}, column {col}") if lines else (lambda line, col: f"column {col}")
     if isinstance(err, json.JSONDecodeError):
+        if not lines and err.doc.endswith("\n"):
+            # Judged without its line end: a string cut short is "unterminated", not "invalid
+            # control character" at the line end.
+            try:
+                _decode(err.doc.rstrip("\r\n"))
+            except json.JSONDecodeError as inner:
+                err = inner
+            except (ValueError, RecursionError):
+                pass
         if err.pos < len(err.doc) and err.doc[err.pos] == "\x00":
             return (f"not JSON: a NUL character at {where(err.lineno, err.colno)} "
                     f"(UTF-16 or UTF-32 text? the input must be UTF-8)")
-        return f"not JSON: {err.msg} at {where(err.lineno, err.colno)}"
+        return f"not JSON: {err.msg.removesuffix(' at')} at {where(err.lineno, err.colno)}"
     if isinstance(err, UnicodeDecodeError):
         line = err.object.count(b"\n", 0, err.start) + 1
         byte = err.start - (err.object.rfind(b"\n", 0, err.start) + 1) + 1

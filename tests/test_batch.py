@@ -363,3 +363,129 @@ def test_a_raising_evaluator_is_an_internal_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "compiler.cli", "evaluate", "k.boom", "--input", str(src),
                            "--root", str(root)], capture_output=True, timeout=60, cwd=ROOT)
     assert proc.returncode == 70 and b"Traceback" not in proc.stderr and proc.stdout == b""
+
+
+# ---------------------------------------------------------------- the format is explicit
+
+
+def _evaluate(*args: str, input: bytes | None = None):
+    result = CliRunner().invoke(cli.main, ["evaluate", PET, "--root", str(ROOT), *args], input=input)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+    return result
+
+
+def test_a_one_line_jsonl_file_gets_a_one_line_answer(tmp_path):
+    # On main: a pretty-printed answer, as if it were a single document.
+    path = tmp_path / "one.jsonl"
+    path.write_bytes(GOOD + b"\n")
+    result = _evaluate("--input", str(path))
+    assert result.exit_code == 0
+    assert result.stdout_bytes == pet.evaluate(json.loads(GOOD)).to_json().encode() + b"\n"
+
+
+@pytest.mark.parametrize("name", ["in.jsonl", "in.NDJSON", "in.txt"])
+def test_json_lines_by_name_or_flag_answer_garbage_lines_in_place(tmp_path, name):
+    # On main: two garbage lines first made the whole input one (bad) document: nothing answered.
+    path = tmp_path / name
+    path.write_bytes(b"{oops\n[1,\n" + GOOD + b"\n" + GOOD + b"\n")
+    result = _evaluate("--input", str(path), *(["--format", "jsonl"] if name == "in.txt" else []))
+    assert result.exit_code == 2
+    out = result.stdout.splitlines()
+    assert [json.loads(line).get("line") for line in out] == [1, 2, None, None]
+
+
+def test_a_pretty_printed_document_whose_second_line_is_an_object_is_one_document():
+    # On main: read as JSON Lines, answered by two error records.
+    text = b'{"fare": 1000, "extra":\n{}\n}\n'
+    result = _evaluate("--input", "-", input=text)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "invalid input:" in result.stderr and "/extra: unknown field" in result.stderr
+
+
+def test_a_truncated_line_in_the_middle_is_reported_at_its_real_column(tmp_path):
+    # On main: the input became one document, refused "at line 2, column 1".
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(GOOD + b"\n" + GOOD[:40] + b"\n" + GOOD + b"\n")
+    result = _evaluate("--input", str(path))
+    record = json.loads(result.stdout.splitlines()[1])
+    assert record["line"] == 2
+    assert record["errors"][0]["message"] == json_error(GOOD[:40].decode()), record
+
+
+def json_error(text: str) -> str:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as err:
+        assert err.colno > 1
+        return f"not JSON: {err.msg.removesuffix(' at')} at column {err.colno}"
+    raise AssertionError(text)
+
+
+def test_stdin_is_one_document_unless_format_jsonl():
+    lines = GOOD + b"\n" + GOOD + b"\n"
+    single = _evaluate("--input", "-", input=lines)
+    assert single.exit_code == 2 and single.stdout == ""
+    assert "not JSON: Extra data at line 2, column 1 (JSON Lines? give --format jsonl)" in single.stderr
+    batch_ = _evaluate("--input", "-", "--format", "jsonl", input=lines)
+    assert batch_.exit_code == 0 and len(batch_.stdout.splitlines()) == 2
+
+
+def test_format_json_reads_a_jsonl_file_as_one_document(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(json.dumps(json.loads(GOOD), indent=2).encode())
+    result = _evaluate("--input", str(path), "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["policy"] == PET
+
+
+def test_an_empty_jsonl_file_is_an_empty_batch_and_an_empty_document_is_refused(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"")
+    lines = _evaluate("--input", str(path))
+    assert lines.exit_code == 0 and lines.stdout == ""
+    empty = _evaluate("--input", "-", input=b"  \n")
+    assert empty.exit_code == 2 and "the input is empty" in empty.stderr
+
+
+# ---------------------------------------------------------------- one encoding rule
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
+def test_utf16_and_utf32_are_refused_whole_in_both_formats(fmt, codec):
+    # On main: a single document in UTF-16 was read; the same as JSON Lines was refused line by line.
+    data = (GOOD.decode() + "\n").encode(codec)  # with its byte order mark
+    result = _evaluate("--input", "-", "--format", fmt, input=data)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "the input is UTF-16 or UTF-32 text" in result.stderr
+
+
+def test_utf16_without_a_byte_order_mark_is_named_in_both_formats():
+    data = (GOOD.decode() + "\n").encode("utf-16-le")
+    single = _evaluate("--input", "-", input=data)
+    assert single.exit_code == 2 and "a NUL character at line 1, column 2 (UTF-16 or UTF-32 text?" in single.stderr
+    lines = _evaluate("--input", "-", "--format", "jsonl", input=data)
+    assert lines.exit_code == 2 and "a NUL character at column 2 (UTF-16 or UTF-32 text?" in lines.stdout
+
+
+def test_invalid_utf8_is_refused_in_both_formats_naming_line_and_byte():
+    # On main: a single document holding an encoded surrogate (CESU-8, not UTF-8) was read.
+    document = b'{\n  "fare": 1000,\n  "note": "\xed\xbf\xbf"\n}\n'
+    single = _evaluate("--input", "-", input=document)
+    assert single.exit_code == 2 and single.stdout == ""
+    assert "the input is not UTF-8 text (line 3, byte 12 of the line)" in single.stderr
+    lines = _evaluate("--input", "-", "--format", "jsonl", input=GOOD + b'\n{"note": "\xed\xbf\xbf"}\n')
+    assert lines.exit_code == 2
+    assert json.loads(lines.stdout.splitlines()[1])["errors"][0]["message"] == "not UTF-8 text (byte 11 of the line)"
+
+
+def test_a_utf8_byte_order_mark_is_allowed_at_the_start_of_a_document():
+    result = _evaluate("--input", "-", input=b"\xef\xbb\xbf" + GOOD)
+    assert result.exit_code == 0 and json.loads(result.stdout)["policy"] == PET
+
+
+def test_an_input_that_cannot_be_read_is_an_os_error(tmp_path):
+    missing = _evaluate("--input", str(tmp_path / "nope.jsonl"))
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
+    directory = _evaluate("--input", str(tmp_path))
+    assert directory.exit_code == 74 and "could not read" in directory.stderr

@@ -272,6 +272,20 @@ def utf8(text: str) -> bytes:
         return text.encode("utf-8", "backslashreplace")
 
 
+def _write_all(binary, data: bytes) -> None:
+    # Under PYTHONUNBUFFERED (or -u) stdout's binary layer is the raw file, whose write() may
+    # write part of the data: a signal interrupting a write to a full pipe ends it early.
+    view = memoryview(data)
+    while view:
+        written = binary.write(view)
+        if written is None:  # a non-blocking file that would block: wait until it takes more
+            import select
+
+            select.select([], [binary], [])
+            continue
+        view = view[written:]
+
+
 def _chunks(lines: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
     it = iter(lines)
     start = 1
@@ -362,7 +376,7 @@ def evaluate_stream(module, lines: Iterable[bytes], out: IO[str], jobs: int = 1,
     def written(data: bytes, bad: list, internal: int, size: int, count: int) -> None:
         nonlocal failures, internal_errors, answered
         if raw_out is not None:
-            raw_out.write(data)
+            _write_all(raw_out, data)
         else:
             out.write(data.decode("utf-8"))
         failures += len(bad)
@@ -437,6 +451,10 @@ def _evaluate_in_workers(module, lines: Iterable[bytes], jobs: int, root: str | 
                 raise WorkerDied(start, start + len(chunk) - 1) from None
             pending.append((future, start, len(chunk), slot))
             if len(pending) >= window:
+                collect(*pending.popleft())
+            # Write what is already answered: input that comes slowly (a pipe) gets its answers
+            # as they are ready, not a window later.
+            while pending and pending[0][0].done():
                 collect(*pending.popleft())
         while pending:
             collect(*pending.popleft())

@@ -7,11 +7,16 @@ checked against a single evaluation of its input line.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -489,3 +494,141 @@ def test_an_input_that_cannot_be_read_is_an_os_error(tmp_path):
     assert missing.exit_code == 2 and "no such file" in missing.stderr
     directory = _evaluate("--input", str(tmp_path))
     assert directory.exit_code == 74 and "could not read" in directory.stderr
+
+
+# ---------------------------------------------------------------- stopping a run
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(entry))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+
+
+def _wait_until(condition, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def _start(*args: str, stdin=subprocess.PIPE) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "compiler.cli", "evaluate", PET, "--root", str(ROOT), *args]
+    # Its own process group: a signal to the group is what Ctrl-C at a terminal sends.
+    return subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                            start_new_session=True)
+
+
+def _feed(proc: subprocess.Popen, data: bytes) -> None:
+    """Write to its stdin from a thread, leaving stdin open: the output is read meanwhile."""
+    def write() -> None:
+        with contextlib.suppress(OSError):
+            proc.stdin.write(data)
+            proc.stdin.flush()
+
+    threading.Thread(target=write, daemon=True).start()
+
+
+def _read_lines(proc: subprocess.Popen, count: int) -> list[bytes]:
+    watchdog = threading.Timer(30, proc.kill)
+    watchdog.start()
+    try:
+        return [proc.stdout.readline() for _ in range(count)]
+    finally:
+        watchdog.cancel()
+
+
+def _finish(proc: subprocess.Popen) -> tuple[bytes, bytes]:
+    """The rest of its output (through the buffer readline filled), its stderr, once it ends."""
+    watchdog = threading.Timer(20, proc.kill)
+    watchdog.start()
+    try:
+        rest, err = proc.stdout.read(), proc.stderr.read()  # stderr: a line or two, it cannot fill
+        proc.wait()
+        return rest, err
+    finally:
+        watchdog.cancel()
+
+
+ANSWER = pet.evaluate(json.loads(GOOD)).to_json().encode() + b"\n"
+EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+@linux_only
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_writes_the_answers_complete_so_far_then_exits(signum, jobs):
+    # On main: SIGINT exited 1 (a policy error's code) with "Aborted!"; SIGTERM killed the run
+    # outright, and under --jobs left the workers running.
+    proc = _start("--input", "-", "--format", "jsonl", "--jobs", jobs)
+    try:
+        # 6 chunks and a half: the half waits for the rest of its chunk, never sent.
+        _feed(proc, (GOOD + b"\n") * (6 * batch.CHUNK_LINES + 500))
+        first = _read_lines(proc, 4000)
+        assert first == [ANSWER] * 4000
+        _wait_until(lambda: len(_children(proc.pid)) >= (jobs == "2"))
+        workers = _children(proc.pid)
+        time.sleep(0.3)  # chunks still in workers get done
+        if signum == signal.SIGINT:
+            os.killpg(proc.pid, signum)  # Ctrl-C: the whole group, workers too
+        else:
+            os.kill(proc.pid, signum)
+        rest, err = _finish(proc)
+    finally:
+        proc.kill()
+    stderr = err.decode()
+    assert proc.returncode == EXIT[signum], stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    answered = 4000 + rest.count(b"\n")
+    assert rest == ANSWER * (answered - 4000) and answered % batch.CHUNK_LINES == 0
+    assert stderr.splitlines() == [f"policyc: stopped by {signal.Signals(signum).name}: "
+                                   f"the answers to lines 1–{answered:,} were written"]
+    _wait_until(lambda: not any(map(_alive, workers)), 5)
+
+
+@linux_only
+def test_workers_die_with_their_parent_killed_by_sigkill():
+    # On main: both workers lived on, re-parented to PID 1, for minutes.
+    proc = _start("--input", "-", "--format", "jsonl", "--jobs", "2")
+    try:
+        _feed(proc, (GOOD + b"\n") * (8 * batch.CHUNK_LINES + 500))
+        assert _read_lines(proc, 10) == [ANSWER] * 10  # the workers run, set up
+        workers = _children(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.kill()
+    _wait_until(lambda: not any(map(_alive, workers)), 5)
+
+
+@linux_only
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_a_single_document_waiting_on_stdin(signum):
+    proc = _start("--input", "-")
+    try:
+        proc.stdin.write(b'{"fare": ')
+        proc.stdin.flush()
+        time.sleep(0.5)  # it waits for the rest of the document
+        os.kill(proc.pid, signum)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == EXIT[signum] and out == b""
+    assert err.decode().splitlines() == [f"policyc: stopped by {signal.Signals(signum).name}"]

@@ -54,8 +54,11 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except KeyboardInterrupt:  # SIGINT: not click's "Aborted!" and exit 1, a policy error's code
+            click.echo("policyc: stopped by SIGINT", err=True)
+            sys.exit(EXIT_SIGINT)
         except BrokenPipeError:
             sys.exit(0)
         except project.NoProject as err:

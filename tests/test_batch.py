@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import io
-import shutil
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -632,3 +633,85 @@ def test_a_signal_stops_a_single_document_waiting_on_stdin(signum):
         proc.kill()
     assert proc.returncode == EXIT[signum] and out == b""
     assert err.decode().splitlines() == [f"policyc: stopped by {signal.Signals(signum).name}"]
+
+
+def test_sigint_exits_130_in_every_command(monkeypatch):
+    # On main: click's "Aborted!" and exit 1, the code of a policy error.
+    from compiler import pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "load", interrupted)
+    result = CliRunner().invoke(cli.main, ["check", "--root", str(ROOT)])
+    assert result.exit_code == 130 and result.stderr == "policyc: stopped by SIGINT\n"
+
+
+# ---------------------------------------------------------------- kill loops (slow tier)
+
+BIG_LINES = 200_000
+_DISTINCT = 1000
+
+
+@pytest.fixture(scope="module")
+def big_input(tmp_path_factory) -> tuple[Path, Callable[[int], bytes]]:
+    """A long JSON Lines file (every 997th line bad) and the answer to its line n."""
+    raw = [json.dumps(value, ensure_ascii=False).encode() for value in pet_taxi_inputs(_DISTINCT, seed=31)]
+    answers = [pet.evaluate(json.loads(line)).to_json().encode() for line in raw]
+    bad = b'{"fare": -1}'
+
+    def line(n: int) -> bytes:
+        return bad if n % 997 == 0 else raw[n % _DISTINCT]
+
+    def answer(n: int) -> bytes:
+        if n % 997 == 0:
+            return batch.answer_chunk(pet, n, [bad])[0].rstrip("\n").encode()
+        return answers[n % _DISTINCT]
+
+    path = tmp_path_factory.mktemp("big") / "big.jsonl"
+    with path.open("wb") as f:
+        for start in range(1, BIG_LINES + 1, 10_000):
+            f.write(b"".join(line(n) + b"\n" for n in range(start, start + 10_000)))
+    return path, answer
+
+
+@pytest.mark.slow
+@linux_only
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=["SIGTERM", "SIGINT", "SIGKILL"])
+def test_kill_loop_a_signal_at_a_random_moment_leaves_whole_answers_in_order_and_no_worker(big_input, tmp_path, signum, jobs):
+    import random
+
+    path, answer = big_input
+    rng = random.Random(f"{signum}-{jobs}")
+    for attempt in range(4):
+        out_path = tmp_path / f"out{attempt}"
+        with out_path.open("wb") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "compiler.cli", "evaluate", PET, "--root", str(ROOT),
+                                     "--input", str(path), "--jobs", jobs], stdout=out, stderr=subprocess.PIPE,
+                                    cwd=ROOT, start_new_session=True)
+        try:
+            _wait_until(lambda: out_path.stat().st_size > 0)
+            _wait_until(lambda: len(_children(proc.pid)) >= (jobs == "2"))
+            time.sleep(rng.uniform(0, 0.8))
+            workers = _children(proc.pid)
+            assert proc.poll() is None, "the run ended before the signal: make the input longer"
+            os.killpg(proc.pid, signum) if signum == signal.SIGINT else os.kill(proc.pid, signum)
+            proc.wait(20)
+            err = proc.stderr.read().decode()
+        finally:
+            proc.kill()
+        _wait_until(lambda: not any(map(_alive, workers)), 5)
+        data = out_path.read_bytes()
+        if signum == signal.SIGKILL:
+            data = data[:data.rfind(b"\n") + 1]  # nothing can flush: only whole lines are judged
+        else:
+            assert proc.returncode == EXIT[signum], err
+            assert "Traceback" not in err and data.endswith(b"\n")
+            assert f"policyc: stopped by {signal.Signals(signum).name}: the answers to lines 1–" in err, err
+        lines = data.split(b"\n")[:-1]
+        for n, got in enumerate(lines, 1):
+            assert got == answer(n), n
+        if signum != signal.SIGKILL:
+            assert err.splitlines()[-1].endswith(f"lines 1–{len(lines):,} were written")
+            assert len(lines) % batch.CHUNK_LINES == 0

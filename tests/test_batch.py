@@ -715,3 +715,12 @@ def test_kill_loop_a_signal_at_a_random_moment_leaves_whole_answers_in_order_and
         if signum != signal.SIGKILL:
             assert err.splitlines()[-1].endswith(f"lines 1–{len(lines):,} were written")
             assert len(lines) % batch.CHUNK_LINES == 0
+
+
+def test_the_readme_has_one_table_of_the_exit_codes_the_cli_uses():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("Every command exits with one of these codes:", 1)[1].split("\n\n", 2)[1]
+    codes = [int(row.split("|")[1]) for row in table.splitlines()[2:]]
+    constants = sorted(v for k, v in vars(cli).items() if k.startswith("EXIT_"))
+    assert codes == [0, *constants]
+    assert readme.count("| code | meaning |") == 1

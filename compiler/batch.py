@@ -150,9 +150,10 @@ def read_document(data: bytes):
 class _Stop:
     """The SIGINT/SIGTERM state of a run.
 
-    A signal raises Stopped at once only while the run waits (for input or for a worker), where
-    nothing is half done; otherwise it is noted and raised at the next check, between chunks,
-    so that no answer is half written.
+    A signal raises Stopped at once only while the run waits for input, where nothing is half
+    done; otherwise it is noted and raised at the next check (between chunks, and ten times a
+    second while waiting for a worker), so that no answer is half written and no lock of the
+    executor is left broken.
     """
 
     def __init__(self) -> None:
@@ -422,13 +423,28 @@ def _evaluate_in_workers(module, lines: Iterable[bytes], jobs: int, root: str | 
         ring = None
     _ring = ring
 
-    def collect(result, start: int, count: int, slot: int) -> None:
+    pending: deque = deque()
+
+    def collect() -> None:
+        """Write the oldest chunk in flight when it is answered."""
+        future, start, count, slot = pending[0]
         try:
-            with _stop.waiting():
-                data, bad, internal, size = result.result()
+            # Waits, looking for a signal ten times a second: raised from the handler inside
+            # the threading.Condition that result() waits on, it would break that lock.
+            while True:
+                _stop.check()
+                try:
+                    future.exception(timeout=0.1)
+                    break
+                except TimeoutError:
+                    pass
+            data, bad, internal, size = future.result()
         except BrokenProcessPool:  # a worker died: killed, or out of memory
             _stop.check()  # killed with its parent's process group: the signal is the news
             raise WorkerDied(start, start + count - 1) from None
+        # INVARIANT: a chunk leaves `pending` only as it is written, so a stop at any moment
+        # writes every chunk answered before it, and none twice.
+        pending.popleft()
         if type(data) is int:
             data = ring[slot * SLOT_BYTES:slot * SLOT_BYTES + data]
         written(data, bad, internal, size, count)
@@ -437,7 +453,6 @@ def _evaluate_in_workers(module, lines: Iterable[bytes], jobs: int, root: str | 
     # ProcessPoolExecutor, not multiprocessing.Pool: when a worker dies, Pool replaces it and
     # waits forever for the chunk it had; the executor fails every pending chunk instead.
     pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(root or "", module.__name__, os.getpid()))
-    pending: deque = deque()
     try:
         # Executor.map would read the whole input ahead of the workers; a bounded window keeps
         # memory flat and the output in order.
@@ -447,17 +462,17 @@ def _evaluate_in_workers(module, lines: Iterable[bytes], jobs: int, root: str | 
                 future = pool.submit(_answer_in_worker, (start, chunk, slot))
             except BrokenProcessPool:  # a worker died since the last submission
                 while pending:  # write what was answered; the first chunk that was not raises
-                    collect(*pending.popleft())
+                    collect()
                 raise WorkerDied(start, start + len(chunk) - 1) from None
             pending.append((future, start, len(chunk), slot))
             if len(pending) >= window:
-                collect(*pending.popleft())
+                collect()
             # Write what is already answered: input that comes slowly (a pipe) gets its answers
             # as they are ready, not a window later.
             while pending and pending[0][0].done():
-                collect(*pending.popleft())
+                collect()
         while pending:
-            collect(*pending.popleft())
+            collect()
     except Stopped:
         # Write the chunks already answered, in order, without waiting for any other.
         while pending and pending[0][0].done() and pending[0][0].exception() is None:
@@ -479,10 +494,17 @@ def _evaluate_in_workers(module, lines: Iterable[bytes], jobs: int, root: str | 
 
 def _end_workers(pool) -> None:
     """Cancel what the pool still holds and kill its workers (a run stopped early)."""
-    import multiprocessing
-
+    # The executor keeps its processes in _processes and its manager thread in
+    # _executor_manager_thread (CPython 3.9+); shutdown() forgets both.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in multiprocessing.active_children():
+    for process in processes:
         process.kill()
-    for process in multiprocessing.active_children():
+    for process in processes:
         process.join(5)
+    # Until the manager thread has seen the workers gone and closed its wakeup pipe, the
+    # executor's exit hook may write to that pipe while it closes (CPython 3.11: "Bad file
+    # descriptor" printed at exit).
+    if manager is not None:
+        manager.join(5)

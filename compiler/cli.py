@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -21,6 +22,8 @@ EXIT_POLICY_ERROR = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 70
 EXIT_OS_ERROR = 74  # a file or directory could not be read or written (the user's environment, not a bug)
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
 
 
 def _root_option(f):
@@ -51,8 +54,11 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except KeyboardInterrupt:  # SIGINT: not click's "Aborted!" and exit 1, a policy error's code
+            click.echo("policyc: stopped by SIGINT", err=True)
+            sys.exit(EXIT_SIGINT)
         except BrokenPipeError:
             sys.exit(0)
         except project.NoProject as err:
@@ -169,98 +175,123 @@ def check_cmd(files: tuple[Path, ...], fmt: str, root: Path | None) -> None:
 
 @main.command("evaluate")
 @click.argument("policy_id")
-@click.option("--input", "input_file", required=True, type=click.File("rb"),
-              help="A JSON object, or JSON Lines (one object per line, UTF-8); `-` reads stdin. "
-                   "For JSON Lines, output line i answers input line i: the decision, or "
-                   '{"line": i, "errors": [...]} for a bad line, or a blank line for a blank one.')
+@click.option("--input", "input_path", required=True, metavar="FILE|-",
+              help="The input, or `-` for stdin: one JSON object, or JSON Lines (one object per line). "
+                   "UTF-8, a byte order mark allowed at the start.")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default=None,
+              help="`json`: the input is one JSON document, answered by the decision, pretty-printed. "
+                   "`jsonl`: JSON Lines; output line i answers input line i: the decision, or "
+                   '{"line": i, "errors": [...]} for a bad line, or a blank line for a blank one. '
+                   "Default: jsonl for a file named *.jsonl or *.ndjson, json for any other file "
+                   "and for stdin (`-`).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes evaluating JSON Lines (the output keeps the input's order).")
 @_root_option
-def evaluate_cmd(policy_id: str, input_file, jobs: int, root: Path | None) -> None:
-    """Evaluate POLICY_ID on an input and print the decision as JSON."""
+def evaluate_cmd(policy_id: str, input_path: str, fmt: str | None, jobs: int, root: Path | None) -> None:
+    """Evaluate POLICY_ID on an input and print the decision as JSON.
+
+    Exit status: 0 every input answered; 2 invalid input (some JSON Lines refused: each has an
+    error record and every other line its answer); 70 a bug in policyc; 74 the input could not
+    be read or the output written; 130 and 143 stopped by SIGINT and SIGTERM, after writing the
+    answers complete so far, in order.
+    """
+    from compiler import batch
+
     root = project.find_root(root)
     try:
         module = project.import_evaluator(policy_id, root)
     except LookupError as err:
         raise click.UsageError(str(err)) from None
-    first, rest = _first_record(input_file)
-    if first is None:
-        raise click.UsageError("the input is empty: give one JSON object, or JSON Lines")
-    single, value = first
-    if single:
+    if fmt is None:
+        fmt = "jsonl" if input_path != "-" and input_path.lower().endswith((".jsonl", ".ndjson")) else "json"
+    shown = "stdin" if input_path == "-" else input_path
+    with batch.stop_on_signals():
         try:
-            decision = module.evaluate(value)
-        except module.InvalidInput as err:
-            _report_invalid(err.errors)
+            if input_path == "-":
+                stream = sys.stdin.buffer
+            else:
+                try:
+                    stream = open(input_path, "rb")  # noqa: SIM115 - closed below
+                except FileNotFoundError:
+                    raise click.UsageError(f"no such file: {input_path}") from None
+                except OSError as err:
+                    raise batch.InputError(err) from None
+            try:
+                if fmt == "json":
+                    _evaluate_document(module, stream)
+                else:
+                    _evaluate_batch(module, stream, input_path, jobs, str(root.resolve()))
+            finally:
+                if input_path != "-":
+                    stream.close()
+        except batch.Stopped as stop:
+            name = signal.Signals(stop.signum).name
+            if fmt == "jsonl":
+                done = (f"the answers to lines 1–{stop.answered:,} were written" if stop.answered
+                        else "no line was answered")
+                click.echo(f"policyc: stopped by {name}: {done}", err=True)
+            else:
+                click.echo(f"policyc: stopped by {name}", err=True)
+            sys.exit(EXIT_SIGINT if stop.signum == signal.SIGINT else EXIT_SIGTERM)
+        except batch.NotJson as err:
+            click.echo(f"policyc: {err}", err=True)
             sys.exit(EXIT_BAD_INPUT)
-        click.echo(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2))
-        return
-    import itertools
+        except batch.InputError as err:
+            click.echo(f"policyc: could not read {shown}: {err}", err=True)
+            sys.exit(EXIT_OS_ERROR)
+        except BrokenPipeError:
+            raise
+        except OSError as err:  # writing the output: a full disk, a file too large
+            click.echo(f"policyc: could not write the output: {err.strerror or err}", err=True)
+            sys.exit(EXIT_OS_ERROR)
 
-    path = getattr(input_file, "name", None)
-    size = os.path.getsize(path) if isinstance(path, str) and os.path.isfile(path) else None
+
+def signal_name(signum: int) -> str:
+    return signal.Signals(signum).name
+
+
+def _evaluate_document(module, stream) -> None:
+    """Evaluate one JSON document: the decision pretty-printed, or the errors and exit 2."""
+    from compiler import batch
+
+    try:
+        with batch.waiting():
+            data = stream.read()
+    except OSError as err:
+        raise batch.InputError(err) from None
+    value = batch.read_document(data)
+    try:
+        decision = module.evaluate(value)
+    except module.InvalidInput as err:
+        _report_invalid(err.errors)
+        sys.exit(EXIT_BAD_INPUT)
+    text = json.dumps(decision.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    click.echo(batch.utf8(text), nl=False)
+
+
+def _evaluate_batch(module, stream, input_path: str, jobs: int, root: str) -> None:
+    """Evaluate JSON Lines: one answer per line, in order; exit 2 if a line was refused, 70 if one hit a bug."""
+    size = os.path.getsize(input_path) if input_path != "-" and os.path.isfile(input_path) else None
     from compiler.batch import WorkerDied
 
     try:
-        failures = _evaluate_lines(module, itertools.chain(value, rest), jobs, str(root.resolve()),
-                                   progress_total=size if size and sys.stderr.isatty() else None)
+        tally = _evaluate_lines(module, stream, jobs, root, progress_total=size if size and sys.stderr.isatty() else None)
     except WorkerDied as err:
         click.echo(f"policyc: {err}", err=True)
         sys.exit(EXIT_INTERNAL)
-    if failures:
-        click.echo(f"{failures} line{'s' * (failures != 1)} had invalid input", err=True)
+    invalid = tally.bad - tally.internal
+    if invalid:
+        click.echo(f"{invalid} line{'s' * (invalid != 1)} had invalid input", err=True)
+    if tally.internal:
+        click.echo(f"{tally.internal} line{'s' * (tally.internal != 1)} hit an internal error: "
+                   "a bug in policyc; set POLICYC_DEBUG=1 to see the traceback", err=True)
+        sys.exit(EXIT_INTERNAL)
+    if invalid:
         sys.exit(EXIT_BAD_INPUT)
 
 
-def _first_record(stream) -> tuple[tuple[bool, object] | None, object]:
-    """Tell a single JSON document from JSON Lines by reading as little as needed.
-
-    Returns ((single, value), rest): for a single document, value is the parsed object; for
-    JSON Lines, value is the lines read so far (from line 1, blank ones included) and rest the
-    remaining stream.
-    """
-    head: list[bytes] = []
-    for line in stream:
-        head.append(line)
-        if line.strip():
-            break
-    else:
-        return None, None
-    try:
-        parsed, first_ok = json.loads(line), True
-    except ValueError:  # not JSON, or not UTF-8
-        parsed, first_ok = None, False
-    nxt = None
-    for candidate in stream:
-        head.append(candidate)
-        if candidate.strip():
-            nxt = candidate
-            break
-    if nxt is None and first_ok:
-        return (True, parsed), None
-    if nxt is not None and (first_ok or (line.strip() not in (b"{", b"[") and _is_object(nxt))):
-        # JSON Lines; when the first line is bad and the next is an object on its own, it is
-        # reported in place like any other bad line.
-        return (False, head), stream
-    # A document spanning lines (pretty-printed).
-    text = b"".join(head) + stream.read()
-    try:
-        return (True, json.loads(text)), None
-    except json.JSONDecodeError as err:
-        raise click.UsageError(f"the input is not JSON: {err.msg} at line {err.lineno}, column {err.colno}") from None
-    except UnicodeDecodeError as err:
-        raise click.UsageError(f"the input is not UTF-8 text (byte {err.start})") from None
-
-
-def _is_object(line: bytes) -> bool:
-    try:
-        return isinstance(json.loads(line), dict)
-    except ValueError:
-        return False
-
-
-def _evaluate_lines(module, lines, jobs: int, root: str, progress_total: int | None = None) -> int:
-    """Stream JSON Lines through the evaluator (compiler/batch.py); return the number of bad lines.
+def _evaluate_lines(module, lines, jobs: int, root: str, progress_total: int | None = None):
+    """Stream JSON Lines through the evaluator (compiler/batch.py); return the Tally of bad lines.
 
     A progress bar goes to stderr when progress_total (the input's size in bytes) is given.
     """

@@ -477,6 +477,12 @@ def read_text(value: Any, path: str, errors: list, max_length: int | None = None
         if len(value) > limit:
             errors.append({"path": path, "message": f"expected at most {limit} characters, got {len(value)}"})
             return None
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: JSON's `\udfff` decodes to one, UTF-8 has none
+                errors.append({"path": path, "message": "expected text in Unicode: a lone surrogate (like `\\udfff`) is not a character"})
+                return None
         return value
     errors.append({"path": path, "message": "expected a text (a JSON string)"})
     return None

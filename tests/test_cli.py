@@ -350,7 +350,7 @@ def test_evaluate_pretty_printed_object_is_one_input(base):
 def test_evaluate_json_lines_in_order(base):
     third = dict(PET_INPUT_LAST, fare=40000)
     lines = [json.dumps(PET_INPUT), json.dumps(PET_INPUT_LAST), json.dumps(third)]
-    result = run("evaluate", PET, "--input", "-", "--root", str(base), input="\n".join(lines) + "\n")
+    result = run("evaluate", PET, "--input", "-", "--format", "jsonl", "--root", str(base), input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     out = result.stdout.splitlines()
     assert len(out) == 3
@@ -362,7 +362,7 @@ def test_evaluate_json_lines_in_order(base):
 def test_evaluate_json_lines_bad_line_gets_error_record(base):
     bad = {"fare": "x", "departure_at": "2025-06-01T14:00:00+09:00", "cancelled_at": "2025-06-01T13:00:00+09:00"}
     lines = [json.dumps(PET_INPUT), json.dumps(bad), json.dumps(PET_INPUT_LAST)]
-    result = run("evaluate", PET, "--input", "-", "--root", str(base), input="\n".join(lines) + "\n")
+    result = run("evaluate", PET, "--input", "-", "--format", "jsonl", "--root", str(base), input="\n".join(lines) + "\n")
     assert result.exit_code == 2
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(out) == 3
@@ -376,7 +376,7 @@ def test_evaluate_json_lines_bad_line_gets_error_record(base):
 
 def test_evaluate_json_lines_line_that_is_not_json(base):
     lines = [json.dumps(PET_INPUT), json.dumps(PET_INPUT_LAST), "{not json", json.dumps(PET_INPUT)]
-    result = run("evaluate", PET, "--input", "-", "--root", str(base), input="\n".join(lines) + "\n")
+    result = run("evaluate", PET, "--input", "-", "--format", "jsonl", "--root", str(base), input="\n".join(lines) + "\n")
     assert result.exit_code == 2
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o.get("line") for o in out] == [None, None, 3, None]
@@ -385,7 +385,7 @@ def test_evaluate_json_lines_line_that_is_not_json(base):
 
 def test_evaluate_json_lines_bad_first_line(base):
     lines = ["{not json", json.dumps(PET_INPUT), json.dumps(PET_INPUT_LAST)]
-    result = run("evaluate", PET, "--input", "-", "--root", str(base), input="\n".join(lines) + "\n")
+    result = run("evaluate", PET, "--input", "-", "--format", "jsonl", "--root", str(base), input="\n".join(lines) + "\n")
     assert result.exit_code == 2
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(out) == 3 and out[0]["line"] == 1

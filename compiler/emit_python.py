@@ -280,58 +280,18 @@ class _PythonEmitter:
             raise AssertionError(f"cannot read {t.show()}")
 
     def emit_read_datetime(self, w: Writer, var: str, path: str, dates: tuple[str, str] | None = None) -> None:
-        """Parse the three shapes services send inline; the runtime reader takes the rest.
+        """Read a datetime with the module's reader for its range of days (runtime.datetime_reader).
 
-        `2025-06-01T14:00:00+09:00` (25 characters), `…Z` (20) and naive `2025-06-01T14:00:00`
-        (19, a wall-clock time in the policy's zone). For strings of those lengths whose
-        separators stand every third character from index 4, datetime.fromisoformat succeeds
-        exactly when the runtime's _DATETIME_RE matches and it succeeds: it checks that every
-        other character is an ASCII digit. `"1900" <= s < "3"` bounds the year as written;
-        `s[23] < "6"` the offset's minutes (fromisoformat reads "+09:60" as +10:00). A naive
-        time becomes the UTC instant it names in the zone (the earlier one of a repeated hour),
-        so that it subtracts exactly, and cheaply, from other instants.
-
-        `dates` narrows the days it may be written on (compiler/input_ranges.py): the text is
-        compared with the first day and the day after the last, as the runtime reader does.
+        `dates` narrows the days it may be written on (compiler/input_ranges.py); each range
+        has one reader, made when the module is imported.
         """
-        self.consts["_DT_SHAPES"] = "_rt._FAST_SHAPES"
-        self.consts["_fromisoformat"] = "_rt._fromisoformat"
-        self.consts["_zone_offset"] = "_ZONE.utcoffset"
-        slow = f"{var} = _rt.read_datetime({var}, {path}, errors, _ZONE{'' if dates is None else f', {dates!r}'})"
-        if dates is None:
-            # The years as written, 1900 to 2999 (runtime.DATES): "3" sorts after every "2…" and before "3000".
-            guard = f'"{DATES[0][:4]}" <= {var} < "{int(DATES[1][0]) + 1}"'
+        if dates is None or dates == DATES:
+            name, made = "_read_datetime", "_rt.datetime_reader(_ZONE)"
         else:
-            after = (date.fromisoformat(dates[1]) + timedelta(days=1)).isoformat()
-            guard = f"{dates[0]!r} <= {var} < {after!r}"
-
-        def parse(*steps: str) -> None:
-            w.line("try:")
-            with w.indent():
-                for step in steps:
-                    w.line(step)
-            w.line("except ValueError:")
-            with w.indent():
-                w.line(slow)
-
-        w.line(f'if type({var}) is str and {guard}:')
-        with w.indent():
-            w.line(f"_n = len({var})")
-            w.line(f'if _n == 25 and {var}[4::3] in _DT_SHAPES and {var}[23] < "6":')
-            with w.indent():
-                parse(f"{var} = _fromisoformat({var})")
-            w.line(f'elif _n == 20 and {var}[4::3] == "--T::Z":')
-            with w.indent():
-                parse(f"{var} = _fromisoformat({var})")
-            w.line(f'elif _n == 19 and {var}[4::3] == "--T::":')
-            with w.indent():
-                parse(f'{var} = _fromisoformat({var} + "Z")', f"{var} -= _zone_offset({var})")
-            w.line("else:")
-            with w.indent():
-                w.line(slow)
-        w.line("else:")
-        with w.indent():
-            w.line(slow)
+            name = f"_read_datetime_{dates[0].replace('-', '')}_{dates[1].replace('-', '')}"
+            made = f"_rt.datetime_reader(_ZONE, {dates!r})"
+        self.consts[name] = made
+        w.line(f"{var} = {name}({var}, {path}, errors)")
 
     # ------------------------------------------------------------ deciding
     def emit_evaluate(self, w: Writer) -> None:
@@ -504,18 +464,23 @@ class _PythonEmitter:
             w.line(f"# table {dec.id}: {_where(dec.span)}")
             key = self.expr(dec.key)
             w.line(f"_key = {key}")
-            rows = list(dec.rows)
+            rows = list(dec.rows)  # in source order, the first row that holds decides
+            # INVARIANT: the checker proved the intervals partition the line. A row is tested
+            # only at an end that some row after it lies beyond: the rows before it have not
+            # held, so the key is in it or in a later row.
+            position = {}
             if all(r.interval is not None for r in rows):
-                # INVARIANT: the checker proved the intervals partition the line, so in order
-                # from the lowest, each row is told apart by its upper end alone.
-                rows = _by_position(rows, lambda r: r.interval)
+                position = {id(r): i for i, r in enumerate(_by_position(rows, lambda r: r.interval))}
             for j, row in enumerate(rows):
                 last = j == len(rows) - 1
                 if row.interval is None:
                     test, shown = f"_key == {row.id!r}", repr(row.id)
                 else:
                     shown = self.interval_text(row.interval)
-                    test = "" if last else self.upper_test("_key", row.interval)
+                    later = [position[id(r)] for r in rows[j + 1:]]
+                    here = position[id(row)]
+                    test = "" if last else self.interval_test(
+                        "_key", row.interval, low=any(p < here for p in later), high=any(p > here for p in later))
                 if last:
                     w.line(f"else:  # {shown}: the rows above cover the rest")
                 else:
@@ -566,16 +531,20 @@ class _PythonEmitter:
         """The test that a value below the interval's upper end is not above it."""
         return f"{var} {'<=' if iv.high_closed else '<'} {self.expr(iv.high)}"
 
-    def interval_test(self, var: str, iv: A.Interval) -> str:
+    def interval_test(self, var: str, iv: A.Interval, low: bool = True, high: bool = True) -> str:
+        """The test that var is in the interval; at the low or high end only if asked."""
         lo, hi = bound_value(iv.low), bound_value(iv.high)
         parts = []
-        if lo is not _NEG_INF:
+        if lo is not _NEG_INF and low:
             parts.append(f"{self.expr(iv.low)} {'<=' if iv.low_closed else '<'}")
         parts.append(var)
-        if hi is not _POS_INF:
+        if hi is not _POS_INF and high:
             parts.append(f"{'<=' if iv.high_closed else '<'} {self.expr(iv.high)}")
         if len(parts) == 1:
             return "True"
+        if len(parts) == 2 and parts[0] != var:  # the low end alone reads better as `var > low`
+            low_op, low_value = parts[0].rsplit(" ", 1)[1], parts[0].rsplit(" ", 1)[0]
+            return f"{var} {'>=' if low_op == '<=' else '>'} {low_value}"
         return " ".join(parts)
 
     def interval_text(self, iv: A.Interval) -> str:
@@ -687,8 +656,9 @@ class _PythonEmitter:
             self.consts["_HOLIDAYS"] = _holiday_table(HOLIDAY_YEARS)
             self.consts["_HOLIDAY_YEARS"] = repr(HOLIDAY_YEARS)
 
-    def const(self, prefix: str, key: str, value: str) -> str:
-        name = f"_{prefix}_{key}"
+    def named(self, name: str, value: str) -> str:
+        """A module constant: `name` is what the value is, as the policy writes it (`_9H`, `_2025_05_15`)."""
+        assert self.consts.get(name, value) == value, f"two values named {name}"
         self.consts[name] = value
         return name
 
@@ -701,15 +671,14 @@ class _PythonEmitter:
         if isinstance(e, A.Number):
             return _number(e.value, self)
         if isinstance(e, A.Duration):
-            secs = int(e.value.total_seconds())
-            key = f"M{-secs}" if secs < 0 else str(secs)
-            return self.const("SECONDS", key, f"timedelta(seconds={secs})")
+            name = _duration_name(e)
+            return self.named(name, _timedelta(e.value, days="D" in name))
         if isinstance(e, A.DateLit):
             d = e.value
-            return self.const("DATE", d.strftime("%Y%m%d"), f"date({d.year}, {d.month}, {d.day})")
+            return self.named(f"_{d:%Y_%m_%d}", f"date({d.year}, {d.month}, {d.day})")
         if isinstance(e, A.DateTimeLit):
             d = e.value
-            return self.const("AT", d.strftime("%Y%m%d%H%M%S"),
+            return self.named(f"_{d:%Y_%m_%dT%H_%M_%S}",
                               f"_rt.instant(datetime({d.year}, {d.month}, {d.day}, {d.hour}, {d.minute}, {d.second}), _ZONE)")
         if isinstance(e, A.Bool):
             return "True" if e.value else "False"
@@ -913,9 +882,42 @@ def _number(value: Decimal, em: _PythonEmitter) -> str:
     if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
         return str(int(value))
     text = format(value, "f")
-    key = text.replace("-", "M").replace(".", "_")
     num, den = value.as_integer_ratio()
-    return em.const("Q", key, f"Fraction({num}, {den})")
+    return em.named("_" + text.replace("-", "MINUS_").replace(".", "_"), f"Fraction({num}, {den})")
+
+
+# Units of a written duration as they stand in a constant's name (`_9H`, `_10MIN`, `_1H30MIN`).
+_DURATION_UNIT_NAMES = {"d": "D", "일": "D", "h": "H", "시간": "H", "min": "MIN", "분": "MIN", "s": "S", "초": "S"}
+_DURATION_PART = re.compile(r"(\d+)(min|시간|분|초|일|d|h|s)")
+
+
+def _duration_name(e: A.Duration) -> str:
+    """The constant's name of a written duration: its text with English units (`1시간` is `_1H`).
+
+    Names are made from the text so that they say what the policy wrote; a text names one value,
+    so two values never share a name. A duration the compiler made itself is named by its value.
+    """
+    text = e.text.lstrip("-")
+    parts = _DURATION_PART.findall(text)
+    if parts and "".join(n + u for n, u in parts) == text:
+        name = "".join(str(int(n)) + _DURATION_UNIT_NAMES[u] for n, u in parts)
+    else:
+        name = f"{int(abs(e.value) // timedelta(seconds=1))}S"
+        if abs(e.value) % timedelta(seconds=1):
+            name += f"{abs(e.value).microseconds}US"
+    return ("_MINUS_" if e.value < timedelta(0) else "_") + name
+
+
+def _timedelta(value: timedelta, days: bool) -> str:
+    """A timedelta literal in the largest whole unit (days only if asked): `timedelta(hours=24)`."""
+    if not value:
+        return "timedelta(0)"
+    for unit, size in (("days", 86400),) * days + (("hours", 3600), ("minutes", 60)):
+        if value.microseconds == 0 and (value.days * 86400 + value.seconds) % size == 0:
+            return f"timedelta({unit}={(value.days * 86400 + value.seconds) // size})"
+    if value.microseconds == 0:
+        return f"timedelta(seconds={value.days * 86400 + value.seconds})"
+    return f"timedelta(microseconds={(value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds})"
 
 
 def _bounded_duration(e, an: Analysis) -> bool:

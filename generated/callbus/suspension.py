@@ -30,9 +30,7 @@ _FIELDS = frozenset(['as_of', 'penalties', 'reservations'])
 _ENUM_penalty_kind = frozenset(['late_cancel', 'no_show'])
 _FIELDS_penalty = frozenset(['at', 'kind'])
 _FIELDS_reservation = frozenset(['departure_at', 'id'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def _read_penalty(raw: Any, base: str, index: int, errors: list) -> tuple | None:
@@ -53,28 +51,7 @@ def _read_penalty(raw: Any, base: str, index: int, errors: list) -> tuple | None
     if f_at is None and 'at' not in raw:
         errors.append({"path": f"{base}/{index}/at", "message": "required field is missing"})
     else:
-        if type(f_at) is str and "1900" <= f_at < "3":
-            _n = len(f_at)
-            if _n == 25 and f_at[4::3] in _DT_SHAPES and f_at[23] < "6":
-                try:
-                    f_at = _fromisoformat(f_at)
-                except ValueError:
-                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-            elif _n == 20 and f_at[4::3] == "--T::Z":
-                try:
-                    f_at = _fromisoformat(f_at)
-                except ValueError:
-                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-            elif _n == 19 and f_at[4::3] == "--T::":
-                try:
-                    f_at = _fromisoformat(f_at + "Z")
-                    f_at -= _zone_offset(f_at)
-                except ValueError:
-                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-            else:
-                f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-        else:
-            f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
+        f_at = _read_datetime(f_at, f"{base}/{index}/at", errors)
     if len(errors) != before:
         return None
     return (f_kind, f_at)
@@ -97,28 +74,7 @@ def _read_reservation(raw: Any, base: str, index: int, errors: list) -> tuple | 
     if f_departure_at is None and 'departure_at' not in raw:
         errors.append({"path": f"{base}/{index}/departure_at", "message": "required field is missing"})
     else:
-        if type(f_departure_at) is str and "1900" <= f_departure_at < "3":
-            _n = len(f_departure_at)
-            if _n == 25 and f_departure_at[4::3] in _DT_SHAPES and f_departure_at[23] < "6":
-                try:
-                    f_departure_at = _fromisoformat(f_departure_at)
-                except ValueError:
-                    f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
-            elif _n == 20 and f_departure_at[4::3] == "--T::Z":
-                try:
-                    f_departure_at = _fromisoformat(f_departure_at)
-                except ValueError:
-                    f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
-            elif _n == 19 and f_departure_at[4::3] == "--T::":
-                try:
-                    f_departure_at = _fromisoformat(f_departure_at + "Z")
-                    f_departure_at -= _zone_offset(f_departure_at)
-                except ValueError:
-                    f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
-            else:
-                f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
-        else:
-            f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
+        f_departure_at = _read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors)
     if len(errors) != before:
         return None
     return (f_id, f_departure_at)
@@ -136,28 +92,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     penalties = inputs.get('penalties')
     if penalties is None and 'penalties' not in inputs:
         errors.append({"path": '/penalties', "message": "required field is missing"})

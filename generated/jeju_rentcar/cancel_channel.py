@@ -28,7 +28,13 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['cancel_at', 'pickup_at'])
 _ENUM_channel_kind = frozenset(['customer_center', 'customer_center_later', 'not_available_now', 'rental_company_first', 'website_app'])
-_DT_SHAPES = _rt._FAST_SHAPES
+_12H = timedelta(hours=12)
+_13H = timedelta(hours=13)
+_18H = timedelta(hours=18)
+_20H = timedelta(hours=20)
+_24H = timedelta(hours=24)
+_8H = timedelta(hours=8)
+_9H = timedelta(hours=9)
 _HOLIDAYS = frozenset((
     date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5), date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27), date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
     date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1), date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15), date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
@@ -53,15 +59,8 @@ _HOLIDAYS = frozenset((
     date(2035, 1, 1), date(2035, 2, 7), date(2035, 2, 8), date(2035, 2, 9), date(2035, 3, 1), date(2035, 4, 4), date(2035, 5, 1), date(2035, 5, 5), date(2035, 5, 7), date(2035, 5, 15), date(2035, 6, 6), date(2035, 7, 17), date(2035, 8, 15), date(2035, 9, 15), date(2035, 9, 16), date(2035, 9, 17), date(2035, 9, 18), date(2035, 10, 3), date(2035, 10, 9), date(2035, 12, 25),
 ))
 _HOLIDAY_YEARS = (2015, 2035)
-_SECONDS_28800 = timedelta(seconds=28800)
-_SECONDS_32400 = timedelta(seconds=32400)
-_SECONDS_43200 = timedelta(seconds=43200)
-_SECONDS_46800 = timedelta(seconds=46800)
-_SECONDS_64800 = timedelta(seconds=64800)
-_SECONDS_72000 = timedelta(seconds=72000)
-_SECONDS_86400 = timedelta(seconds=86400)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime = _rt.datetime_reader(_ZONE)
+_read_datetime_20150102_20351229 = _rt.datetime_reader(_ZONE, ('2015-01-02', '2035-12-29'))
 
 
 def evaluate(inputs: Mapping[str, Any]) -> Decision:
@@ -76,54 +75,12 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if pickup_at is None and 'pickup_at' not in inputs:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        if type(pickup_at) is str and "1900" <= pickup_at < "3":
-            _n = len(pickup_at)
-            if _n == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            elif _n == 20 and pickup_at[4::3] == "--T::Z":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            elif _n == 19 and pickup_at[4::3] == "--T::":
-                try:
-                    pickup_at = _fromisoformat(pickup_at + "Z")
-                    pickup_at -= _zone_offset(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            else:
-                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-        else:
-            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        pickup_at = _read_datetime(pickup_at, '/pickup_at', errors)
     cancel_at = inputs.get('cancel_at')
     if cancel_at is None and 'cancel_at' not in inputs:
         errors.append({"path": '/cancel_at', "message": "required field is missing"})
     else:
-        if type(cancel_at) is str and '2015-01-02' <= cancel_at < '2035-12-30':
-            _n = len(cancel_at)
-            if _n == 25 and cancel_at[4::3] in _DT_SHAPES and cancel_at[23] < "6":
-                try:
-                    cancel_at = _fromisoformat(cancel_at)
-                except ValueError:
-                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-            elif _n == 20 and cancel_at[4::3] == "--T::Z":
-                try:
-                    cancel_at = _fromisoformat(cancel_at)
-                except ValueError:
-                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-            elif _n == 19 and cancel_at[4::3] == "--T::":
-                try:
-                    cancel_at = _fromisoformat(cancel_at + "Z")
-                    cancel_at -= _zone_offset(cancel_at)
-                except ValueError:
-                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-            else:
-                cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-        else:
-            cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
+        cancel_at = _read_datetime_20150102_20351229(cancel_at, '/cancel_at', errors)
     if errors:
         raise InvalidInput(errors)
     # let before: 차량 인수까지 남은 시간 (policies/jeju_rentcar/cancel_channel.policy:25)
@@ -131,25 +88,25 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # let weekday: 취소 시점이 평일(토요일·일요일과 공휴일이 아닌 날) (policies/jeju_rentcar/cancel_channel.policy:26)
     weekday = _rt.is_business_day(cancel_at, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE, '/cancel_at')
     # let center_hours: 취소 시각이 09:00~18:00 사이 (policies/jeju_rentcar/cancel_channel.policy:27)
-    center_hours = (_SECONDS_32400 <= (_rt.clock(cancel_at, _ZONE)) < _SECONDS_64800)
+    center_hours = (_9H <= (_rt.clock(cancel_at, _ZONE)) < _18H)
     # let lunch_time: 취소 시각이 점심시간 12시~13시 사이 (policies/jeju_rentcar/cancel_channel.policy:28)
-    lunch_time = (_SECONDS_43200 <= (_rt.clock(cancel_at, _ZONE)) < _SECONDS_46800)
+    lunch_time = (_12H <= (_rt.clock(cancel_at, _ZONE)) < _13H)
     # let company_hours: 취소 시각이 렌터카 업체 운영시간 08시~20시 사이 (policies/jeju_rentcar/cancel_channel.policy:29)
-    company_hours = (_SECONDS_28800 <= (_rt.clock(cancel_at, _ZONE)) < _SECONDS_72000)
+    company_hours = (_8H <= (_rt.clock(cancel_at, _ZONE)) < _20H)
     # rule website_app: policies/jeju_rentcar/cancel_channel.policy:33
-    if before >= _SECONDS_86400:
+    if before >= _24H:
         step, rule = 0, 'website_app'
         channel = 'website_app'
     # rule customer_center: policies/jeju_rentcar/cancel_channel.policy:37
-    elif (((before < _SECONDS_86400 and weekday) and center_hours) and not lunch_time):
+    elif (((before < _24H and weekday) and center_hours) and not lunch_time):
         step, rule = 1, 'customer_center'
         channel = 'customer_center'
     # rule customer_center_later: policies/jeju_rentcar/cancel_channel.policy:41
-    elif (before < _SECONDS_86400 and weekday):
+    elif (before < _24H and weekday):
         step, rule = 2, 'customer_center_later'
         channel = 'customer_center_later'
     # rule rental_company_first: policies/jeju_rentcar/cancel_channel.policy:45
-    elif ((before < _SECONDS_86400 and not weekday) and company_hours):
+    elif ((before < _24H and not weekday) and company_hours):
         step, rule = 3, 'rental_company_first'
         channel = 'rental_company_first'
     # rule not_available_now: policies/jeju_rentcar/cancel_channel.policy:49

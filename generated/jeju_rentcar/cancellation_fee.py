@@ -32,14 +32,13 @@ _MISSING = object()
 _FIELDS = frozenset(['booked_at', 'cancelled_at', 'card_amount', 'exception', 'no_show', 'pickup_at', 'point_amount', 'rate_plan'])
 _ENUM_rate_plan_kind = frozenset(['discount', 'standard', 'super_saver'])
 _ENUM_cancel_exception = frozenset(['active_monitoring', 'family_death', 'flight_cancelled', 'infection_companion', 'infection_self'])
-_DT_SHAPES = _rt._FAST_SHAPES
+_168H = timedelta(hours=168)
+_24H = timedelta(hours=24)
+_72H = timedelta(hours=72)
 _GRID_fee_table = {'super_saver': (10, 30, 100, 100), 'discount': (0, 10, 30, 50), 'standard': (0, 0, 0, 30)}
 _GRID_fee_table_IDS = {'super_saver': ('fee_table.super_saver.d7', 'fee_table.super_saver.d3', 'fee_table.super_saver.d1', 'fee_table.super_saver.d0'), 'discount': ('fee_table.discount.d7', 'fee_table.discount.d3', 'fee_table.discount.d1', 'fee_table.discount.d0'), 'standard': ('fee_table.standard.d7', 'fee_table.standard.d3', 'fee_table.standard.d1', 'fee_table.standard.d0')}
-_SECONDS_259200 = timedelta(seconds=259200)
-_SECONDS_604800 = timedelta(seconds=604800)
-_SECONDS_86400 = timedelta(seconds=86400)
 _UTC = _rt.UTC
-_fromisoformat = _rt._fromisoformat
+_read_datetime = _rt.datetime_reader(_ZONE)
 _zone_offset = _ZONE.utcoffset
 
 
@@ -61,80 +60,17 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if booked_at is None and 'booked_at' not in inputs:
         errors.append({"path": '/booked_at', "message": "required field is missing"})
     else:
-        if type(booked_at) is str and "1900" <= booked_at < "3":
-            _n = len(booked_at)
-            if _n == 25 and booked_at[4::3] in _DT_SHAPES and booked_at[23] < "6":
-                try:
-                    booked_at = _fromisoformat(booked_at)
-                except ValueError:
-                    booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
-            elif _n == 20 and booked_at[4::3] == "--T::Z":
-                try:
-                    booked_at = _fromisoformat(booked_at)
-                except ValueError:
-                    booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
-            elif _n == 19 and booked_at[4::3] == "--T::":
-                try:
-                    booked_at = _fromisoformat(booked_at + "Z")
-                    booked_at -= _zone_offset(booked_at)
-                except ValueError:
-                    booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
-            else:
-                booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
-        else:
-            booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
+        booked_at = _read_datetime(booked_at, '/booked_at', errors)
     cancelled_at = inputs.get('cancelled_at')
     if cancelled_at is None and 'cancelled_at' not in inputs:
         errors.append({"path": '/cancelled_at', "message": "required field is missing"})
     else:
-        if type(cancelled_at) is str and "1900" <= cancelled_at < "3":
-            _n = len(cancelled_at)
-            if _n == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            elif _n == 20 and cancelled_at[4::3] == "--T::Z":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            elif _n == 19 and cancelled_at[4::3] == "--T::":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at + "Z")
-                    cancelled_at -= _zone_offset(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            else:
-                cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-        else:
-            cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+        cancelled_at = _read_datetime(cancelled_at, '/cancelled_at', errors)
     pickup_at = inputs.get('pickup_at')
     if pickup_at is None and 'pickup_at' not in inputs:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        if type(pickup_at) is str and "1900" <= pickup_at < "3":
-            _n = len(pickup_at)
-            if _n == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            elif _n == 20 and pickup_at[4::3] == "--T::Z":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            elif _n == 19 and pickup_at[4::3] == "--T::":
-                try:
-                    pickup_at = _fromisoformat(pickup_at + "Z")
-                    pickup_at -= _zone_offset(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            else:
-                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-        else:
-            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        pickup_at = _read_datetime(pickup_at, '/pickup_at', errors)
     no_show = inputs.get('no_show', _MISSING)
     if no_show is _MISSING:
         no_show = False
@@ -166,19 +102,19 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 0, 'exception_flight_cancelled'
         fee_percent = 0
     # rule exception_family_death: policies/jeju_rentcar/cancellation_fee.policy:56
-    elif ((exception is not None and exception == 'family_death') and hours_before < _SECONDS_86400):
+    elif ((exception is not None and exception == 'family_death') and hours_before < _24H):
         step, rule = 1, 'exception_family_death'
         fee_percent = 10
     # rule exception_infection_self: policies/jeju_rentcar/cancellation_fee.policy:60
-    elif ((exception is not None and exception == 'infection_self') and hours_before < _SECONDS_86400):
+    elif ((exception is not None and exception == 'infection_self') and hours_before < _24H):
         step, rule = 2, 'exception_infection_self'
         fee_percent = 0
     # rule exception_infection_companion: policies/jeju_rentcar/cancellation_fee.policy:64
-    elif ((exception is not None and exception == 'infection_companion') and hours_before < _SECONDS_86400):
+    elif ((exception is not None and exception == 'infection_companion') and hours_before < _24H):
         step, rule = 3, 'exception_infection_companion'
         fee_percent = 30
     # rule exception_active_monitoring: policies/jeju_rentcar/cancellation_fee.policy:68
-    elif ((exception is not None and exception == 'active_monitoring') and hours_before < _SECONDS_86400):
+    elif ((exception is not None and exception == 'active_monitoring') and hours_before < _24H):
         step, rule = 4, 'exception_active_monitoring'
         fee_percent = 100
     # rule no_show_nonrefundable: policies/jeju_rentcar/cancellation_fee.policy:72
@@ -190,13 +126,13 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 6, 'no_show_standard'
         fee_percent = 50
     # rule same_day_free: policies/jeju_rentcar/cancellation_fee.policy:80
-    elif ((cancelled_at.date() if cancelled_at.tzinfo is not _UTC and cancelled_at.utcoffset() == _zone_offset(cancelled_at) else cancelled_at.astimezone(_ZONE).date()) == (booked_at.date() if booked_at.tzinfo is not _UTC and booked_at.utcoffset() == _zone_offset(booked_at) else booked_at.astimezone(_ZONE).date()) and hours_before >= _SECONDS_86400):
+    elif ((cancelled_at.date() if cancelled_at.tzinfo is not _UTC and cancelled_at.utcoffset() == _zone_offset(cancelled_at) else cancelled_at.astimezone(_ZONE).date()) == (booked_at.date() if booked_at.tzinfo is not _UTC and booked_at.utcoffset() == _zone_offset(booked_at) else booked_at.astimezone(_ZONE).date()) and hours_before >= _24H):
         step, rule = 7, 'same_day_free'
         fee_percent = 0
     else:
         # table fee_table: policies/jeju_rentcar/cancellation_fee.policy:85
         _row = rate_plan
-        _col = (3 if hours_before < _SECONDS_86400 else 2 if hours_before < _SECONDS_259200 else 1 if hours_before < _SECONDS_604800 else 0)
+        _col = (3 if hours_before < _24H else 2 if hours_before < _72H else 1 if hours_before < _168H else 0)
         step, rule = 8, _GRID_fee_table_IDS[_row][_col]
         fee_percent = _GRID_fee_table[_row][_col]
     # output card_fee: 카드 결제 취소 수수료 (policies/jeju_rentcar/cancellation_fee.policy:44)

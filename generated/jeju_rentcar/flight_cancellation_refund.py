@@ -29,7 +29,6 @@ _MISSING = object()
 _FIELDS = frozenset(['cancellation_certificate', 'cause', 'pickup_at', 'rental_booking_number', 'travel_booking'])
 _ENUM_cancel_cause = frozenset(['carrier_cancelled', 'own_decision'])
 _ENUM_flight_refund = frozenset(['documents_missing', 'full_refund', 'not_refundable'])
-_DT_SHAPES = _rt._FAST_SHAPES
 _HOLIDAYS = frozenset((
     date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5), date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27), date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
     date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1), date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15), date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
@@ -56,8 +55,7 @@ _HOLIDAYS = frozenset((
 _HOLIDAY_YEARS = (2015, 2035)
 _REFUSALS = frozenset(['booking_number_doc', 'certificate_doc', 'travel_booking_doc'])
 _REVIEWS = frozenset([])
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime_20150102_20351229 = _rt.datetime_reader(_ZONE, ('2015-01-02', '2035-12-29'))
 
 
 def evaluate(inputs: Mapping[str, Any]) -> Decision:
@@ -96,28 +94,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if pickup_at is None and 'pickup_at' not in inputs:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        if type(pickup_at) is str and '2015-01-02' <= pickup_at < '2035-12-30':
-            _n = len(pickup_at)
-            if _n == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-            elif _n == 20 and pickup_at[4::3] == "--T::Z":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-            elif _n == 19 and pickup_at[4::3] == "--T::":
-                try:
-                    pickup_at = _fromisoformat(pickup_at + "Z")
-                    pickup_at -= _zone_offset(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-            else:
-                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-        else:
-            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
+        pickup_at = _read_datetime_20150102_20351229(pickup_at, '/pickup_at', errors)
     if errors:
         raise InvalidInput(errors)
     # let weekday_pickup: 인수일이 평일(토요일·일요일과 공휴일이 아닌 날) (policies/jeju_rentcar/flight_cancellation_refund.policy:29)

@@ -26,7 +26,7 @@ RULE_IDS = ('issued', 'ended', 'not_first_signup')
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['first_signup', 'signed_up_on'])
-_DATE_20211231 = date(2021, 12, 31)
+_2021_12_31 = date(2021, 12, 31)
 
 
 def evaluate(inputs: Mapping[str, Any]) -> Decision:
@@ -51,7 +51,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if errors:
         raise InvalidInput(errors)
     # let last_signup_day: 쿠폰팩 발급 대상 마지막 가입일 (policies/jeju_rentcar/welcome_coupon.policy:13)
-    last_signup_day = _DATE_20211231
+    last_signup_day = _2021_12_31
     # rule issued: policies/jeju_rentcar/welcome_coupon.policy:18
     if (first_signup and signed_up_on <= last_signup_day):
         step, rule = 0, 'issued'

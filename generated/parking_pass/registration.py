@@ -28,11 +28,9 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'first_entry_at', 'ownership_verified', 'registered_at'])
 _ENUM_registration_status = frozenset(['expired', 'provisional', 'registered'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_0 = timedelta(seconds=0)
-_SECONDS_86400 = timedelta(seconds=86400)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_0MIN = timedelta(0)
+_24H = timedelta(hours=24)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def evaluate(inputs: Mapping[str, Any]) -> Decision:
@@ -53,78 +51,15 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if registered_at is None and 'registered_at' not in inputs:
         errors.append({"path": '/registered_at', "message": "required field is missing"})
     else:
-        if type(registered_at) is str and "1900" <= registered_at < "3":
-            _n = len(registered_at)
-            if _n == 25 and registered_at[4::3] in _DT_SHAPES and registered_at[23] < "6":
-                try:
-                    registered_at = _fromisoformat(registered_at)
-                except ValueError:
-                    registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
-            elif _n == 20 and registered_at[4::3] == "--T::Z":
-                try:
-                    registered_at = _fromisoformat(registered_at)
-                except ValueError:
-                    registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
-            elif _n == 19 and registered_at[4::3] == "--T::":
-                try:
-                    registered_at = _fromisoformat(registered_at + "Z")
-                    registered_at -= _zone_offset(registered_at)
-                except ValueError:
-                    registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
-            else:
-                registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
-        else:
-            registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
+        registered_at = _read_datetime(registered_at, '/registered_at', errors)
     first_entry_at = inputs.get('first_entry_at')
     if first_entry_at is not None:
-        if type(first_entry_at) is str and "1900" <= first_entry_at < "3":
-            _n = len(first_entry_at)
-            if _n == 25 and first_entry_at[4::3] in _DT_SHAPES and first_entry_at[23] < "6":
-                try:
-                    first_entry_at = _fromisoformat(first_entry_at)
-                except ValueError:
-                    first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
-            elif _n == 20 and first_entry_at[4::3] == "--T::Z":
-                try:
-                    first_entry_at = _fromisoformat(first_entry_at)
-                except ValueError:
-                    first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
-            elif _n == 19 and first_entry_at[4::3] == "--T::":
-                try:
-                    first_entry_at = _fromisoformat(first_entry_at + "Z")
-                    first_entry_at -= _zone_offset(first_entry_at)
-                except ValueError:
-                    first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
-            else:
-                first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
-        else:
-            first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
+        first_entry_at = _read_datetime(first_entry_at, '/first_entry_at', errors)
     as_of = inputs.get('as_of')
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     if errors:
         raise InvalidInput(errors)
     provisional_expires_at = None
@@ -133,19 +68,19 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 0, 'ownership_verified_registered'
         status = 'registered'
     # rule entered_within_24h: policies/parking_pass/registration.policy:29
-    elif ((first_entry_at is not None and (_SECONDS_0 <= (first_entry_at - registered_at) <= _SECONDS_86400)) and first_entry_at <= as_of):
+    elif ((first_entry_at is not None and (_0MIN <= (first_entry_at - registered_at) <= _24H)) and first_entry_at <= as_of):
         step, rule = 1, 'entered_within_24h'
         status = 'registered'
     # rule provisional_pending: policies/parking_pass/registration.policy:34
-    elif as_of <= (registered_at + _SECONDS_86400):
+    elif as_of <= (registered_at + _24H):
         step, rule = 2, 'provisional_pending'
         status = 'provisional'
-        provisional_expires_at = (registered_at + _SECONDS_86400)
+        provisional_expires_at = (registered_at + _24H)
     # rule provisional_expired: policies/parking_pass/registration.policy:39
     else:
         step, rule = 3, 'provisional_expired'
         status = 'expired'
-        provisional_expires_at = (registered_at + _SECONDS_86400)
+        provisional_expires_at = (registered_at + _24H)
     return Decision(_SPEC, {'status': status, 'provisional_expires_at': None if provisional_expires_at is None else _rt.json_datetime(provisional_expires_at, _ZONE)}, rule, step, (ownership_verified, registered_at, first_entry_at, as_of, status, provisional_expires_at))
 
 

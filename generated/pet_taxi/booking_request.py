@@ -35,15 +35,13 @@ _ENUM_pet_species = frozenset(['cat', 'dog', 'other_animal'])
 _ENUM_dangerous_breed = frozenset(['american_pit_bull_terrier', 'kangal', 'laika', 'mastiff', 'ovcharka', 'rottweiler', 'staffordshire_bull_terrier', 'staffordshire_terrier', 'tosa', 'wolfdog'])
 _ENUM_region = frozenset(['gyeonggi', 'incheon', 'outside_capital_area', 'seoul'])
 _FIELDS_pet = frozenset(['breed', 'species'])
-_DT_SHAPES = _rt._FAST_SHAPES
+_10MIN = timedelta(minutes=10)
+_12H = timedelta(hours=12)
+_14D = timedelta(days=14)
+_30MIN = timedelta(minutes=30)
 _REFUSALS = frozenset(['dangerous_breed', 'departure_grid', 'hourly_length_missing', 'hourly_length_range', 'hourly_length_unit', 'member_age_under_15', 'no_people', 'no_pets', 'request_too_long', 'service_area', 'species', 'too_early', 'too_late', 'too_many_people', 'too_many_pets', 'too_many_waypoints'])
 _REVIEWS = frozenset([])
-_SECONDS_1209600 = timedelta(seconds=1209600)
-_SECONDS_1800 = timedelta(seconds=1800)
-_SECONDS_43200 = timedelta(seconds=43200)
-_SECONDS_600 = timedelta(seconds=600)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def _read_pet(raw: Any, base: str, index: int, errors: list) -> tuple | None:
@@ -81,54 +79,12 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if requested_at is None and 'requested_at' not in inputs:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        if type(requested_at) is str and "1900" <= requested_at < "3":
-            _n = len(requested_at)
-            if _n == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 20 and requested_at[4::3] == "--T::Z":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 19 and requested_at[4::3] == "--T::":
-                try:
-                    requested_at = _fromisoformat(requested_at + "Z")
-                    requested_at -= _zone_offset(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            else:
-                requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-        else:
-            requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        requested_at = _read_datetime(requested_at, '/requested_at', errors)
     departure_at = inputs.get('departure_at')
     if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and "1900" <= departure_at < "3":
-            _n = len(departure_at)
-            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 20 and departure_at[4::3] == "--T::Z":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 19 and departure_at[4::3] == "--T::":
-                try:
-                    departure_at = _fromisoformat(departure_at + "Z")
-                    departure_at -= _zone_offset(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            else:
-                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-        else:
-            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        departure_at = _read_datetime(departure_at, '/departure_at', errors)
     booking_type = inputs.get('booking_type')
     if booking_type is None and 'booking_type' not in inputs:
         errors.append({"path": '/booking_type', "message": "required field is missing"})
@@ -190,15 +146,15 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check too_late: policies/pet_taxi/booking_request.policy:69
-    if not (lead >= _SECONDS_1800):
+    if not (lead >= _30MIN):
         failed_check_ids.append('too_late')
         failed_checks.append(_rt.fill(('예약은 출발 30분 전까지 가능합니다(출발까지 ', 0, ' 남음).'), (lead,), ('duration',), _SPEC.labels, _ZONE))
     # check too_early: policies/pet_taxi/booking_request.policy:73
-    if not (lead <= _SECONDS_1209600):
+    if not (lead <= _14D):
         failed_check_ids.append('too_early')
         failed_checks.append('예약은 출발 2주(14일) 전부터 가능합니다.')
     # check departure_grid: policies/pet_taxi/booking_request.policy:77
-    if not (_rt.aligned(departure_at, _SECONDS_600, _ZONE)):
+    if not (_rt.aligned(departure_at, _10MIN, _ZONE)):
         failed_check_ids.append('departure_grid')
         failed_checks.append('출발시간은 10분 단위로 설정할 수 있습니다.')
     # check hourly_length_missing: policies/pet_taxi/booking_request.policy:80
@@ -206,11 +162,11 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         failed_check_ids.append('hourly_length_missing')
         failed_checks.append('시간 예약은 이용 시간을 정해야 합니다.')
     # check hourly_length_range: policies/pet_taxi/booking_request.policy:83
-    if not ((booking_type != 'hourly' or reserved_for is None) or (_SECONDS_1800 <= reserved_for <= _SECONDS_43200)):
+    if not ((booking_type != 'hourly' or reserved_for is None) or (_30MIN <= reserved_for <= _12H)):
         failed_check_ids.append('hourly_length_range')
         failed_checks.append(_rt.fill(('시간 예약 이용 시간은 최소 30분 ~ 최대 12시간입니다(', 0, ').'), (reserved_for,), ('duration',), _SPEC.labels, _ZONE))
     # check hourly_length_unit: policies/pet_taxi/booking_request.policy:87
-    if not ((booking_type != 'hourly' or reserved_for is None) or _rt.aligned(reserved_for, _SECONDS_1800, _ZONE)):
+    if not ((booking_type != 'hourly' or reserved_for is None) or _rt.aligned(reserved_for, _30MIN, _ZONE)):
         failed_check_ids.append('hourly_length_unit')
         failed_checks.append(_rt.fill(('시간 예약은 30분 단위로 예약할 수 있습니다(', 0, ').'), (reserved_for,), ('duration',), _SPEC.labels, _ZONE))
     # check too_many_waypoints: policies/pet_taxi/booking_request.policy:90

@@ -28,11 +28,9 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'departure_at', 'dispatched_at', 'rejected', 'requested_at'])
 _ENUM_dispatch_status = frozenset(['dispatched', 'failed', 'waiting'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_43200 = timedelta(seconds=43200)
-_SECONDS_600 = timedelta(seconds=600)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_10MIN = timedelta(minutes=10)
+_12H = timedelta(hours=12)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def evaluate(inputs: Mapping[str, Any]) -> Decision:
@@ -47,54 +45,12 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if requested_at is None and 'requested_at' not in inputs:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        if type(requested_at) is str and "1900" <= requested_at < "3":
-            _n = len(requested_at)
-            if _n == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 20 and requested_at[4::3] == "--T::Z":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 19 and requested_at[4::3] == "--T::":
-                try:
-                    requested_at = _fromisoformat(requested_at + "Z")
-                    requested_at -= _zone_offset(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            else:
-                requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-        else:
-            requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        requested_at = _read_datetime(requested_at, '/requested_at', errors)
     departure_at = inputs.get('departure_at')
     if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and "1900" <= departure_at < "3":
-            _n = len(departure_at)
-            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 20 and departure_at[4::3] == "--T::Z":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 19 and departure_at[4::3] == "--T::":
-                try:
-                    departure_at = _fromisoformat(departure_at + "Z")
-                    departure_at -= _zone_offset(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            else:
-                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-        else:
-            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        departure_at = _read_datetime(departure_at, '/departure_at', errors)
     rejected = inputs.get('rejected', _MISSING)
     if rejected is _MISSING:
         rejected = False
@@ -103,62 +59,20 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
             rejected = _rt.read_bool(rejected, '/rejected', errors)
     dispatched_at = inputs.get('dispatched_at')
     if dispatched_at is not None:
-        if type(dispatched_at) is str and "1900" <= dispatched_at < "3":
-            _n = len(dispatched_at)
-            if _n == 25 and dispatched_at[4::3] in _DT_SHAPES and dispatched_at[23] < "6":
-                try:
-                    dispatched_at = _fromisoformat(dispatched_at)
-                except ValueError:
-                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-            elif _n == 20 and dispatched_at[4::3] == "--T::Z":
-                try:
-                    dispatched_at = _fromisoformat(dispatched_at)
-                except ValueError:
-                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-            elif _n == 19 and dispatched_at[4::3] == "--T::":
-                try:
-                    dispatched_at = _fromisoformat(dispatched_at + "Z")
-                    dispatched_at -= _zone_offset(dispatched_at)
-                except ValueError:
-                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-            else:
-                dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-        else:
-            dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+        dispatched_at = _read_datetime(dispatched_at, '/dispatched_at', errors)
     as_of = inputs.get('as_of')
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     if errors:
         raise InvalidInput(errors)
     # let requested_within_12h: 접수시간이 출발 12시간 이내 (policies/pet_taxi/dispatch_failure.policy:24)
-    requested_within_12h = (departure_at - requested_at) <= _SECONDS_43200
+    requested_within_12h = (departure_at - requested_at) <= _12H
     # let after_12h: 접수시간으로부터 12시간 (policies/pet_taxi/dispatch_failure.policy:25)
-    after_12h = (requested_at + _SECONDS_43200)
+    after_12h = (requested_at + _12H)
     # let before_10min: 출발 10분 전 (policies/pet_taxi/dispatch_failure.policy:26)
-    before_10min = (departure_at - _SECONDS_600)
+    before_10min = (departure_at - _10MIN)
     fails_at = None
     # rule driver_rejected: policies/pet_taxi/dispatch_failure.policy:31
     if rejected:

@@ -28,9 +28,8 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'withdrawals'])
 _FIELDS_withdrawal = frozenset(['at'])
-_DT_SHAPES = _rt._FAST_SHAPES
 _UTC = _rt.UTC
-_fromisoformat = _rt._fromisoformat
+_read_datetime = _rt.datetime_reader(_ZONE)
 _zone_offset = _ZONE.utcoffset
 
 
@@ -46,28 +45,7 @@ def _read_withdrawal(raw: Any, base: str, index: int, errors: list) -> tuple | N
     if f_at is None and 'at' not in raw:
         errors.append({"path": f"{base}/{index}/at", "message": "required field is missing"})
     else:
-        if type(f_at) is str and "1900" <= f_at < "3":
-            _n = len(f_at)
-            if _n == 25 and f_at[4::3] in _DT_SHAPES and f_at[23] < "6":
-                try:
-                    f_at = _fromisoformat(f_at)
-                except ValueError:
-                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-            elif _n == 20 and f_at[4::3] == "--T::Z":
-                try:
-                    f_at = _fromisoformat(f_at)
-                except ValueError:
-                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-            elif _n == 19 and f_at[4::3] == "--T::":
-                try:
-                    f_at = _fromisoformat(f_at + "Z")
-                    f_at -= _zone_offset(f_at)
-                except ValueError:
-                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-            else:
-                f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-        else:
-            f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
+        f_at = _read_datetime(f_at, f"{base}/{index}/at", errors)
     if len(errors) != before:
         return None
     return (f_at,)
@@ -85,28 +63,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     withdrawals = inputs.get('withdrawals', _MISSING)
     if withdrawals is _MISSING or withdrawals is None:
         withdrawals = ()

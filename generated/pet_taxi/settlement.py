@@ -31,9 +31,9 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['cancellation_fee', 'event', 'fare', 'insured_minutes', 'operating_fee', 'ran_in_app', 'surge_multiplier', 'toll'])
 _ENUM_settlement_event = frozenset(['cancelled', 'completed'])
-_Q_0_50 = Fraction(1, 2)
-_Q_18_5 = Fraction(37, 2)
-_Q_2_00 = Fraction(2, 1)
+_0_50 = Fraction(1, 2)
+_18_5 = Fraction(37, 2)
+_2_00 = Fraction(2, 1)
 _REFUSALS = frozenset(['fare_covers_costs', 'in_app_only', 'surge_range'])
 _REVIEWS = frozenset([])
 
@@ -97,11 +97,11 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if errors:
         raise InvalidInput(errors)
     # output special_insurance: 유상운송특약금(보험료) (policies/pet_taxi/settlement.policy:30)
-    special_insurance = _rt.money_times(_Q_18_5, insured_minutes)
+    special_insurance = _rt.money_times(_18_5, insured_minutes)
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check surge_range: policies/pet_taxi/settlement.policy:36
-    if not (surge_multiplier is None or (_Q_0_50 <= surge_multiplier <= _Q_2_00)):
+    if not (surge_multiplier is None or (_0_50 <= surge_multiplier <= _2_00)):
         failed_check_ids.append('surge_range')
         failed_checks.append(_rt.fill(('서징요금 탄력 배수는 0.50 ~ 2.00배입니다(적용 배수 ', 0, '배). 정산 내역 확인이 필요합니다.'), (surge_multiplier,), ('number',), _SPEC.labels, _ZONE))
     # check fare_covers_costs: policies/pet_taxi/settlement.policy:40

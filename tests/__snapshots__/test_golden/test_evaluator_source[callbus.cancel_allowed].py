@@ -26,10 +26,8 @@ RULE_IDS = ('by_time.before', 'by_time.after')
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['departure_at', 'requested_at'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_0 = timedelta(seconds=0)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_0MIN = timedelta(0)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def evaluate(inputs: Mapping[str, Any]) -> Decision:
@@ -44,64 +42,22 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and "1900" <= departure_at < "3":
-            _n = len(departure_at)
-            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 20 and departure_at[4::3] == "--T::Z":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 19 and departure_at[4::3] == "--T::":
-                try:
-                    departure_at = _fromisoformat(departure_at + "Z")
-                    departure_at -= _zone_offset(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            else:
-                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-        else:
-            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        departure_at = _read_datetime(departure_at, '/departure_at', errors)
     requested_at = inputs.get('requested_at')
     if requested_at is None and 'requested_at' not in inputs:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        if type(requested_at) is str and "1900" <= requested_at < "3":
-            _n = len(requested_at)
-            if _n == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 20 and requested_at[4::3] == "--T::Z":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 19 and requested_at[4::3] == "--T::":
-                try:
-                    requested_at = _fromisoformat(requested_at + "Z")
-                    requested_at -= _zone_offset(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            else:
-                requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-        else:
-            requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        requested_at = _read_datetime(requested_at, '/requested_at', errors)
     if errors:
         raise InvalidInput(errors)
     # table by_time: policies/callbus/cancel_allowed.policy:15
     _key = (departure_at - requested_at)
-    if _key <= _SECONDS_0:  # (-∞, 0min]
-        step, rule = 0, 'by_time.after'
-        can_cancel = False
-    else:  # (0min, ∞): the rows above cover the rest
+    if _key > _0MIN:  # (0min, ∞)
         step, rule = 0, 'by_time.before'
         can_cancel = True
+    else:  # (-∞, 0min]: the rows above cover the rest
+        step, rule = 0, 'by_time.after'
+        can_cancel = False
     return Decision(_SPEC, {'can_cancel': can_cancel}, rule, step, (departure_at, requested_at, can_cancel))
 
 

@@ -27,11 +27,9 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['boarded', 'cancelled_at', 'departure_at'])
 _ENUM_penalty_kind = frozenset(['late_cancel', 'no_show', 'none'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_0 = timedelta(seconds=0)
-_SECONDS_10800 = timedelta(seconds=10800)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_0MIN = timedelta(0)
+_3H = timedelta(hours=3)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def evaluate(inputs: Mapping[str, Any]) -> Decision:
@@ -46,52 +44,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and "1900" <= departure_at < "3":
-            _n = len(departure_at)
-            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 20 and departure_at[4::3] == "--T::Z":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 19 and departure_at[4::3] == "--T::":
-                try:
-                    departure_at = _fromisoformat(departure_at + "Z")
-                    departure_at -= _zone_offset(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            else:
-                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-        else:
-            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        departure_at = _read_datetime(departure_at, '/departure_at', errors)
     cancelled_at = inputs.get('cancelled_at')
     if cancelled_at is not None:
-        if type(cancelled_at) is str and "1900" <= cancelled_at < "3":
-            _n = len(cancelled_at)
-            if _n == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            elif _n == 20 and cancelled_at[4::3] == "--T::Z":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            elif _n == 19 and cancelled_at[4::3] == "--T::":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at + "Z")
-                    cancelled_at -= _zone_offset(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            else:
-                cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-        else:
-            cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+        cancelled_at = _read_datetime(cancelled_at, '/cancelled_at', errors)
     boarded = inputs.get('boarded')
     if boarded is None and 'boarded' not in inputs:
         errors.append({"path": '/boarded', "message": "required field is missing"})
@@ -111,15 +67,15 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         # table by_time: policies/callbus/cancellation_penalty.policy:31
         _key = (departure_at - cancelled_at)
-        if _key <= _SECONDS_0:  # (-∞, 0min]
-            step, rule = 2, 'by_time.after'
-            penalty = 'no_show'
-        elif _key < _SECONDS_10800:  # (0min, 3h)
-            step, rule = 2, 'by_time.late'
-            penalty = 'late_cancel'
-        else:  # [3h, ∞): the rows above cover the rest
+        if _key >= _3H:  # [3h, ∞)
             step, rule = 2, 'by_time.early'
             penalty = 'none'
+        elif _key > _0MIN:  # (0min, 3h)
+            step, rule = 2, 'by_time.late'
+            penalty = 'late_cancel'
+        else:  # (-∞, 0min]: the rows above cover the rest
+            step, rule = 2, 'by_time.after'
+            penalty = 'no_show'
     return Decision(_SPEC, {'penalty': penalty}, rule, step, (departure_at, cancelled_at, boarded, penalty))
 
 

@@ -32,13 +32,11 @@ _ENUM_penalty_kind = frozenset(['late_cancel', 'no_show'])
 _ENUM_waiver_text = frozenset(['early_departure', 'first_request', 'late_arrival', 'not_operated', 'other'])
 _ENUM_waiver_decision = frozenset(['needs_review', 'no', 'yes'])
 _FIELDS_past_waiver = frozenset(['entered_reason', 'waived_at'])
-_DT_SHAPES = _rt._FAST_SHAPES
+_0MIN = timedelta(0)
+_5MIN = timedelta(minutes=5)
 _REFUSALS = frozenset([])
 _REVIEWS = frozenset(['arrival_history', 'departure_history', 'first_this_month', 'normal_history_found', 'operation_admin', 'same_card_kept', 'schedule_history'])
-_SECONDS_0 = timedelta(seconds=0)
-_SECONDS_300 = timedelta(seconds=300)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def _read_past_waiver(raw: Any, base: str, index: int, errors: list) -> tuple | None:
@@ -59,28 +57,7 @@ def _read_past_waiver(raw: Any, base: str, index: int, errors: list) -> tuple | 
     if f_waived_at is None and 'waived_at' not in raw:
         errors.append({"path": f"{base}/{index}/waived_at", "message": "required field is missing"})
     else:
-        if type(f_waived_at) is str and "1900" <= f_waived_at < "3":
-            _n = len(f_waived_at)
-            if _n == 25 and f_waived_at[4::3] in _DT_SHAPES and f_waived_at[23] < "6":
-                try:
-                    f_waived_at = _fromisoformat(f_waived_at)
-                except ValueError:
-                    f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
-            elif _n == 20 and f_waived_at[4::3] == "--T::Z":
-                try:
-                    f_waived_at = _fromisoformat(f_waived_at)
-                except ValueError:
-                    f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
-            elif _n == 19 and f_waived_at[4::3] == "--T::":
-                try:
-                    f_waived_at = _fromisoformat(f_waived_at + "Z")
-                    f_waived_at -= _zone_offset(f_waived_at)
-                except ValueError:
-                    f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
-            else:
-                f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
-        else:
-            f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
+        f_waived_at = _read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors)
     if len(errors) != before:
         return None
     return (f_entered_reason, f_waived_at)
@@ -110,28 +87,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if requested_at is None and 'requested_at' not in inputs:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        if type(requested_at) is str and "1900" <= requested_at < "3":
-            _n = len(requested_at)
-            if _n == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 20 and requested_at[4::3] == "--T::Z":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 19 and requested_at[4::3] == "--T::":
-                try:
-                    requested_at = _fromisoformat(requested_at + "Z")
-                    requested_at -= _zone_offset(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            else:
-                requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-        else:
-            requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        requested_at = _read_datetime(requested_at, '/requested_at', errors)
     same_card = inputs.get('same_card', _MISSING)
     if same_card is _MISSING:
         same_card = False
@@ -153,76 +109,13 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
             past_waivers = tuple([_read_past_waiver(_x, '/past_waivers', _i, errors) for _i, _x in enumerate(past_waivers)])
     scheduled_at = inputs.get('scheduled_at')
     if scheduled_at is not None:
-        if type(scheduled_at) is str and "1900" <= scheduled_at < "3":
-            _n = len(scheduled_at)
-            if _n == 25 and scheduled_at[4::3] in _DT_SHAPES and scheduled_at[23] < "6":
-                try:
-                    scheduled_at = _fromisoformat(scheduled_at)
-                except ValueError:
-                    scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
-            elif _n == 20 and scheduled_at[4::3] == "--T::Z":
-                try:
-                    scheduled_at = _fromisoformat(scheduled_at)
-                except ValueError:
-                    scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
-            elif _n == 19 and scheduled_at[4::3] == "--T::":
-                try:
-                    scheduled_at = _fromisoformat(scheduled_at + "Z")
-                    scheduled_at -= _zone_offset(scheduled_at)
-                except ValueError:
-                    scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
-            else:
-                scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
-        else:
-            scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
+        scheduled_at = _read_datetime(scheduled_at, '/scheduled_at', errors)
     vehicle_arrived_at = inputs.get('vehicle_arrived_at')
     if vehicle_arrived_at is not None:
-        if type(vehicle_arrived_at) is str and "1900" <= vehicle_arrived_at < "3":
-            _n = len(vehicle_arrived_at)
-            if _n == 25 and vehicle_arrived_at[4::3] in _DT_SHAPES and vehicle_arrived_at[23] < "6":
-                try:
-                    vehicle_arrived_at = _fromisoformat(vehicle_arrived_at)
-                except ValueError:
-                    vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
-            elif _n == 20 and vehicle_arrived_at[4::3] == "--T::Z":
-                try:
-                    vehicle_arrived_at = _fromisoformat(vehicle_arrived_at)
-                except ValueError:
-                    vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
-            elif _n == 19 and vehicle_arrived_at[4::3] == "--T::":
-                try:
-                    vehicle_arrived_at = _fromisoformat(vehicle_arrived_at + "Z")
-                    vehicle_arrived_at -= _zone_offset(vehicle_arrived_at)
-                except ValueError:
-                    vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
-            else:
-                vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
-        else:
-            vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
+        vehicle_arrived_at = _read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors)
     vehicle_departed_at = inputs.get('vehicle_departed_at')
     if vehicle_departed_at is not None:
-        if type(vehicle_departed_at) is str and "1900" <= vehicle_departed_at < "3":
-            _n = len(vehicle_departed_at)
-            if _n == 25 and vehicle_departed_at[4::3] in _DT_SHAPES and vehicle_departed_at[23] < "6":
-                try:
-                    vehicle_departed_at = _fromisoformat(vehicle_departed_at)
-                except ValueError:
-                    vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
-            elif _n == 20 and vehicle_departed_at[4::3] == "--T::Z":
-                try:
-                    vehicle_departed_at = _fromisoformat(vehicle_departed_at)
-                except ValueError:
-                    vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
-            elif _n == 19 and vehicle_departed_at[4::3] == "--T::":
-                try:
-                    vehicle_departed_at = _fromisoformat(vehicle_departed_at + "Z")
-                    vehicle_departed_at -= _zone_offset(vehicle_departed_at)
-                except ValueError:
-                    vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
-            else:
-                vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
-        else:
-            vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
+        vehicle_departed_at = _read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors)
     vehicle_operated = inputs.get('vehicle_operated')
     if vehicle_operated is not None:
         if vehicle_operated is not True and vehicle_operated is not False:
@@ -234,7 +127,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # let departed_early: 조기출발(탑승 예정 시간보다 빠르게 차량이 출발) (policies/callbus/penalty_waiver.policy:62)
     departed_early = ((scheduled_at is not None and vehicle_departed_at is not None) and vehicle_departed_at < scheduled_at)
     # let arrived_5min_late: 5분 이상 지연도착(탑승 예정 시간보다 5분이상 차량이 늦게 도착) (policies/callbus/penalty_waiver.policy:63)
-    arrived_5min_late = ((scheduled_at is not None and vehicle_arrived_at is not None) and (vehicle_arrived_at - scheduled_at) >= _SECONDS_300)
+    arrived_5min_late = ((scheduled_at is not None and vehicle_arrived_at is not None) and (vehicle_arrived_at - scheduled_at) >= _5MIN)
     # let same_reason_waivers: 요청하는 해당 월 내 동일 사유 해제 횟수 (policies/callbus/penalty_waiver.policy:64)
     same_reason_waivers = sum(1 for _month1_0 in (_rt.month_of(requested_at, _ZONE),) for _r1 in past_waivers if (_r1[0] == 'first_request' and _rt.month_of(_r1[1], _ZONE) == _month1_0))
     failed_check_ids: list[str] = []
@@ -304,7 +197,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 6, 'late_arrival_no_show'
         waivable = 'no'
     # rule late_under_5min: policies/callbus/penalty_waiver.policy:107
-    elif (((reason == 'bus_timing' and scheduled_at is not None) and vehicle_arrived_at is not None) and (_SECONDS_0 < (vehicle_arrived_at - scheduled_at) < _SECONDS_300)):
+    elif (((reason == 'bus_timing' and scheduled_at is not None) and vehicle_arrived_at is not None) and (_0MIN < (vehicle_arrived_at - scheduled_at) < _5MIN)):
         step, rule = 7, 'late_under_5min'
         waivable = 'no'
     # rule no_show_not_early: policies/callbus/penalty_waiver.policy:112

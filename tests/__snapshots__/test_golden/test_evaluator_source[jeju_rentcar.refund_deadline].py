@@ -29,7 +29,6 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['kind', 'received_at'])
 _ENUM_refund_kind = frozenset(['card_cancel', 'flight_cancel'])
-_DT_SHAPES = _rt._FAST_SHAPES
 _HOLIDAYS = frozenset((
     date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5), date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27), date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
     date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1), date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15), date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
@@ -54,8 +53,7 @@ _HOLIDAYS = frozenset((
     date(2035, 1, 1), date(2035, 2, 7), date(2035, 2, 8), date(2035, 2, 9), date(2035, 3, 1), date(2035, 4, 4), date(2035, 5, 1), date(2035, 5, 5), date(2035, 5, 7), date(2035, 5, 15), date(2035, 6, 6), date(2035, 7, 17), date(2035, 8, 15), date(2035, 9, 15), date(2035, 9, 16), date(2035, 9, 17), date(2035, 9, 18), date(2035, 10, 3), date(2035, 10, 9), date(2035, 12, 25),
 ))
 _HOLIDAY_YEARS = (2015, 2035)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime_20150102_20351217 = _rt.datetime_reader(_ZONE, ('2015-01-02', '2035-12-17'))
 
 
 def evaluate(inputs: Mapping[str, Any]) -> Decision:
@@ -76,28 +74,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if received_at is None and 'received_at' not in inputs:
         errors.append({"path": '/received_at', "message": "required field is missing"})
     else:
-        if type(received_at) is str and '2015-01-02' <= received_at < '2035-12-18':
-            _n = len(received_at)
-            if _n == 25 and received_at[4::3] in _DT_SHAPES and received_at[23] < "6":
-                try:
-                    received_at = _fromisoformat(received_at)
-                except ValueError:
-                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
-            elif _n == 20 and received_at[4::3] == "--T::Z":
-                try:
-                    received_at = _fromisoformat(received_at)
-                except ValueError:
-                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
-            elif _n == 19 and received_at[4::3] == "--T::":
-                try:
-                    received_at = _fromisoformat(received_at + "Z")
-                    received_at -= _zone_offset(received_at)
-                except ValueError:
-                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
-            else:
-                received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
-        else:
-            received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
+        received_at = _read_datetime_20150102_20351217(received_at, '/received_at', errors)
     if errors:
         raise InvalidInput(errors)
     # let business_days: 환불 소요 기간(영업일 수) (policies/jeju_rentcar/refund_deadline.policy:23)

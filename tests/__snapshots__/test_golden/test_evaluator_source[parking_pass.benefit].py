@@ -28,8 +28,8 @@ _MISSING = object()
 _FIELDS = frozenset(['lot'])
 _ENUM_lot_kind = frozenset(['coex', 'everland', 'hyundai_department_store', 'not_partner', 'other_partner', 'seoul_grand_park'])
 _ENUM_benefit_kind = frozenset(['fee_discount', 'free_parking', 'none'])
-_SECONDS_0 = timedelta(seconds=0)
-_SECONDS_3600 = timedelta(seconds=3600)
+_0MIN = timedelta(0)
+_1H = timedelta(hours=1)
 
 
 def evaluate(inputs: Mapping[str, Any]) -> Decision:
@@ -53,25 +53,25 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 0, 'not_partner'
         auto_payment = False
         benefit = 'none'
-        free_parking_max = _SECONDS_0
+        free_parking_max = _0MIN
     # rule fee_discount: policies/parking_pass/benefit.policy:33
     elif lot in ('everland', 'seoul_grand_park', 'coex'):
         step, rule = 1, 'fee_discount'
         auto_payment = True
         benefit = 'fee_discount'
-        free_parking_max = _SECONDS_0
+        free_parking_max = _0MIN
     # rule free_parking: policies/parking_pass/benefit.policy:37
     elif lot == 'hyundai_department_store':
         step, rule = 2, 'free_parking'
         auto_payment = True
         benefit = 'free_parking'
-        free_parking_max = _SECONDS_3600
+        free_parking_max = _1H
     # rule auto_payment_only: policies/parking_pass/benefit.policy:41
     else:
         step, rule = 3, 'auto_payment_only'
         auto_payment = True
         benefit = 'none'
-        free_parking_max = _SECONDS_0
+        free_parking_max = _0MIN
     return Decision(_SPEC, {'auto_payment': auto_payment, 'benefit': benefit, 'free_parking_max': _rt.json_duration(free_parking_max)}, rule, step, (lot, auto_payment, benefit, free_parking_max))
 
 

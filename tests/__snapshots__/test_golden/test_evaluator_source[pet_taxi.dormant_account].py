@@ -27,10 +27,8 @@ RULE_IDS = ('by_idle.active', 'by_idle.withdrawn')
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'last_login_at'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_31536000 = timedelta(seconds=31536000)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_365D = timedelta(days=365)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def evaluate(inputs: Mapping[str, Any]) -> Decision:
@@ -45,61 +43,19 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if last_login_at is None and 'last_login_at' not in inputs:
         errors.append({"path": '/last_login_at', "message": "required field is missing"})
     else:
-        if type(last_login_at) is str and "1900" <= last_login_at < "3":
-            _n = len(last_login_at)
-            if _n == 25 and last_login_at[4::3] in _DT_SHAPES and last_login_at[23] < "6":
-                try:
-                    last_login_at = _fromisoformat(last_login_at)
-                except ValueError:
-                    last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
-            elif _n == 20 and last_login_at[4::3] == "--T::Z":
-                try:
-                    last_login_at = _fromisoformat(last_login_at)
-                except ValueError:
-                    last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
-            elif _n == 19 and last_login_at[4::3] == "--T::":
-                try:
-                    last_login_at = _fromisoformat(last_login_at + "Z")
-                    last_login_at -= _zone_offset(last_login_at)
-                except ValueError:
-                    last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
-            else:
-                last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
-        else:
-            last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
+        last_login_at = _read_datetime(last_login_at, '/last_login_at', errors)
     as_of = inputs.get('as_of')
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     if errors:
         raise InvalidInput(errors)
     # output withdraws_at: 자동탈퇴 시각(마지막 접속 후 365일) (policies/pet_taxi/dormant_account.policy:15)
-    withdraws_at = (last_login_at + _SECONDS_31536000)
+    withdraws_at = (last_login_at + _365D)
     # table by_idle: policies/pet_taxi/dormant_account.policy:17
     _key = (as_of - last_login_at)
-    if _key < _SECONDS_31536000:  # (-∞, 8760h)
+    if _key < _365D:  # (-∞, 8760h)
         step, rule = 0, 'by_idle.active'
         withdrawn = False
     else:  # [8760h, ∞): the rows above cover the rest

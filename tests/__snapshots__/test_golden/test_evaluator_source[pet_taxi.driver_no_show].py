@@ -29,14 +29,12 @@ _MISSING = object()
 _FIELDS = frozenset(['arrived_at', 'calls', 'departure_at', 'distance_m', 'stopped_at'])
 _ENUM_call_outcome = frozenset(['absent', 'answered'])
 _FIELDS_call = frozenset(['called_at', 'outcome', 'talk_time'])
-_DT_SHAPES = _rt._FAST_SHAPES
+_1MIN = timedelta(minutes=1)
+_5MIN = timedelta(minutes=5)
+_7S = timedelta(seconds=7)
 _REFUSALS = frozenset(['near_pickup', 'waited_5min'])
 _REVIEWS = frozenset([])
-_SECONDS_300 = timedelta(seconds=300)
-_SECONDS_60 = timedelta(seconds=60)
-_SECONDS_7 = timedelta(seconds=7)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def _read_call(raw: Any, base: str, index: int, errors: list) -> tuple | None:
@@ -51,28 +49,7 @@ def _read_call(raw: Any, base: str, index: int, errors: list) -> tuple | None:
     if f_called_at is None and 'called_at' not in raw:
         errors.append({"path": f"{base}/{index}/called_at", "message": "required field is missing"})
     else:
-        if type(f_called_at) is str and "1900" <= f_called_at < "3":
-            _n = len(f_called_at)
-            if _n == 25 and f_called_at[4::3] in _DT_SHAPES and f_called_at[23] < "6":
-                try:
-                    f_called_at = _fromisoformat(f_called_at)
-                except ValueError:
-                    f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
-            elif _n == 20 and f_called_at[4::3] == "--T::Z":
-                try:
-                    f_called_at = _fromisoformat(f_called_at)
-                except ValueError:
-                    f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
-            elif _n == 19 and f_called_at[4::3] == "--T::":
-                try:
-                    f_called_at = _fromisoformat(f_called_at + "Z")
-                    f_called_at -= _zone_offset(f_called_at)
-                except ValueError:
-                    f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
-            else:
-                f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
-        else:
-            f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
+        f_called_at = _read_datetime(f_called_at, f"{base}/{index}/called_at", errors)
     f_outcome = raw.get('outcome')
     if f_outcome is None and 'outcome' not in raw:
         errors.append({"path": f"{base}/{index}/outcome", "message": "required field is missing"})
@@ -101,54 +78,12 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and "1900" <= departure_at < "3":
-            _n = len(departure_at)
-            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 20 and departure_at[4::3] == "--T::Z":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 19 and departure_at[4::3] == "--T::":
-                try:
-                    departure_at = _fromisoformat(departure_at + "Z")
-                    departure_at -= _zone_offset(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            else:
-                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-        else:
-            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        departure_at = _read_datetime(departure_at, '/departure_at', errors)
     arrived_at = inputs.get('arrived_at')
     if arrived_at is None and 'arrived_at' not in inputs:
         errors.append({"path": '/arrived_at', "message": "required field is missing"})
     else:
-        if type(arrived_at) is str and "1900" <= arrived_at < "3":
-            _n = len(arrived_at)
-            if _n == 25 and arrived_at[4::3] in _DT_SHAPES and arrived_at[23] < "6":
-                try:
-                    arrived_at = _fromisoformat(arrived_at)
-                except ValueError:
-                    arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
-            elif _n == 20 and arrived_at[4::3] == "--T::Z":
-                try:
-                    arrived_at = _fromisoformat(arrived_at)
-                except ValueError:
-                    arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
-            elif _n == 19 and arrived_at[4::3] == "--T::":
-                try:
-                    arrived_at = _fromisoformat(arrived_at + "Z")
-                    arrived_at -= _zone_offset(arrived_at)
-                except ValueError:
-                    arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
-            else:
-                arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
-        else:
-            arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
+        arrived_at = _read_datetime(arrived_at, '/arrived_at', errors)
     distance_m = inputs.get('distance_m')
     if distance_m is None and 'distance_m' not in inputs:
         errors.append({"path": '/distance_m', "message": "required field is missing"})
@@ -162,28 +97,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if stopped_at is None and 'stopped_at' not in inputs:
         errors.append({"path": '/stopped_at', "message": "required field is missing"})
     else:
-        if type(stopped_at) is str and "1900" <= stopped_at < "3":
-            _n = len(stopped_at)
-            if _n == 25 and stopped_at[4::3] in _DT_SHAPES and stopped_at[23] < "6":
-                try:
-                    stopped_at = _fromisoformat(stopped_at)
-                except ValueError:
-                    stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
-            elif _n == 20 and stopped_at[4::3] == "--T::Z":
-                try:
-                    stopped_at = _fromisoformat(stopped_at)
-                except ValueError:
-                    stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
-            elif _n == 19 and stopped_at[4::3] == "--T::":
-                try:
-                    stopped_at = _fromisoformat(stopped_at + "Z")
-                    stopped_at -= _zone_offset(stopped_at)
-                except ValueError:
-                    stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
-            else:
-                stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
-        else:
-            stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
+        stopped_at = _read_datetime(stopped_at, '/stopped_at', errors)
     calls = inputs.get('calls', _MISSING)
     if calls is _MISSING or calls is None:
         calls = ()
@@ -204,7 +118,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         failed_check_ids.append('near_pickup')
         failed_checks.append('출발지 인근(100m 이내)에 도착해야 노쇼로 중단할 수 있습니다.')
     # check waited_5min: policies/pet_taxi/driver_no_show.policy:40
-    if not (waited >= _SECONDS_300):
+    if not (waited >= _5MIN):
         failed_check_ids.append('waited_5min')
         failed_checks.append(_rt.fill(('5분 이상 대기한 후에 신고하기로 중단할 수 있습니다(대기 ', 0, ').'), (waited,), ('duration',), _SPEC.labels, _ZONE))
     refused = not _REFUSALS.isdisjoint(failed_check_ids)
@@ -218,7 +132,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         fee_collectable = False
         refundable_on_complaint = False
     # rule with_call: policies/pet_taxi/driver_no_show.policy:48
-    elif (sum(1 for _r1 in calls if ((_r1[0] >= (wait_from + _SECONDS_60) and _r1[0] <= stopped_at) and (_r1[1] == 'absent' or _r1[2] >= _SECONDS_7)))) >= 1:
+    elif (sum(1 for _r1 in calls if ((_r1[0] >= (wait_from + _1MIN) and _r1[0] <= stopped_at) and (_r1[1] == 'absent' or _r1[2] >= _7S)))) >= 1:
         step, rule = 1, 'with_call'
         can_end_as_no_show = True
         fee_collectable = True

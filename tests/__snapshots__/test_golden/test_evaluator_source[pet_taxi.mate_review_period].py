@@ -28,7 +28,6 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['kind', 'started_at'])
 _ENUM_review_kind = frozenset(['info_change', 'new_signup'])
-_DT_SHAPES = _rt._FAST_SHAPES
 _HOLIDAYS = frozenset((
     date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5), date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27), date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
     date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1), date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15), date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
@@ -53,8 +52,7 @@ _HOLIDAYS = frozenset((
     date(2035, 1, 1), date(2035, 2, 7), date(2035, 2, 8), date(2035, 2, 9), date(2035, 3, 1), date(2035, 4, 4), date(2035, 5, 1), date(2035, 5, 5), date(2035, 5, 7), date(2035, 5, 15), date(2035, 6, 6), date(2035, 7, 17), date(2035, 8, 15), date(2035, 9, 15), date(2035, 9, 16), date(2035, 9, 17), date(2035, 9, 18), date(2035, 10, 3), date(2035, 10, 9), date(2035, 12, 25),
 ))
 _HOLIDAY_YEARS = (2015, 2035)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime_20150102_20351208 = _rt.datetime_reader(_ZONE, ('2015-01-02', '2035-12-08'))
 
 
 def evaluate(inputs: Mapping[str, Any]) -> Decision:
@@ -75,28 +73,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if started_at is None and 'started_at' not in inputs:
         errors.append({"path": '/started_at', "message": "required field is missing"})
     else:
-        if type(started_at) is str and '2015-01-02' <= started_at < '2035-12-09':
-            _n = len(started_at)
-            if _n == 25 and started_at[4::3] in _DT_SHAPES and started_at[23] < "6":
-                try:
-                    started_at = _fromisoformat(started_at)
-                except ValueError:
-                    started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE, ('2015-01-02', '2035-12-08'))
-            elif _n == 20 and started_at[4::3] == "--T::Z":
-                try:
-                    started_at = _fromisoformat(started_at)
-                except ValueError:
-                    started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE, ('2015-01-02', '2035-12-08'))
-            elif _n == 19 and started_at[4::3] == "--T::":
-                try:
-                    started_at = _fromisoformat(started_at + "Z")
-                    started_at -= _zone_offset(started_at)
-                except ValueError:
-                    started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE, ('2015-01-02', '2035-12-08'))
-            else:
-                started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE, ('2015-01-02', '2035-12-08'))
-        else:
-            started_at = _rt.read_datetime(started_at, '/started_at', errors, _ZONE, ('2015-01-02', '2035-12-08'))
+        started_at = _read_datetime_20150102_20351208(started_at, '/started_at', errors)
     if errors:
         raise InvalidInput(errors)
     earliest = None

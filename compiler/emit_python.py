@@ -562,18 +562,17 @@ class _PythonEmitter:
         p = self.p
         names = self.env_names()
         kinds = [self.kind_word(self.an.symbols[n].type) for n in names]
-        says: list[tuple[str, object]] = []
+        says: list[tuple[str, str]] = []
         for dec in p.deciders:
             if isinstance(dec, A.Rule):
-                says.append((dec.id, self.says_parts(dec.says.text, names)))
+                says.append((dec.id, dec.says.text))
             elif isinstance(dec, A.WindowTable):
                 for r in dec.rows:
-                    says.append((f"{dec.id}.{r.id}", self.says_parts(r.says.text, names)))
+                    says.append((f"{dec.id}.{r.id}", r.says.text))
             else:
-                parts = self.says_parts(dec.says.text, names)
                 for r in dec.rows:
                     for c in dec.columns:
-                        says.append((f"{dec.id}.{r.head.name}.{c.name}", parts))
+                        says.append((f"{dec.id}.{r.head.name}.{c.name}", dec.says.text))
         steps = []
         for dec in p.deciders:
             if isinstance(dec, A.Rule):
@@ -688,11 +687,10 @@ class _PythonEmitter:
             if id(e) in an.enum_values:
                 return repr(e.name)
             if id(e) in an.field_refs:
-                var, rec = self.records[-1] if self.records else (None, None)
-                for v, r in reversed(self.records):
-                    idx = next((i for i, f in enumerate(r.fields) if f.name == e.name), None)
-                    if idx is not None:
-                        return f"{v}[{idx}]"
+                # The innermost record with the field: its variable shadows an outer record's.
+                for _, r in reversed(self.records):
+                    if any(f.name == e.name for f in r.fields):
+                        return _field_var(e.name)
                 raise AssertionError(f"field {e.name} outside a record scope")
             return self.local[e.name]
         if isinstance(e, A.Unary):
@@ -794,8 +792,7 @@ class _PythonEmitter:
     def comprehension(self, e) -> str:
         rec = self.an.records[self.an.symbols[e.source.name].type.item.name]
         self.depth += 1
-        var = f"_r{self.depth}"
-        self.records.append((var, rec))
+        self.records.append((f"_r{self.depth}", rec))
         self.hoisted.append([])
         cond = f" if {self.expr(e.where)}" if e.where is not None else ""
         value = self.expr(e.value) if isinstance(e, A.Sum) and e.value is not None else None
@@ -804,11 +801,13 @@ class _PythonEmitter:
         self.records.pop()
         self.depth -= 1
         src = self.local[e.source.name]
+        # Each record is unpacked into one variable per field, named after it.
+        var = ", ".join(_field_var(f.name) for f in rec.fields) + ("," if len(rec.fields) == 1 else "")
         if isinstance(e, A.Count):
             if not cond:
                 return f"len({src})"
             return f"sum(1 {once}for {var} in {src}{cond})"
-        item = value if value is not None else f"{var}[{next(i for i, f in enumerate(rec.fields) if f.name == e.field)}]"
+        item = value if value is not None else _field_var(e.field)
         if isinstance(e, A.Sum):
             start = ""
             if self.an.type_of(e).kind == "duration":
@@ -841,6 +840,20 @@ class _PythonEmitter:
                                                                  and _bounded_duration(e.right, self.an))):
             self.may_overflow(e)
         return f"({_paren(left)} {op} {_paren(right)})"
+
+
+# Names a comprehension may use besides its record fields (`_rt.month_of`, a hoisted `_month1_0`).
+_NOT_FIELD_VARS = re.compile(r"_(rt|x|i|n|key|row|col|items|(read|month|day|zone).*)\Z")
+
+
+def _field_var(field: str) -> str:
+    """The variable a record field is unpacked into: `_kind`; `_F_rt` where `_rt` is taken.
+
+    Field names are lower case, so no field's variable is a module constant (upper case or a
+    digit after the underscore), and `_F_…` is no other field's.
+    """
+    var = "_" + field
+    return "_F" + var if _NOT_FIELD_VARS.match(var) else var
 
 
 # DSL function -> runtime function taking the policy zone as its last argument.

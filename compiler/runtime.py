@@ -103,15 +103,15 @@ class Spec:
     """Per-policy tables a Decision needs to explain itself: sentences, steps, env names."""
 
     __slots__ = ("policy", "names", "kinds", "says", "steps", "labels", "zone", "checks", "_slot", "_tried", "_keys",
-                 "_formats", "_json")
+                 "_formats", "_parts", "_json")
 
     def __init__(self, policy: str, names: tuple[str, ...], kinds: tuple[str, ...],
-                 says: dict[str, tuple], steps: tuple[tuple[str, tuple[str, ...]], ...],
+                 says: dict[str, str], steps: tuple[tuple[str, tuple[str, ...]], ...],
                  labels: dict[str, dict[str, str]], zone: ZoneInfo, checks: tuple[str, ...] = ()):
         self.policy = policy
         self.names = names  # env slot -> name
         self.kinds = kinds  # env slot -> formatting kind ("money", "enum:<name>", ...)
-        self.says = says  # rule id -> parts: str literal or int env slot
+        self.says = says  # rule id -> its sentence, `{name}` standing for a value (the policy's own text)
         self.steps = steps  # (step id, names of the table's keys) in decision order
         self.labels = labels  # enum name -> value -> Korean label
         self.zone = zone
@@ -123,6 +123,7 @@ class Spec:
         self._tried = tuple(tuple(sid for sid, _ in steps[:i]) for i in range(len(steps)))  # ids before step i
         self._keys = tuple(tuple((k, self._slot[k]) for k in keys) for _, keys in steps)
         self._formats: tuple | None = None  # env slot -> formatter, made on the first explanation
+        self._parts: dict[str, tuple] = {}  # rule id -> says as parts (text, or env slot), made on first use
         self._json: _JsonPieces | None = None  # made on the first to_json()
 
     def formats(self) -> tuple:
@@ -133,7 +134,10 @@ class Spec:
 
     def explain(self, rule: str, env: tuple) -> str:
         fmt = self._formats or self.formats()
-        return "".join([part if type(part) is str else fmt[part](env[part]) for part in self.says[rule]])
+        parts = self._parts.get(rule)
+        if parts is None:
+            parts = self._parts[rule] = template_parts(self.says[rule], self._slot)
+        return "".join([part if type(part) is str else fmt[part](env[part]) for part in parts])
 
     def to_json(self, d: Decision) -> str:
         """Decision.to_json(): the text of trace() and to_dict(), from pieces written once."""
@@ -175,6 +179,34 @@ class Spec:
             return None
         fmt = self._formats or self.formats()
         return {k: fmt[i](env[i]) for k, i in keys}
+
+
+def template_parts(text: str, slot: dict[str, int]) -> tuple:
+    """A sentence as parts: its text, and for each `{name}` the slot of that name.
+
+    A placeholder is a `{` and the nearest `}` after it with no brace between them (as
+    compiler.check.PLACEHOLDER reads it); any other brace is text.
+    """
+    parts: list = []
+    pos, end = 0, len(text)
+    i = text.find("{")
+    while i != -1:
+        j = i + 1
+        while j < end and text[j] not in "{}":
+            j += 1
+        if j == end:
+            break
+        if text[j] == "{":  # a brace with no `}` before the next `{`: text
+            i = j
+            continue
+        if i > pos:
+            parts.append(text[pos:i])
+        parts.append(slot[text[i + 1:j].strip()])
+        pos = j + 1
+        i = text.find("{", pos)
+    if pos < end:
+        parts.append(text[pos:])
+    return tuple(parts)
 
 
 class _JsonPieces:

@@ -129,7 +129,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # let arrived_5min_late: 5분 이상 지연도착(탑승 예정 시간보다 5분이상 차량이 늦게 도착) (policies/callbus/penalty_waiver.policy:63)
     arrived_5min_late = ((scheduled_at is not None and vehicle_arrived_at is not None) and (vehicle_arrived_at - scheduled_at) >= _5MIN)
     # let same_reason_waivers: 요청하는 해당 월 내 동일 사유 해제 횟수 (policies/callbus/penalty_waiver.policy:64)
-    same_reason_waivers = sum(1 for _month1_0 in (_rt.month_of(requested_at, _ZONE),) for _r1 in past_waivers if (_r1[0] == 'first_request' and _rt.month_of(_r1[1], _ZONE) == _month1_0))
+    same_reason_waivers = sum(1 for _month1_0 in (_rt.month_of(requested_at, _ZONE),) for _entered_reason, _waived_at in past_waivers if (_entered_reason == 'first_request' and _rt.month_of(_waived_at, _ZONE) == _month1_0))
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check same_card_kept (review): policies/callbus/penalty_waiver.policy:70
@@ -233,20 +233,20 @@ _SPEC = _rt.Spec(
     ('reason', 'penalty', 'requested_at', 'same_card', 'normal_history', 'past_waivers', 'scheduled_at', 'vehicle_arrived_at', 'vehicle_departed_at', 'vehicle_operated', 'tagging', 'departed_early', 'arrived_5min_late', 'same_reason_waivers', 'waivable', 'waiver_reason_text', 'unmet', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
     ('enum:waiver_reason', 'enum:penalty_kind', 'datetime', 'bool', 'bool', 'list', 'datetime', 'datetime', 'datetime', 'bool', 'bool', 'bool', 'bool', 'int', 'enum:waiver_decision', 'text', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'tagging_review': ('해제 조건 중 충족하지 않은 조건이 있어 별도 검토가 필요합니다: ', 16, '. 고객에게 안내 후 아지트 등록해 주세요.'),
-        'unconfirmed_review': ('확인 후 처리 가능한 항목이 확인되지 않았습니다: ', 16, '. 기준으로 판단할 수 없으니 아지트 등록 검토 요청해 주세요.'),
-        'tagging_first_request': ("조건 ①②③을 모두 충족한 당월 최초 요청이므로 고객센터에서 직접 해제 가능합니다. 수동탑승 방법과 동일 사유 재요청 시 해제 불가를 안내하고, 면제 사유는 반드시 '", 15, "'로 기입해 주세요."),
-        'other_stop_no_issue': ('탑승 시 QR 스캔 플로우 삭제 이후 예약정보만 있다면 해당 노선의 다른 정류장에서도 탑승 가능하게 변경되어, 다른 정류장에서 탑승 시 교통카드 태깅 불가 이슈는 없습니다. 이 사유로는 해제하지 않으며, 고객 안내 시에는 예약하신 해당 정류장에서만 탑승 가능함으로 안내해 주세요.',),
-        'early_departure': ('탑승 예정 시간(', 6, ')보다 빠르게 차량이 출발(', 8, ")하여 페널티 해제 가능합니다. 면제 사유는 '", 15, "'로 입력 후 해제 처리해 주세요."),
-        'late_arrival': ('탑승 예정 시간보다 5분 이상 차량이 늦게 도착(', 7, ")하여 '", 1, "' 페널티 해제 가능합니다. 면제 사유는 '", 15, "'로 입력 후 해제 처리해 주세요."),
-        'late_arrival_no_show': ("탑승 예정 시간보다 5분 이상 차량이 늦게 도착했지만, 지연도착으로 인한 해제는 출발시간 전 취소 페널티에만 적용되어 '", 1, "' 페널티는 해제가 불가합니다."),
-        'late_under_5min': ('탑승 예정 시간보다 5분이내 차량이 늦게 도착(', 7, ')한 경우 페널티 해제가 불가합니다. (카카오 T 앱 내에서 도착 예상 시간 안내중)'),
-        'no_show_not_early': ('탑승 예정 시간(', 6, ') 이후에 차량이 출발(', 8, ")하여 조기출발이 아니고, 지연도착으로 인한 해제는 출발시간 전 취소 페널티에만 적용되어 '", 1, "' 페널티는 해제가 불가합니다."),
-        'on_schedule': ('차량이 탑승 예정 시간보다 늦게 도착하지 않았고 탑승 예정 시간보다 먼저 출발하지도 않아 정상 운행으로 확인되어 페널티 해제가 불가합니다.',),
-        'not_operated': ("운영 어드민에서 미운행이 확인되어 페널티 해제 가능합니다. 면제 사유는 '", 15, "'로 입력 후 해제 처리해 주세요."),
-        'operated_normally': ('운영 어드민에서 정상 운행이 확인되어 페널티 해제가 불가합니다.',),
-        'card_problem': ('등록된 교통카드 이슈(잔액부족, 정지카드 등)로 탑승하지 못한 경우 페널티 해제가 불가합니다.',),
-        'other_review': ('해제 처리 기준 외 추가 검토가 필요한 경우입니다. 아지트 등록 검토 요청해 주세요.',),
+        'tagging_review': '해제 조건 중 충족하지 않은 조건이 있어 별도 검토가 필요합니다: {unmet}. 고객에게 안내 후 아지트 등록해 주세요.',
+        'unconfirmed_review': '확인 후 처리 가능한 항목이 확인되지 않았습니다: {unmet}. 기준으로 판단할 수 없으니 아지트 등록 검토 요청해 주세요.',
+        'tagging_first_request': "조건 ①②③을 모두 충족한 당월 최초 요청이므로 고객센터에서 직접 해제 가능합니다. 수동탑승 방법과 동일 사유 재요청 시 해제 불가를 안내하고, 면제 사유는 반드시 '{waiver_reason_text}'로 기입해 주세요.",
+        'other_stop_no_issue': '탑승 시 QR 스캔 플로우 삭제 이후 예약정보만 있다면 해당 노선의 다른 정류장에서도 탑승 가능하게 변경되어, 다른 정류장에서 탑승 시 교통카드 태깅 불가 이슈는 없습니다. 이 사유로는 해제하지 않으며, 고객 안내 시에는 예약하신 해당 정류장에서만 탑승 가능함으로 안내해 주세요.',
+        'early_departure': "탑승 예정 시간({scheduled_at})보다 빠르게 차량이 출발({vehicle_departed_at})하여 페널티 해제 가능합니다. 면제 사유는 '{waiver_reason_text}'로 입력 후 해제 처리해 주세요.",
+        'late_arrival': "탑승 예정 시간보다 5분 이상 차량이 늦게 도착({vehicle_arrived_at})하여 '{penalty}' 페널티 해제 가능합니다. 면제 사유는 '{waiver_reason_text}'로 입력 후 해제 처리해 주세요.",
+        'late_arrival_no_show': "탑승 예정 시간보다 5분 이상 차량이 늦게 도착했지만, 지연도착으로 인한 해제는 출발시간 전 취소 페널티에만 적용되어 '{penalty}' 페널티는 해제가 불가합니다.",
+        'late_under_5min': '탑승 예정 시간보다 5분이내 차량이 늦게 도착({vehicle_arrived_at})한 경우 페널티 해제가 불가합니다. (카카오 T 앱 내에서 도착 예상 시간 안내중)',
+        'no_show_not_early': "탑승 예정 시간({scheduled_at}) 이후에 차량이 출발({vehicle_departed_at})하여 조기출발이 아니고, 지연도착으로 인한 해제는 출발시간 전 취소 페널티에만 적용되어 '{penalty}' 페널티는 해제가 불가합니다.",
+        'on_schedule': '차량이 탑승 예정 시간보다 늦게 도착하지 않았고 탑승 예정 시간보다 먼저 출발하지도 않아 정상 운행으로 확인되어 페널티 해제가 불가합니다.',
+        'not_operated': "운영 어드민에서 미운행이 확인되어 페널티 해제 가능합니다. 면제 사유는 '{waiver_reason_text}'로 입력 후 해제 처리해 주세요.",
+        'operated_normally': '운영 어드민에서 정상 운행이 확인되어 페널티 해제가 불가합니다.',
+        'card_problem': '등록된 교통카드 이슈(잔액부족, 정지카드 등)로 탑승하지 못한 경우 페널티 해제가 불가합니다.',
+        'other_review': '해제 처리 기준 외 추가 검토가 필요한 경우입니다. 아지트 등록 검토 요청해 주세요.',
     },
     (('tagging_review', ()), ('unconfirmed_review', ()), ('tagging_first_request', ()), ('other_stop_no_issue', ()), ('early_departure', ()), ('late_arrival', ()), ('late_arrival_no_show', ()), ('late_under_5min', ()), ('no_show_not_early', ()), ('on_schedule', ()), ('not_operated', ()), ('operated_normally', ()), ('card_problem', ()), ('other_review', ())),
     {'waiver_reason': {'card_tag_failed': '탑승: 차량내 단말 이슈로 교통카드 태깅 처리 불가', 'driver_mistake': '탑승: 기사의 실수로 미탑승 처리', 'other_stop': '탑승: 예약 정류장과 다른 정류장에서 탑승하여 교통카드 태깅 처리 불가', 'bus_timing': '미탑승: 버스 지연 또는 예약시간 이전 도착하여 미탑승', 'not_operated_claim': '미탑승: 차량미운행 주장', 'card_problem': '미탑승: 등록된 교통카드 이슈(잔액부족, 정지카드 등)로 탑승 불가', 'other': '그 외 사유'}, 'penalty_kind': {'late_cancel': '출발 3시간 이내 ~ 출발시간 전 취소', 'no_show': '탑승시간 이후 취소(미탑승)'}, 'waiver_text': {'first_request': '[당월 최초 요청] 패널티 1회 면제 / 수동탑승 방법 안내 완료 / 동일 사유 재요청 시 해제 불가 안내완료', 'early_departure': '조기출발로 인한 페널티 해제', 'late_arrival': '5분 이상 지연도착으로 페널티 해제', 'not_operated': '차량 미운행으로 페널티 해제', 'other': '그 외 면제 사유'}, 'waiver_decision': {'yes': '해제 가능', 'no': '해제 불가', 'needs_review': '별도 검토 필요(아지트 등록 검토 요청)'}},

@@ -129,8 +129,8 @@ _SPEC = _rt.Spec(
     ('rate_plan', 'member_logged_in', 'cars', 'payment', 'cdw_selected', 'outcome', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
     ('enum:rate_plan_kind', 'bool', 'int', 'enum:payment_kind', 'bool', 'enum:booking_outcome', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'refused': ('홈페이지/APP에서 이 조건으로 예약할 수 없습니다: ', 6),
-        'accepted': ('예약할 수 있습니다. 실시간 예약 서비스로 결제와 동시에 예약이 확정됩니다.',),
+        'refused': '홈페이지/APP에서 이 조건으로 예약할 수 없습니다: {reasons}',
+        'accepted': '예약할 수 있습니다. 실시간 예약 서비스로 결제와 동시에 예약이 확정됩니다.',
     },
     (('refused', ()), ('accepted', ())),
     {'rate_plan_kind': {'super_saver': '초특가', 'discount': '할인가', 'standard': '정상가'}, 'payment_kind': {'credit_card': '일반 결제: 신용카드', 'check_card': '일반 결제: 체크카드', 'easy_pay': '간편 결제: 삼성 페이, 카카오페이, PAYCO, L.PAY, 네이버 페이', 'saved_card': '카드 간편 결제: 마이페이지에 등록한 신용카드/체크카드', 'corporate_card': '법인 카드', 'non_card': '카드 외 결제(무통장 입금, 현금 등)'}, 'booking_outcome': {'accepted': '예약 가능', 'refused': '홈페이지/APP 예약 불가'}},

@@ -82,8 +82,8 @@ _SPEC = _rt.Spec(
     ('joined', 'deductible', 'downtime_fee', 'over_limit', 'paid', 'payout'),
     ('bool', 'money', 'money', 'money', 'money', 'money'),
     {
-        'covered': ("케어플러스: 사고로 인하여 업체에 납부한 '자기 부담금', '휴차보상료', '보상한도 초과금' ", 4, '에 대하여 보험사가 최대 100만원까지 보장합니다 → ', 5),
-        'not_joined': ('케어플러스에 가입하지 않아 보장 금액이 없습니다.',),
+        'covered': "케어플러스: 사고로 인하여 업체에 납부한 '자기 부담금', '휴차보상료', '보상한도 초과금' {paid}에 대하여 보험사가 최대 100만원까지 보장합니다 → {payout}",
+        'not_joined': '케어플러스에 가입하지 않아 보장 금액이 없습니다.',
     },
     (('covered', ()), ('not_joined', ())),
     {},

@@ -95,8 +95,8 @@ _SPEC = _rt.Spec(
     ('kind', 'received_at', 'business_days', 'refund_by'),
     ('enum:refund_kind', 'datetime', 'int', 'date'),
     {
-        'card_cancel': ('결제 취소 접수 후 카드사 사정에 따라 영업일 기준 ', 2, '일 이내(', 3, '까지)로 확인 가능합니다. 이후에도 확인이 안될 경우 제주패스 고객센터로 문의 부탁드립니다.'),
-        'flight_cancel': ('결항·비운항 환불 소요 기간은 카드사 사정에 따라 영업일 기준 ', 2, '일 이내(', 3, '까지)로 소요됩니다.'),
+        'card_cancel': '결제 취소 접수 후 카드사 사정에 따라 영업일 기준 {business_days}일 이내({refund_by}까지)로 확인 가능합니다. 이후에도 확인이 안될 경우 제주패스 고객센터로 문의 부탁드립니다.',
+        'flight_cancel': '결항·비운항 환불 소요 기간은 카드사 사정에 따라 영업일 기준 {business_days}일 이내({refund_by}까지)로 소요됩니다.',
     },
     (('card_cancel', ()), ('flight_cancel', ())),
     {'refund_kind': {'card_cancel': '결제 취소(예약 취소)', 'flight_cancel': '항공기/선박 결항·비운항 전액 환불'}},

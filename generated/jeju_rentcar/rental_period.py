@@ -100,13 +100,13 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         # let rental_time: 대여 시간 (policies/jeju_rentcar/rental_period.policy:33)
         rental_time = (return_at - pickup_at)
         # let bookings_before: 인수 전 30일(이 예약 인수 시각까지) 안에 인수하는 같은 업체의 다른 예약 수 (policies/jeju_rentcar/rental_period.policy:34)
-        bookings_before = sum(1 for _r1 in same_company_bookings if (_0D <= (pickup_at - _r1[0]) <= _30D))
+        bookings_before = sum(1 for _starts_at, _hours in same_company_bookings if (_0D <= (pickup_at - _starts_at) <= _30D))
         # let bookings_after: 인수 후 30일(이 예약 인수 시각부터) 안에 인수하는 같은 업체의 다른 예약 수 (policies/jeju_rentcar/rental_period.policy:35)
-        bookings_after = sum(1 for _r1 in same_company_bookings if (_0D <= (_r1[0] - pickup_at) <= _30D))
+        bookings_after = sum(1 for _starts_at, _hours in same_company_bookings if (_0D <= (_starts_at - pickup_at) <= _30D))
         # let total_before: 인수 전 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:36)
-        total_before = (rental_time + (sum((_r1[1] for _r1 in same_company_bookings if (_0D <= (pickup_at - _r1[0]) <= _30D)), timedelta(0))))
+        total_before = (rental_time + (sum((_hours for _starts_at, _hours in same_company_bookings if (_0D <= (pickup_at - _starts_at) <= _30D)), timedelta(0))))
         # let total_after: 인수 후 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:37)
-        total_after = (rental_time + (sum((_r1[1] for _r1 in same_company_bookings if (_0D <= (_r1[0] - pickup_at) <= _30D)), timedelta(0))))
+        total_after = (rental_time + (sum((_hours for _starts_at, _hours in same_company_bookings if (_0D <= (_starts_at - pickup_at) <= _30D)), timedelta(0))))
         # let pickup_in_hours: 인수 시각이 08시~20시 사이 (policies/jeju_rentcar/rental_period.policy:38)
         pickup_in_hours = (_8H <= (_rt.clock(pickup_at, _ZONE)) < _20H)
         # let return_in_hours: 반납 시각이 08시~20시 사이 (policies/jeju_rentcar/rental_period.policy:39)
@@ -165,9 +165,9 @@ _SPEC = _rt.Spec(
     ('pickup_at', 'return_at', 'same_company_bookings', 'prior_agreement', 'rental_time', 'bookings_before', 'bookings_after', 'total_before', 'total_after', 'pickup_in_hours', 'return_in_hours', 'outcome', 'reasons', 'rental_hours', 'hours_30_days_before', 'hours_30_days_after', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
     ('datetime', 'datetime', 'list', 'bool', 'duration', 'int', 'int', 'duration', 'duration', 'bool', 'bool', 'enum:period_outcome', 'list', 'duration', 'duration', 'duration', 'list', 'list', 'bool', 'bool'),
     {
-        'refused': ('이 일정으로는 예약할 수 없습니다: ', 12),
-        'review': ('렌터카 업체의 대여 기준을 확인한 후 예약할 수 있습니다: ', 12),
-        'allowed': ('대여 시간 ', 13, '으로 예약할 수 있습니다.'),
+        'refused': '이 일정으로는 예약할 수 없습니다: {reasons}',
+        'review': '렌터카 업체의 대여 기준을 확인한 후 예약할 수 있습니다: {reasons}',
+        'allowed': '대여 시간 {rental_hours}으로 예약할 수 있습니다.',
     },
     (('refused', ()), ('review', ()), ('allowed', ())),
     {'period_outcome': {'allowed': '예약 가능', 'needs_review': '확인 필요(업체 대여 기준 확인 후 가능)', 'refused': '예약 불가'}},

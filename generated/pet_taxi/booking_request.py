@@ -194,11 +194,11 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         failed_check_ids.append('too_many_pets')
         failed_checks.append('반려동물은 최대 3마리까지 탑승할 수 있습니다.')
     # check species: policies/pet_taxi/booking_request.policy:108
-    if not ((sum(1 for _r1 in pets if _r1[0] == 'other_animal')) == 0):
+    if not ((sum(1 for _species, _breed in pets if _species == 'other_animal')) == 0):
         failed_check_ids.append('species')
         failed_checks.append('강아지, 고양이만 탑승할 수 있습니다.')
     # check dangerous_breed: policies/pet_taxi/booking_request.policy:111
-    if not ((sum(1 for _r1 in pets if _r1[1] is not None)) == 0):
+    if not ((sum(1 for _species, _breed in pets if _breed is not None)) == 0):
         failed_check_ids.append('dangerous_breed')
         failed_checks.append('맹견(도사견, 아메리칸 핏불테리어, 스태퍼드셔 테리어, 스태퍼드셔 불테리어, 로트와일러, 마스티프, 라이카, 오브차카, 캉갈, 울프독)은 탑승할 수 없습니다.')
     # check member_age_under_15: policies/pet_taxi/booking_request.policy:114
@@ -229,8 +229,8 @@ _SPEC = _rt.Spec(
     ('requested_at', 'departure_at', 'booking_type', 'reserved_for', 'waypoint_count', 'request', 'people', 'pets', 'member_age', 'origin_region', 'lead', 'accepted', 'violations', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
     ('datetime', 'datetime', 'enum:booking_kind', 'duration', 'int', 'text', 'int', 'list', 'int', 'enum:region', 'duration', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'rejected': ('예약할 수 없습니다: ', 12),
-        'ok': ('예약을 접수할 수 있습니다.',),
+        'rejected': '예약할 수 없습니다: {violations}',
+        'ok': '예약을 접수할 수 있습니다.',
     },
     (('rejected', ()), ('ok', ())),
     {'booking_kind': {'general': '일반 예약', 'hourly': '시간 예약'}, 'pet_species': {'dog': '강아지', 'cat': '고양이', 'other_animal': '그 밖의 동물'}, 'dangerous_breed': {'tosa': '도사견', 'american_pit_bull_terrier': '아메리칸 핏불테리어', 'staffordshire_terrier': '스태퍼드셔 테리어', 'staffordshire_bull_terrier': '스태퍼드셔 불테리어', 'rottweiler': '로트와일러', 'mastiff': '마스티프', 'laika': '라이카', 'ovcharka': '오브차카', 'kangal': '캉갈', 'wolfdog': '울프독'}, 'region': {'seoul': '서울', 'incheon': '인천', 'gyeonggi': '경기', 'outside_capital_area': '수도권 밖 지역'}},

@@ -69,8 +69,8 @@ _SPEC = _rt.Spec(
     ('last_login_at', 'as_of', 'withdrawn', 'withdraws_at'),
     ('datetime', 'datetime', 'bool', 'datetime'),
     {
-        'by_idle.active': ('마지막 접속 후 365일이 지나지 않았습니다. ', 3, '까지 접속하지 않으면 자동탈퇴됩니다.'),
-        'by_idle.withdrawn': ('장기 미접속 1년(365일): 자동탈퇴 대상입니다(', 3, '부터).'),
+        'by_idle.active': '마지막 접속 후 365일이 지나지 않았습니다. {withdraws_at}까지 접속하지 않으면 자동탈퇴됩니다.',
+        'by_idle.withdrawn': '장기 미접속 1년(365일): 자동탈퇴 대상입니다({withdraws_at}부터).',
     },
     (('by_idle', ()),),
     {},

@@ -132,7 +132,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         fee_collectable = False
         refundable_on_complaint = False
     # rule with_call: policies/pet_taxi/driver_no_show.policy:48
-    elif (sum(1 for _r1 in calls if ((_r1[0] >= (wait_from + _1MIN) and _r1[0] <= stopped_at) and (_r1[1] == 'absent' or _r1[2] >= _7S)))) >= 1:
+    elif (sum(1 for _called_at, _outcome, _talk_time in calls if ((_called_at >= (wait_from + _1MIN) and _called_at <= stopped_at) and (_outcome == 'absent' or _talk_time >= _7S)))) >= 1:
         step, rule = 1, 'with_call'
         can_end_as_no_show = True
         fee_collectable = True
@@ -151,9 +151,9 @@ _SPEC = _rt.Spec(
     ('departure_at', 'arrived_at', 'distance_m', 'stopped_at', 'calls', 'wait_from', 'waited', 'can_end_as_no_show', 'fee_collectable', 'refundable_on_complaint', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
     ('datetime', 'datetime', 'int', 'datetime', 'list', 'datetime', 'duration', 'bool', 'bool', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'not_allowed': ('노쇼로 중단할 수 없습니다: ', 10),
-        'with_call': ('노쇼로 중단할 수 있습니다. 1분 이후 승객에게 전화한 이력(승객 부재 또는 통화 성공 7초 이상)이 있어 취소수수료를 정상 수취합니다.',),
-        'without_call': ('노쇼로 중단할 수 있지만, 인정되는 통화 이력이 없습니다. 승객이 이의제기하면 기사 동의 없이 취소수수료 결제취소로 환불이 진행됩니다.',),
+        'not_allowed': '노쇼로 중단할 수 없습니다: {reasons}',
+        'with_call': '노쇼로 중단할 수 있습니다. 1분 이후 승객에게 전화한 이력(승객 부재 또는 통화 성공 7초 이상)이 있어 취소수수료를 정상 수취합니다.',
+        'without_call': '노쇼로 중단할 수 있지만, 인정되는 통화 이력이 없습니다. 승객이 이의제기하면 기사 동의 없이 취소수수료 결제취소로 환불이 진행됩니다.',
     },
     (('not_allowed', ()), ('with_call', ()), ('without_call', ())),
     {'call_outcome': {'absent': '승객 부재(받지 않음)', 'answered': '통화 성공'}},

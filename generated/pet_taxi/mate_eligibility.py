@@ -176,9 +176,9 @@ _SPEC = _rt.Spec(
     ('as_of', 'age', 'driving_years', 'ownership', 'owner_share', 'model_year', 'car_class', 'two_door', 'as_of_year', 'oldest_model_year', 'outcome', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
     ('date', 'int', 'int', 'enum:ownership_kind', 'percent', 'int', 'enum:car_class_kind', 'bool', 'int', 'int', 'enum:eligibility', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'ineligible_mate': ('펫 메이트로 가입할 수 없습니다: ', 11),
-        'review_mate': ('확인 후 활동 가능합니다: ', 11),
-        'eligible_mate': ('펫 메이트 가입자격을 충족합니다.',),
+        'ineligible_mate': '펫 메이트로 가입할 수 없습니다: {reasons}',
+        'review_mate': '확인 후 활동 가능합니다: {reasons}',
+        'eligible_mate': '펫 메이트 가입자격을 충족합니다.',
     },
     (('ineligible_mate', ()), ('review_mate', ()), ('eligible_mate', ())),
     {'ownership_kind': {'owned': '본인 소유(공동명의 포함)', 'lease': '리스', 'rental': '렌터카'}, 'car_class_kind': {'regular': '일반 차량', 'ray': '경차 레이', 'casper': '경차 캐스퍼', 'light': '그 밖의 경차', 'truck': '화물차', 'van_without_second_row': '2열 없는 밴'}, 'eligibility': {'eligible': '가입 가능', 'review': '확인 후 가능', 'ineligible': '가입 불가'}},

@@ -127,8 +127,8 @@ _SPEC = _rt.Spec(
     ('kit_used_for_other_work', 'other_company_stickers', 'personal_business', 'vehicle_count', 'insurance_info', 'insurance_rereview', 'can_operate', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
     ('bool', 'bool', 'bool', 'int', 'bool', 'bool', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'restricted': ('운행할 수 없습니다: ', 7),
-        'can_operate_mate': ('운행 제한 사유가 없습니다. 보험정보가 확인되는 기사앱으로만 운행합니다.',),
+        'restricted': '운행할 수 없습니다: {reasons}',
+        'can_operate_mate': '운행 제한 사유가 없습니다. 보험정보가 확인되는 기사앱으로만 운행합니다.',
     },
     (('restricted', ()), ('can_operate_mate', ())),
     {},

@@ -94,8 +94,8 @@ _SPEC = _rt.Spec(
     ('kind', 'started_at', 'earliest', 'due'),
     ('enum:review_kind', 'datetime', 'date', 'date'),
     {
-        'new_signup_review': ('신규 가입: 계정 생성 기준부터 영업일 기준 최대 14영업일 소요되어 ', 3, '까지 심사가 완료됩니다.'),
-        'info_change_review': ('정보 변경(수정): 영업일 기준 최대 2~3영업일 소요되어 ', 2, ' ~ ', 3, '에 완료됩니다.'),
+        'new_signup_review': '신규 가입: 계정 생성 기준부터 영업일 기준 최대 14영업일 소요되어 {due}까지 심사가 완료됩니다.',
+        'info_change_review': '정보 변경(수정): 영업일 기준 최대 2~3영업일 소요되어 {earliest} ~ {due}에 완료됩니다.',
     },
     (('new_signup_review', ()), ('info_change_review', ())),
     {'review_kind': {'new_signup': '신규 가입', 'info_change': '정보 변경(수정)'}},

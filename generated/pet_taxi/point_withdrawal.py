@@ -74,7 +74,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if errors:
         raise InvalidInput(errors)
     # output withdrawals_today: 오늘 출금 횟수 (policies/pet_taxi/point_withdrawal.policy:17)
-    withdrawals_today = sum(1 for _day1_0 in ((as_of.date() if as_of.tzinfo is not _UTC and as_of.utcoffset() == _zone_offset(as_of) else as_of.astimezone(_ZONE).date()),) for _r1 in withdrawals if _rt.local_date(_r1[0], _ZONE) == _day1_0)
+    withdrawals_today = sum(1 for _day1_0 in ((as_of.date() if as_of.tzinfo is not _UTC and as_of.utcoffset() == _zone_offset(as_of) else as_of.astimezone(_ZONE).date()),) for _at, in withdrawals if (_at.date() if _at.tzinfo is not _UTC and _at.utcoffset() == _zone_offset(_at) else _at.astimezone(_ZONE).date()) == _day1_0)
     # rule already_withdrawn: policies/pet_taxi/point_withdrawal.policy:20
     if withdrawals_today >= 1:
         step, rule = 0, 'already_withdrawn'
@@ -93,8 +93,8 @@ _SPEC = _rt.Spec(
     ('as_of', 'withdrawals', 'withdrawals_today', 'allowed'),
     ('datetime', 'list', 'int', 'bool'),
     {
-        'already_withdrawn': ('출금은 하루 1회만 가능합니다. 오늘 이미 ', 2, '회 출금했습니다.'),
-        'can_withdraw': ('오늘 출금한 내역이 없어 포인트를 계좌로 출금할 수 있습니다.',),
+        'already_withdrawn': '출금은 하루 1회만 가능합니다. 오늘 이미 {withdrawals_today}회 출금했습니다.',
+        'can_withdraw': '오늘 출금한 내역이 없어 포인트를 계좌로 출금할 수 있습니다.',
     },
     (('already_withdrawn', ()), ('can_withdraw', ())),
     {},

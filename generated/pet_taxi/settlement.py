@@ -150,9 +150,9 @@ _SPEC = _rt.Spec(
     ('event', 'fare', 'insured_minutes', 'operating_fee', 'toll', 'cancellation_fee', 'surge_multiplier', 'ran_in_app', 'special_insurance', 'points', 'deducted_points', 'net_points', 'violations', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
     ('enum:settlement_event', 'money', 'int', 'money', 'money', 'money', 'number', 'bool', 'money', 'money', 'money', 'money', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'not_settled': ('정산포인트를 적립하지 않습니다: ', 12),
-        'cancellation_payout': ('취소수수료 ', 5, '의 90%를 포인트로 지급합니다 → ', 9),
-        'ride_completed': ('정산포인트: (운임 ', 1, ' − (유상운송특약금 ', 8, ' + 운영관리비 ', 3, ' + 통행료 ', 4, ')) × 80% + 유상운송특약금 + 통행료 = ', 9, '. 차감포인트(유상운송특약금) ', 10, ', 실제 적립 ', 11),
+        'not_settled': '정산포인트를 적립하지 않습니다: {violations}',
+        'cancellation_payout': '취소수수료 {cancellation_fee}의 90%를 포인트로 지급합니다 → {points}',
+        'ride_completed': '정산포인트: (운임 {fare} − (유상운송특약금 {special_insurance} + 운영관리비 {operating_fee} + 통행료 {toll})) × 80% + 유상운송특약금 + 통행료 = {points}. 차감포인트(유상운송특약금) {deducted_points}, 실제 적립 {net_points}',
     },
     (('not_settled', ()), ('cancellation_payout', ()), ('ride_completed', ())),
     {'settlement_event': {'completed': '운행 완료', 'cancelled': '취소수수료'}},

@@ -104,8 +104,8 @@ class _PythonEmitter:
         w.line("TYPE_CHECKING = False")
         w.line("if TYPE_CHECKING:")
         with w.indent():
-            w.line("from typing import Any")
-        w.blank()
+            self.emit_typed_dicts(w)
+        w.blank(2)
         w.line('__all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]')
         w.blank()
         w.line(f"POLICY_ID = {p.id!r}")
@@ -124,6 +124,58 @@ class _PythonEmitter:
         w.blank(2)
         w._lines.extend(body._lines)
         return w.text()
+
+    # ------------------------------------------------------------ types for checkers
+    def emit_typed_dicts(self, w: Writer) -> None:
+        """The JSON shapes of the inputs and outputs as TypedDicts, for type checkers only."""
+        p = self.p
+        w.line("from typing import Any, Literal, NotRequired, TypedDict")
+        for rec in p.records:
+            fields = []
+            for f in rec.fields:
+                t = self.json_type(self.an_type(f.type))
+                fields.append((f.name, f"NotRequired[{t} | None]" if f.type.optional else t))
+            _typed_dict(w, self.record_class(rec.name), _docstring(rec.label.text) + ".", fields)
+        fields = []
+        for inp in p.inputs:
+            t = self.json_type(self.an.symbols[inp.name].type)
+            if inp.type.optional:
+                t = f"NotRequired[{t} | None]"
+            elif inp.default is not None:
+                t = f"NotRequired[{t}]"
+            fields.append((inp.name, t))
+        _typed_dict(w, "Inputs", f"The input of {_docstring(p.title.text)}, as JSON.", fields)
+        fields = []
+        for o in p.outputs:
+            t = self.an.symbols[o.name].type
+            fields.append((o.name, f"{self.json_type(t)}{' | None' if t.optional else ''}"))
+        _typed_dict(w, "Outputs", f"The outputs of {_docstring(p.title.text)}, as JSON.", fields)
+
+    def record_class(self, name: str) -> str:
+        """The TypedDict of a record: `same_company_booking` is `SameCompanyBooking`."""
+        base = "".join(part[:1].upper() + part[1:] for part in name.split("_")) or "Record"
+        taken = {"Inputs", "Outputs", "Any", "Literal", "NotRequired", "TypedDict", "Decision", "InvalidInput", "Mapping"}
+        others = {"".join(q[:1].upper() + q[1:] for q in r.name.split("_")) for r in self.p.records if r.name < name}
+        while base in taken or base in others:
+            base += "_"
+        return base
+
+    def json_type(self, t: Type) -> str:
+        """The Python type of a value of t as JSON carries it."""
+        k = t.kind
+        if k in ("money", "int"):
+            return "int"
+        if k in ("number", "percent"):
+            return "int | str"
+        if k == "bool":
+            return "bool"
+        if k == "enum":
+            return f"Literal[{', '.join(repr(v.name) for v in self.an.enums[t.name].values)}]"
+        if k == "record":
+            return self.record_class(t.name)
+        if k == "list":
+            return f"list[{self.json_type(t.item)}]"
+        return "str"  # text, and dates, times and durations written in ISO 8601
 
     # ------------------------------------------------------------ reading input
     def emit_record_readers(self, w: Writer) -> None:
@@ -297,7 +349,7 @@ class _PythonEmitter:
     def emit_evaluate(self, w: Writer) -> None:
         p = self.p
         an = self.an
-        w.line("def evaluate(inputs: Mapping[str, Any]) -> Decision:")
+        w.line("def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:")
         with w.indent():
             w.line(f'"""Decide {_docstring(p.title.text)} for one input; raise InvalidInput if it does not fit."""')
             self.emit_read_inputs(w)
@@ -328,7 +380,8 @@ class _PythonEmitter:
             self.emit_output_bounds(w)
             outs = ", ".join(f"{o.name!r}: {self.json_value(self.local[o.name], an.symbols[o.name].type)}" for o in p.outputs)
             env = [self.local[n] for n in self.env_names()]
-            w.line(f"return Decision(_SPEC, {{{outs}}}, rule, step, ({', '.join(env)}{',' if len(env) == 1 else ''}))")
+            w.line(f"outputs: Outputs = {{{outs}}}")
+            w.line(f"return Decision(_SPEC, outputs, rule, step, ({', '.join(env)}{',' if len(env) == 1 else ''}))")
             body, w = w, outer
             if not self.overflow_paths:
                 w._lines.extend(w._indent * w._level + line if line else "" for line in body._lines)
@@ -840,6 +893,25 @@ class _PythonEmitter:
                                                                  and _bounded_duration(e.right, self.an))):
             self.may_overflow(e)
         return f"({_paren(left)} {op} {_paren(right)})"
+
+
+def _typed_dict(w: Writer, name: str, doc: str, fields: list[tuple[str, str]]) -> None:
+    """A TypedDict class; in the functional form where a key is a Python keyword (`pass`)."""
+    w.blank()
+    if any(keyword.iskeyword(f) for f, _ in fields):
+        w.line(f"{name} = TypedDict({name!r}, {{")
+        with w.indent():
+            for f, t in fields:
+                w.line(f"{f!r}: {t},")
+        w.line(f"}})  # {doc}")
+        return
+    w.line(f"class {name}(TypedDict):")
+    with w.indent():
+        w.line(f'"""{doc}"""')
+        if fields:
+            w.blank()
+        for f, t in fields:
+            w.line(f"{f}: {t}")
 
 
 # Names a comprehension may use besides its record fields (`_rt.month_of`, a hoisted `_month1_0`).

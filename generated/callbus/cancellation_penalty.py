@@ -15,7 +15,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 광역콜버스 예약 취소 및 미탑승 페널티, as JSON."""
+
+        departure_at: str
+        cancelled_at: NotRequired[str | None]
+        boarded: bool
+
+    class Outputs(TypedDict):
+        """The outputs of 광역콜버스 예약 취소 및 미탑승 페널티, as JSON."""
+
+        penalty: Literal['none', 'late_cancel', 'no_show']
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -32,7 +45,7 @@ _3H = timedelta(hours=3)
 _read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 광역콜버스 예약 취소 및 미탑승 페널티 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -76,7 +89,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         else:  # (-∞, 0min]: the rows above cover the rest
             step, rule = 2, 'by_time.after'
             penalty = 'no_show'
-    return Decision(_SPEC, {'penalty': penalty}, rule, step, (departure_at, cancelled_at, boarded, penalty))
+    outputs: Outputs = {'penalty': penalty}
+    return Decision(_SPEC, outputs, rule, step, (departure_at, cancelled_at, boarded, penalty))
 
 
 _SPEC = _rt.Spec(

@@ -16,7 +16,35 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class PastWaiver(TypedDict):
+        """페널티 해제 이력."""
+
+        entered_reason: Literal['first_request', 'early_departure', 'late_arrival', 'not_operated', 'other']
+        waived_at: str
+
+    class Inputs(TypedDict):
+        """The input of 광역콜버스 페널티 해제 가능 여부, as JSON."""
+
+        reason: Literal['card_tag_failed', 'driver_mistake', 'other_stop', 'bus_timing', 'not_operated_claim', 'card_problem', 'other']
+        penalty: Literal['late_cancel', 'no_show']
+        requested_at: str
+        same_card: NotRequired[bool]
+        normal_history: NotRequired[bool]
+        past_waivers: NotRequired[list[PastWaiver] | None]
+        scheduled_at: NotRequired[str | None]
+        vehicle_arrived_at: NotRequired[str | None]
+        vehicle_departed_at: NotRequired[str | None]
+        vehicle_operated: NotRequired[bool | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 광역콜버스 페널티 해제 가능 여부, as JSON."""
+
+        waivable: Literal['yes', 'no', 'needs_review']
+        waiver_reason_text: str | None
+        unmet: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -63,7 +91,7 @@ def _read_past_waiver(raw: Any, base: str, index: int, errors: list) -> tuple | 
     return (f_entered_reason, f_waived_at)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 광역콜버스 페널티 해제 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -225,7 +253,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 13, 'other_review'
         waivable = 'needs_review'
-    return Decision(_SPEC, {'waivable': waivable, 'waiver_reason_text': waiver_reason_text, 'unmet': list(unmet)}, rule, step, (reason, penalty, requested_at, same_card, normal_history, past_waivers, scheduled_at, vehicle_arrived_at, vehicle_departed_at, vehicle_operated, tagging, departed_early, arrived_5min_late, same_reason_waivers, waivable, waiver_reason_text, unmet, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'waivable': waivable, 'waiver_reason_text': waiver_reason_text, 'unmet': list(unmet)}
+    return Decision(_SPEC, outputs, rule, step, (reason, penalty, requested_at, same_card, normal_history, past_waivers, scheduled_at, vehicle_arrived_at, vehicle_departed_at, vehicle_operated, tagging, departed_early, arrived_5min_late, same_reason_waivers, waivable, waiver_reason_text, unmet, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(

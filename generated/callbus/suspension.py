@@ -16,7 +16,38 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Penalty(TypedDict):
+        """페널티."""
+
+        kind: Literal['late_cancel', 'no_show']
+        at: str
+
+    class Reservation(TypedDict):
+        """탑승 예약."""
+
+        id: str
+        departure_at: str
+
+    class Inputs(TypedDict):
+        """The input of 광역콜버스 페널티 누적 서비스 이용 정지, as JSON."""
+
+        as_of: str
+        penalties: list[Penalty]
+        reservations: NotRequired[list[Reservation] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 광역콜버스 페널티 누적 서비스 이용 정지, as JSON."""
+
+        late_cancel_count: int
+        no_show_count: int
+        suspended: bool
+        suspended_until: str | None
+        can_reserve: bool
+        auto_cancelled: list[str]
+        kept_reservations: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -80,7 +111,7 @@ def _read_reservation(raw: Any, base: str, index: int, errors: list) -> tuple | 
     return (f_id, f_departure_at)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 광역콜버스 페널티 누적 서비스 이용 정지 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -138,7 +169,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         raise _rt.result_out_of_range('late_cancel_count', late_cancel_count, -9007199254740991, 9007199254740991, ('/as_of', '/penalties'))
     if not -9007199254740991 <= no_show_count <= 9007199254740991:
         raise _rt.result_out_of_range('no_show_count', no_show_count, -9007199254740991, 9007199254740991, ('/as_of', '/penalties'))
-    return Decision(_SPEC, {'late_cancel_count': late_cancel_count, 'no_show_count': no_show_count, 'suspended': suspended, 'suspended_until': None if suspended_until is None else suspended_until.isoformat(), 'can_reserve': can_reserve, 'auto_cancelled': list(auto_cancelled), 'kept_reservations': list(kept_reservations)}, rule, step, (as_of, penalties, reservations, late_cancel_count, no_show_count, suspended, suspended_until, can_reserve, auto_cancelled, kept_reservations))
+    outputs: Outputs = {'late_cancel_count': late_cancel_count, 'no_show_count': no_show_count, 'suspended': suspended, 'suspended_until': None if suspended_until is None else suspended_until.isoformat(), 'can_reserve': can_reserve, 'auto_cancelled': list(auto_cancelled), 'kept_reservations': list(kept_reservations)}
+    return Decision(_SPEC, outputs, rule, step, (as_of, penalties, reservations, late_cancel_count, no_show_count, suspended, suspended_until, can_reserve, auto_cancelled, kept_reservations))
 
 
 _SPEC = _rt.Spec(

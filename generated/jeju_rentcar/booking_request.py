@@ -18,7 +18,23 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 온라인 예약 조건, as JSON."""
+
+        rate_plan: Literal['super_saver', 'discount', 'standard']
+        member_logged_in: NotRequired[bool]
+        cars: NotRequired[int]
+        payment: Literal['credit_card', 'check_card', 'easy_pay', 'saved_card', 'corporate_card', 'non_card']
+        cdw_selected: bool
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 온라인 예약 조건, as JSON."""
+
+        outcome: Literal['accepted', 'refused']
+        reasons: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -36,7 +52,7 @@ _REFUSALS = frozenset(['car_count', 'card_only', 'cdw_required', 'no_corporate_c
 _REVIEWS = frozenset([])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 온라인 예약 조건 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -121,7 +137,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'accepted'
         outcome = 'accepted'
-    return Decision(_SPEC, {'outcome': outcome, 'reasons': list(reasons)}, rule, step, (rate_plan, member_logged_in, cars, payment, cdw_selected, outcome, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'outcome': outcome, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (rate_plan, member_logged_in, cars, payment, cdw_selected, outcome, reasons, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(

@@ -16,7 +16,19 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 예약 취소 방법, as JSON."""
+
+        pickup_at: str
+        cancel_at: str
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 예약 취소 방법, as JSON."""
+
+        channel: Literal['website_app', 'customer_center', 'customer_center_later', 'rental_company_first', 'not_available_now']
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -63,7 +75,7 @@ _read_datetime = _rt.datetime_reader(_ZONE)
 _read_datetime_20150102_20351229 = _rt.datetime_reader(_ZONE, ('2015-01-02', '2035-12-29'))
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 예약 취소 방법 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -113,7 +125,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 4, 'not_available_now'
         channel = 'not_available_now'
-    return Decision(_SPEC, {'channel': channel}, rule, step, (pickup_at, cancel_at, before, weekday, center_hours, lunch_time, company_hours, channel))
+    outputs: Outputs = {'channel': channel}
+    return Decision(_SPEC, outputs, rule, step, (pickup_at, cancel_at, before, weekday, center_hours, lunch_time, company_hours, channel))
 
 
 _SPEC = _rt.Spec(

@@ -19,7 +19,29 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 예약 취소 수수료, as JSON."""
+
+        rate_plan: Literal['super_saver', 'discount', 'standard']
+        booked_at: str
+        cancelled_at: str
+        pickup_at: str
+        no_show: NotRequired[bool]
+        card_amount: NotRequired[int]
+        point_amount: NotRequired[int]
+        exception: NotRequired[Literal['family_death', 'flight_cancelled', 'infection_self', 'infection_companion', 'active_monitoring'] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 예약 취소 수수료, as JSON."""
+
+        fee_percent: int | str
+        card_fee: int
+        card_refund: int
+        point_fee: int
+        point_refund: int
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -42,7 +64,7 @@ _read_datetime = _rt.datetime_reader(_ZONE)
 _zone_offset = _ZONE.utcoffset
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 예약 취소 수수료 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -151,7 +173,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         raise _rt.result_out_of_range('point_fee', point_fee, 0, 9007199254740991, ('/point_amount',))
     if not 0 <= point_refund <= 9007199254740991:
         raise _rt.result_out_of_range('point_refund', point_refund, 0, 9007199254740991, ('/point_amount',))
-    return Decision(_SPEC, {'fee_percent': fee_percent if type(fee_percent) is int else _rt.json_percent(fee_percent), 'card_fee': card_fee, 'card_refund': card_refund, 'point_fee': point_fee, 'point_refund': point_refund}, rule, step, (rate_plan, booked_at, cancelled_at, pickup_at, no_show, card_amount, point_amount, exception, hours_before, fee_percent, card_fee, card_refund, point_fee, point_refund))
+    outputs: Outputs = {'fee_percent': fee_percent if type(fee_percent) is int else _rt.json_percent(fee_percent), 'card_fee': card_fee, 'card_refund': card_refund, 'point_fee': point_fee, 'point_refund': point_refund}
+    return Decision(_SPEC, outputs, rule, step, (rate_plan, booked_at, cancelled_at, pickup_at, no_show, card_amount, point_amount, exception, hours_before, fee_percent, card_fee, card_refund, point_fee, point_refund))
 
 
 _SPEC = _rt.Spec(

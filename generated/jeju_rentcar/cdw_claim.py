@@ -15,7 +15,18 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 자차보험 처리 가능 여부, as JSON."""
+
+        earlier_claims: NotRequired[int]
+
+    class Outputs(TypedDict):
+        """The outputs of 자차보험 처리 가능 여부, as JSON."""
+
+        covered: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -28,7 +39,7 @@ _MISSING = object()
 _FIELDS = frozenset(['earlier_claims'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 자차보험 처리 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -55,7 +66,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'already_used'
         covered = False
-    return Decision(_SPEC, {'covered': covered}, rule, step, (earlier_claims, covered))
+    outputs: Outputs = {'covered': covered}
+    return Decision(_SPEC, outputs, rule, step, (earlier_claims, covered))
 
 
 _SPEC = _rt.Spec(

@@ -21,7 +21,19 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 예약 변경, as JSON."""
+
+        change: Literal['card', 'installment', 'insurance', 'car', 'schedule', 'shorten', 'extend', 'early_return', 'driver']
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 예약 변경, as JSON."""
+
+        method: Literal['cancel_and_rebook', 'rental_company', 'return_early', 'at_pickup']
+        cancellation_fee_applies: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -36,7 +48,7 @@ _ENUM_change_kind = frozenset(['car', 'card', 'driver', 'early_return', 'extend'
 _ENUM_change_method = frozenset(['at_pickup', 'cancel_and_rebook', 'rental_company', 'return_early'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 예약 변경 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -87,7 +99,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 6, 'driver_change'
         method = 'at_pickup'
         cancellation_fee_applies = False
-    return Decision(_SPEC, {'method': method, 'cancellation_fee_applies': cancellation_fee_applies}, rule, step, (change, method, cancellation_fee_applies))
+    outputs: Outputs = {'method': method, 'cancellation_fee_applies': cancellation_fee_applies}
+    return Decision(_SPEC, outputs, rule, step, (change, method, cancellation_fee_applies))
 
 
 _SPEC = _rt.Spec(

@@ -25,7 +25,38 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Driver(TypedDict):
+        """운전자."""
+
+        name: str
+        age: int
+        licence: Literal['class1_ordinary', 'class2_ordinary', 'special', 'international', 'other_foreign']
+        licence_years: int
+        career_years: int
+        foreigner: bool
+        passport: bool
+        soldier: bool
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 운전자 대여 조건, as JSON."""
+
+        drivers: list[Driver]
+        seats: int
+        adults: int
+        children: NotRequired[int]
+        korean_speaker: NotRequired[bool]
+        english_speaker: NotRequired[bool]
+        licence_presented: NotRequired[bool | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 운전자 대여 조건, as JSON."""
+
+        outcome: Literal['eligible', 'needs_review', 'refused', 'pickup_refused']
+        reasons: list[str]
+        bring_career_certificate: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -112,7 +143,7 @@ def _read_driver(raw: Any, base: str, index: int, errors: list) -> tuple | None:
     return (f_name, f_age, f_licence, f_licence_years, f_career_years, f_foreigner, f_passport, f_soldier)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 운전자 대여 조건 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -274,7 +305,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 3, 'eligible'
         outcome = 'eligible'
-    return Decision(_SPEC, {'outcome': outcome, 'reasons': list(reasons), 'bring_career_certificate': list(bring_career_certificate)}, rule, step, (drivers, seats, adults, children, korean_speaker, english_speaker, licence_presented, driver_count, passengers, too_young, short_experience, not_class1, invalid_licence, no_passport, foreigners, soldiers, outcome, reasons, bring_career_certificate, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'outcome': outcome, 'reasons': list(reasons), 'bring_career_certificate': list(bring_career_certificate)}
+    return Decision(_SPEC, outputs, rule, step, (drivers, seats, adults, children, korean_speaker, english_speaker, licence_presented, driver_count, passengers, too_young, short_experience, not_class1, invalid_licence, no_passport, foreigners, soldiers, outcome, reasons, bring_career_certificate, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(

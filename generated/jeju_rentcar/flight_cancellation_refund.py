@@ -16,7 +16,24 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 항공기·선박 결항 시 렌터카 전액 환불, as JSON."""
+
+        cause: Literal['carrier_cancelled', 'own_decision']
+        travel_booking: NotRequired[bool]
+        cancellation_certificate: NotRequired[bool]
+        rental_booking_number: NotRequired[bool]
+        pickup_at: str
+
+    class Outputs(TypedDict):
+        """The outputs of 항공기·선박 결항 시 렌터카 전액 환불, as JSON."""
+
+        outcome: Literal['full_refund', 'documents_missing', 'not_refundable']
+        missing_documents: list[str]
+        company_first: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -58,7 +75,7 @@ _REVIEWS = frozenset([])
 _read_datetime_20150102_20351229 = _rt.datetime_reader(_ZONE, ('2015-01-02', '2035-12-29'))
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 항공기·선박 결항 시 렌터카 전액 환불 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -135,7 +152,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 3, 'full_refund'
         outcome = 'full_refund'
-    return Decision(_SPEC, {'outcome': outcome, 'missing_documents': list(missing_documents), 'company_first': company_first}, rule, step, (cause, travel_booking, cancellation_certificate, rental_booking_number, pickup_at, weekday_pickup, outcome, missing_documents, company_first, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'outcome': outcome, 'missing_documents': list(missing_documents), 'company_first': company_first}
+    return Decision(_SPEC, outputs, rule, step, (cause, travel_booking, cancellation_certificate, rental_booking_number, pickup_at, weekday_pickup, outcome, missing_documents, company_first, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(

@@ -16,7 +16,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 렌터카 연료·전기차 충전 비용, as JSON."""
+
+        electric: NotRequired[bool]
+        fuel_at_pickup: NotRequired[int | str | None]
+        fuel_at_return: NotRequired[int | str | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 렌터카 연료·전기차 충전 비용, as JSON."""
+
+        result: Literal['charging_by_driver', 'may_bill', 'no_bill', 'company_rule', 'driver_pays']
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -30,7 +43,7 @@ _FIELDS = frozenset(['electric', 'fuel_at_pickup', 'fuel_at_return'])
 _ENUM_fuel_outcome = frozenset(['charging_by_driver', 'company_rule', 'driver_pays', 'may_bill', 'no_bill'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 렌터카 연료·전기차 충전 비용 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -78,7 +91,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 4, 'fuel_unknown'
         result = 'driver_pays'
-    return Decision(_SPEC, {'result': result}, rule, step, (electric, fuel_at_pickup, fuel_at_return, result))
+    outputs: Outputs = {'result': result}
+    return Decision(_SPEC, outputs, rule, step, (electric, fuel_at_pickup, fuel_at_return, result))
 
 
 _SPEC = _rt.Spec(

@@ -15,7 +15,18 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 제휴 할인 적용, as JSON."""
+
+        route: Literal['partner_site', 'jejupass_direct']
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 제휴 할인 적용, as JSON."""
+
+        applies: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -29,7 +40,7 @@ _FIELDS = frozenset(['route'])
 _ENUM_booking_route = frozenset(['jejupass_direct', 'partner_site'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 제휴 할인 적용 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -53,7 +64,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'direct'
         applies = False
-    return Decision(_SPEC, {'applies': applies}, rule, step, (route, applies))
+    outputs: Outputs = {'applies': applies}
+    return Decision(_SPEC, outputs, rule, step, (route, applies))
 
 
 _SPEC = _rt.Spec(

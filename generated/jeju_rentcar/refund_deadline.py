@@ -17,7 +17,19 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 결제 취소 환불 소요 기간, as JSON."""
+
+        kind: NotRequired[Literal['card_cancel', 'flight_cancel']]
+        received_at: str
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 결제 취소 환불 소요 기간, as JSON."""
+
+        refund_by: str
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -56,7 +68,7 @@ _HOLIDAY_YEARS = (2015, 2035)
 _read_datetime_20150102_20351217 = _rt.datetime_reader(_ZONE, ('2015-01-02', '2035-12-17'))
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 결제 취소 환불 소요 기간 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -87,7 +99,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # rule flight_cancel: policies/jeju_rentcar/refund_deadline.policy:30
     else:
         step, rule = 1, 'flight_cancel'
-    return Decision(_SPEC, {'refund_by': refund_by.isoformat()}, rule, step, (kind, received_at, business_days, refund_by))
+    outputs: Outputs = {'refund_by': refund_by.isoformat()}
+    return Decision(_SPEC, outputs, rule, step, (kind, received_at, business_days, refund_by))
 
 
 _SPEC = _rt.Spec(

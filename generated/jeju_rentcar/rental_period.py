@@ -16,7 +16,31 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class SameCompanyBooking(TypedDict):
+        """같은 렌터카 업체의 다른 예약."""
+
+        starts_at: str
+        hours: str
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 대여 기간, as JSON."""
+
+        pickup_at: str
+        return_at: str
+        same_company_bookings: NotRequired[list[SameCompanyBooking] | None]
+        prior_agreement: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 대여 기간, as JSON."""
+
+        outcome: Literal['allowed', 'needs_review', 'refused']
+        reasons: list[str]
+        rental_hours: str
+        hours_30_days_before: str
+        hours_30_days_after: str
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -63,7 +87,7 @@ def _read_same_company_booking(raw: Any, base: str, index: int, errors: list) ->
     return (f_starts_at, f_hours)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 대여 기간 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -155,7 +179,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         else:
             step, rule = 2, 'allowed'
             outcome = 'allowed'
-        return Decision(_SPEC, {'outcome': outcome, 'reasons': list(reasons), 'rental_hours': _rt.json_duration(rental_hours), 'hours_30_days_before': _rt.json_duration(hours_30_days_before), 'hours_30_days_after': _rt.json_duration(hours_30_days_after)}, rule, step, (pickup_at, return_at, same_company_bookings, prior_agreement, rental_time, bookings_before, bookings_after, total_before, total_after, pickup_in_hours, return_in_hours, outcome, reasons, rental_hours, hours_30_days_before, hours_30_days_after, failed_checks, failed_check_ids, refused, needs_review))
+        outputs: Outputs = {'outcome': outcome, 'reasons': list(reasons), 'rental_hours': _rt.json_duration(rental_hours), 'hours_30_days_before': _rt.json_duration(hours_30_days_before), 'hours_30_days_after': _rt.json_duration(hours_30_days_after)}
+        return Decision(_SPEC, outputs, rule, step, (pickup_at, return_at, same_company_bookings, prior_agreement, rental_time, bookings_before, bookings_after, total_before, total_after, pickup_in_hours, return_in_hours, outcome, reasons, rental_hours, hours_30_days_before, hours_30_days_after, failed_checks, failed_check_ids, refused, needs_review))
     except OverflowError:
         raise _rt.out_of_range(('/pickup_at', '/return_at', '/same_company_bookings')) from None
 

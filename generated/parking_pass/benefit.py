@@ -15,7 +15,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 주차패스 이용 혜택, as JSON."""
+
+        lot: Literal['everland', 'seoul_grand_park', 'coex', 'hyundai_department_store', 'other_partner', 'not_partner']
+
+    class Outputs(TypedDict):
+        """The outputs of 주차패스 이용 혜택, as JSON."""
+
+        auto_payment: bool
+        benefit: Literal['none', 'fee_discount', 'free_parking']
+        free_parking_max: str
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -32,7 +45,7 @@ _0MIN = timedelta(0)
 _1H = timedelta(hours=1)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 주차패스 이용 혜택 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -72,7 +85,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         auto_payment = True
         benefit = 'none'
         free_parking_max = _0MIN
-    return Decision(_SPEC, {'auto_payment': auto_payment, 'benefit': benefit, 'free_parking_max': _rt.json_duration(free_parking_max)}, rule, step, (lot, auto_payment, benefit, free_parking_max))
+    outputs: Outputs = {'auto_payment': auto_payment, 'benefit': benefit, 'free_parking_max': _rt.json_duration(free_parking_max)}
+    return Decision(_SPEC, outputs, rule, step, (lot, auto_payment, benefit, free_parking_max))
 
 
 _SPEC = _rt.Spec(

@@ -15,7 +15,21 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 주차패스 타계정 등록 차량의 등록 가능 여부, as JSON."""
+
+        relation: Literal['family_or_acquaintance', 'rental_user', 'shared_car_user', 'new_owner', 'other']
+        existing_holder: Literal['owner_verified', 'owner', 'non_owner']
+        inquirer_verified: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 주차패스 타계정 등록 차량의 등록 가능 여부, as JSON."""
+
+        outcome: Literal['register_after_termination', 'not_possible', 'verify_ownership_first', 'needs_review']
+        terminate_existing: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -31,7 +45,7 @@ _ENUM_holder_kind = frozenset(['non_owner', 'owner', 'owner_verified'])
 _ENUM_registration_outcome = frozenset(['needs_review', 'not_possible', 'register_after_termination', 'verify_ownership_first'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 주차패스 타계정 등록 차량의 등록 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -89,7 +103,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         outcome = 'needs_review'
     # output terminate_existing: 기존 등록건 해지 (policies/parking_pass/duplicate_registration.policy:36)
     terminate_existing = outcome == 'register_after_termination'
-    return Decision(_SPEC, {'outcome': outcome, 'terminate_existing': terminate_existing}, rule, step, (relation, existing_holder, inquirer_verified, outcome, terminate_existing))
+    outputs: Outputs = {'outcome': outcome, 'terminate_existing': terminate_existing}
+    return Decision(_SPEC, outputs, rule, step, (relation, existing_holder, inquirer_verified, outcome, terminate_existing))
 
 
 _SPEC = _rt.Spec(

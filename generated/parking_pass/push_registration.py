@@ -15,7 +15,19 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 주차패스 앱 푸시 등록하기 안내, as JSON."""
+
+        button: Literal['popup', 'bottom', 'unknown']
+        far_from_facility: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 주차패스 앱 푸시 등록하기 안내, as JSON."""
+
+        guidance: Literal['confirm_button', 'use_popup_button', 'register_near_vehicle', 'escalate']
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -30,7 +42,7 @@ _ENUM_button_kind = frozenset(['bottom', 'popup', 'unknown'])
 _ENUM_guidance_kind = frozenset(['confirm_button', 'escalate', 'register_near_vehicle', 'use_popup_button'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 주차패스 앱 푸시 등록하기 안내 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -68,7 +80,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 3, 'no_known_cause'
         guidance = 'escalate'
-    return Decision(_SPEC, {'guidance': guidance}, rule, step, (button, far_from_facility, guidance))
+    outputs: Outputs = {'guidance': guidance}
+    return Decision(_SPEC, outputs, rule, step, (button, far_from_facility, guidance))
 
 
 _SPEC = _rt.Spec(

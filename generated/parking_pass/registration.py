@@ -16,7 +16,22 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 주차패스 등록 상태, as JSON."""
+
+        ownership_verified: bool
+        registered_at: str
+        first_entry_at: NotRequired[str | None]
+        as_of: str
+
+    class Outputs(TypedDict):
+        """The outputs of 주차패스 등록 상태, as JSON."""
+
+        status: Literal['registered', 'provisional', 'expired']
+        provisional_expires_at: str | None
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -33,7 +48,7 @@ _24H = timedelta(hours=24)
 _read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 주차패스 등록 상태 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -81,7 +96,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 3, 'provisional_expired'
         status = 'expired'
         provisional_expires_at = (registered_at + _24H)
-    return Decision(_SPEC, {'status': status, 'provisional_expires_at': None if provisional_expires_at is None else _rt.json_datetime(provisional_expires_at, _ZONE)}, rule, step, (ownership_verified, registered_at, first_entry_at, as_of, status, provisional_expires_at))
+    outputs: Outputs = {'status': status, 'provisional_expires_at': None if provisional_expires_at is None else _rt.json_datetime(provisional_expires_at, _ZONE)}
+    return Decision(_SPEC, outputs, rule, step, (ownership_verified, registered_at, first_entry_at, as_of, status, provisional_expires_at))
 
 
 _SPEC = _rt.Spec(

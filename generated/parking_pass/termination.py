@@ -15,7 +15,22 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 주차패스 해지 가능 여부, as JSON."""
+
+        parking_in_use: bool
+        season_ticket: bool
+        vehicle: NotRequired[Literal['own', 'sold', 'rental', 'other_unused']]
+
+    class Outputs(TypedDict):
+        """The outputs of 주차패스 해지 가능 여부, as JSON."""
+
+        outcome: Literal['terminate_in_app', 'delete_vehicle', 'finish_parking_first', 'needs_review']
+        can_terminate_now: bool
+        problems: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -32,7 +47,7 @@ _REFUSALS = frozenset(['not_in_use'])
 _REVIEWS = frozenset(['no_season_ticket'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 주차패스 해지 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -92,7 +107,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         outcome = 'terminate_in_app'
     # output can_terminate_now: 지금 해지(또는 차량삭제) 진행 가능 (policies/parking_pass/termination.policy:28)
     can_terminate_now = outcome in ('terminate_in_app', 'delete_vehicle')
-    return Decision(_SPEC, {'outcome': outcome, 'can_terminate_now': can_terminate_now, 'problems': list(problems)}, rule, step, (parking_in_use, season_ticket, vehicle, outcome, can_terminate_now, problems, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'outcome': outcome, 'can_terminate_now': can_terminate_now, 'problems': list(problems)}
+    return Decision(_SPEC, outputs, rule, step, (parking_in_use, season_ticket, vehicle, outcome, can_terminate_now, problems, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(

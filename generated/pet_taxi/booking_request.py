@@ -19,7 +19,34 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Pet(TypedDict):
+        """탑승 반려동물."""
+
+        species: Literal['dog', 'cat', 'other_animal']
+        breed: NotRequired[Literal['tosa', 'american_pit_bull_terrier', 'staffordshire_terrier', 'staffordshire_bull_terrier', 'rottweiler', 'mastiff', 'laika', 'ovcharka', 'kangal', 'wolfdog'] | None]
+
+    class Inputs(TypedDict):
+        """The input of 펫 예약 접수 조건, as JSON."""
+
+        requested_at: str
+        departure_at: str
+        booking_type: Literal['general', 'hourly']
+        reserved_for: NotRequired[str | None]
+        waypoint_count: NotRequired[int]
+        request: NotRequired[str]
+        people: int
+        pets: list[Pet]
+        member_age: int
+        origin_region: Literal['seoul', 'incheon', 'gyeonggi', 'outside_capital_area']
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 예약 접수 조건, as JSON."""
+
+        accepted: bool
+        violations: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -67,7 +94,7 @@ def _read_pet(raw: Any, base: str, index: int, errors: list) -> tuple | None:
     return (f_species, f_breed)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 예약 접수 조건 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -221,7 +248,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'ok'
         accepted = True
-    return Decision(_SPEC, {'accepted': accepted, 'violations': list(violations)}, rule, step, (requested_at, departure_at, booking_type, reserved_for, waypoint_count, request, people, pets, member_age, origin_region, lead, accepted, violations, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'accepted': accepted, 'violations': list(violations)}
+    return Decision(_SPEC, outputs, rule, step, (requested_at, departure_at, booking_type, reserved_for, waypoint_count, request, people, pets, member_age, origin_region, lead, accepted, violations, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(

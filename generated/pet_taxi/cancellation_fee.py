@@ -16,7 +16,24 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 예약 취소수수료, as JSON."""
+
+        fare: int
+        departure_at: str
+        cancelled_at: str
+        dispatched_at: NotRequired[str | None]
+        no_show: NotRequired[bool]
+        driver_departed_at: NotRequired[str | None]
+        driver_arrived_at: NotRequired[str | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 예약 취소수수료, as JSON."""
+
+        fee: int
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -36,7 +53,7 @@ _9H = timedelta(hours=9)
 _read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 예약 취소수수료 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -112,7 +129,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
             fee = min(fare, 15000)
     if not 0 <= fee <= 9007199254740991:
         raise _rt.result_out_of_range('fee', fee, 0, 9007199254740991, ('/fare',))
-    return Decision(_SPEC, {'fee': fee}, rule, step, (fare, departure_at, cancelled_at, dispatched_at, no_show, driver_departed_at, driver_arrived_at, before, fee))
+    outputs: Outputs = {'fee': fee}
+    return Decision(_SPEC, outputs, rule, step, (fare, departure_at, cancelled_at, dispatched_at, no_show, driver_departed_at, driver_arrived_at, before, fee))
 
 
 _SPEC = _rt.Spec(

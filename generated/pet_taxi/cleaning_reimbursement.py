@@ -17,7 +17,31 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 클리닝/수리 비용 정산, as JSON."""
+
+        damage: Literal['car_seat', 'beyond_seat_cover', 'whole_interior', 'interior_damage']
+        cause: Literal['excrement', 'fur', 'pet_broke', 'other_cause']
+        claimed: int
+        seat_cover_installed: NotRequired[bool]
+        personal_seat_approved: NotRequired[bool]
+        pad_set_up: NotRequired[bool]
+        pad_explained: NotRequired[bool]
+        other_supplies_used: NotRequired[bool]
+        photo_or_video: NotRequired[bool]
+        cctv_video: NotRequired[bool]
+        cleaned_before_photo: NotRequired[bool]
+        receipt: Literal['laundry_or_car_wash', 'self_car_wash', 'repair_shop', 'no_receipt']
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 클리닝/수리 비용 정산, as JSON."""
+
+        paid: int
+        cap: int | None
+        reasons: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -35,7 +59,7 @@ _REFUSALS = frozenset(['cleaned_before_photo_check', 'contamination_photo', 'dam
 _REVIEWS = frozenset([])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 클리닝/수리 비용 정산 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -190,7 +214,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         paid = min(claimed, 300000)
     if not 0 <= paid <= 9007199254740991:
         raise _rt.result_out_of_range('paid', paid, 0, 9007199254740991, ('/claimed',))
-    return Decision(_SPEC, {'paid': paid, 'cap': cap, 'reasons': list(reasons)}, rule, step, (damage, cause, claimed, seat_cover_installed, personal_seat_approved, pad_set_up, pad_explained, other_supplies_used, photo_or_video, cctv_video, cleaned_before_photo, receipt, paid, cap, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'paid': paid, 'cap': cap, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (damage, cause, claimed, seat_cover_installed, personal_seat_approved, pad_set_up, pad_explained, other_supplies_used, photo_or_video, cctv_video, cleaned_before_photo, receipt, paid, cap, reasons, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(

@@ -16,7 +16,23 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 예약 배차 실패 기준, as JSON."""
+
+        requested_at: str
+        departure_at: str
+        rejected: NotRequired[bool]
+        dispatched_at: NotRequired[str | None]
+        as_of: str
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 예약 배차 실패 기준, as JSON."""
+
+        status: Literal['dispatched', 'waiting', 'failed']
+        fails_at: str | None
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -33,7 +49,7 @@ _12H = timedelta(hours=12)
 _read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 예약 배차 실패 기준 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -102,7 +118,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 5, 'waiting_12h'
         status = 'waiting'
         fails_at = after_12h
-    return Decision(_SPEC, {'status': status, 'fails_at': None if fails_at is None else _rt.json_datetime(fails_at, _ZONE)}, rule, step, (requested_at, departure_at, rejected, dispatched_at, as_of, requested_within_12h, after_12h, before_10min, status, fails_at))
+    outputs: Outputs = {'status': status, 'fails_at': None if fails_at is None else _rt.json_datetime(fails_at, _ZONE)}
+    return Decision(_SPEC, outputs, rule, step, (requested_at, departure_at, rejected, dispatched_at, as_of, requested_within_12h, after_12h, before_10min, status, fails_at))
 
 
 _SPEC = _rt.Spec(

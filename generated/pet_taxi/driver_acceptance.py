@@ -16,7 +16,30 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Booking(TypedDict):
+        """기사의 기존 예약."""
+
+        id: str
+        starts_at: str
+        ends_at: str
+
+    class Inputs(TypedDict):
+        """The input of 펫 기사의 예약 수락 가능 여부, as JSON."""
+
+        as_of: str
+        departure_at: str
+        arrival_at: str
+        pickup_eta: str
+        bookings: NotRequired[list[Booking] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 기사의 예약 수락 가능 여부, as JSON."""
+
+        can_accept: bool
+        reasons: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -63,7 +86,7 @@ def _read_booking(raw: Any, base: str, index: int, errors: list) -> tuple | None
     return (f_id, f_starts_at, f_ends_at)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 기사의 예약 수락 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -126,7 +149,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'can_accept_booking'
         can_accept = True
-    return Decision(_SPEC, {'can_accept': can_accept, 'reasons': list(reasons)}, rule, step, (as_of, departure_at, arrival_at, pickup_eta, bookings, can_accept, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'can_accept': can_accept, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (as_of, departure_at, arrival_at, pickup_eta, bookings, can_accept, reasons, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(

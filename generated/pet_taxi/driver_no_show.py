@@ -16,7 +16,32 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Call(TypedDict):
+        """기사가 승객에게 건 전화."""
+
+        called_at: str
+        outcome: Literal['absent', 'answered']
+        talk_time: str
+
+    class Inputs(TypedDict):
+        """The input of 펫 기사의 노쇼 처리 기준, as JSON."""
+
+        departure_at: str
+        arrived_at: str
+        distance_m: int
+        stopped_at: str
+        calls: NotRequired[list[Call] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 기사의 노쇼 처리 기준, as JSON."""
+
+        can_end_as_no_show: bool
+        fee_collectable: bool
+        refundable_on_complaint: bool
+        reasons: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -66,7 +91,7 @@ def _read_call(raw: Any, base: str, index: int, errors: list) -> tuple | None:
     return (f_called_at, f_outcome, f_talk_time)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 기사의 노쇼 처리 기준 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -143,7 +168,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         can_end_as_no_show = True
         fee_collectable = False
         refundable_on_complaint = True
-    return Decision(_SPEC, {'can_end_as_no_show': can_end_as_no_show, 'fee_collectable': fee_collectable, 'refundable_on_complaint': refundable_on_complaint, 'reasons': list(reasons)}, rule, step, (departure_at, arrived_at, distance_m, stopped_at, calls, wait_from, waited, can_end_as_no_show, fee_collectable, refundable_on_complaint, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'can_end_as_no_show': can_end_as_no_show, 'fee_collectable': fee_collectable, 'refundable_on_complaint': refundable_on_complaint, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (departure_at, arrived_at, distance_m, stopped_at, calls, wait_from, waited, can_end_as_no_show, fee_collectable, refundable_on_complaint, reasons, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(

@@ -16,7 +16,26 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 메이트 가입자격, as JSON."""
+
+        as_of: str
+        age: int
+        driving_years: int
+        ownership: Literal['owned', 'lease', 'rental']
+        owner_share: NotRequired[int | str]
+        model_year: int
+        car_class: Literal['regular', 'ray', 'casper', 'light', 'truck', 'van_without_second_row']
+        two_door: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 메이트 가입자격, as JSON."""
+
+        outcome: Literal['eligible', 'review', 'ineligible']
+        reasons: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -34,7 +53,7 @@ _REFUSALS = frozenset(['age_range', 'car_age', 'driving_experience', 'lease', 'l
 _REVIEWS = frozenset(['ray_casper', 'rental_car'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 메이트 가입자격 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -168,7 +187,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 2, 'eligible_mate'
         outcome = 'eligible'
-    return Decision(_SPEC, {'outcome': outcome, 'reasons': list(reasons)}, rule, step, (as_of, age, driving_years, ownership, owner_share, model_year, car_class, two_door, as_of_year, oldest_model_year, outcome, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'outcome': outcome, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (as_of, age, driving_years, ownership, owner_share, model_year, car_class, two_door, as_of_year, oldest_model_year, outcome, reasons, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(

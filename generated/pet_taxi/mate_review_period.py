@@ -16,7 +16,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 메이트 심사 소요기간, as JSON."""
+
+        kind: Literal['new_signup', 'info_change']
+        started_at: str
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 메이트 심사 소요기간, as JSON."""
+
+        earliest: str | None
+        due: str
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -55,7 +68,7 @@ _HOLIDAY_YEARS = (2015, 2035)
 _read_datetime_20150102_20351208 = _rt.datetime_reader(_ZONE, ('2015-01-02', '2035-12-08'))
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 메이트 심사 소요기간 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -86,7 +99,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 1, 'info_change_review'
         earliest = _rt.add_business_days(started_at, 2, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE, '/started_at')
         due = _rt.add_business_days(started_at, 3, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE, '/started_at')
-    return Decision(_SPEC, {'earliest': None if earliest is None else earliest.isoformat(), 'due': due.isoformat()}, rule, step, (kind, started_at, earliest, due))
+    outputs: Outputs = {'earliest': None if earliest is None else earliest.isoformat(), 'due': due.isoformat()}
+    return Decision(_SPEC, outputs, rule, step, (kind, started_at, earliest, due))
 
 
 _SPEC = _rt.Spec(

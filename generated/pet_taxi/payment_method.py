@@ -17,7 +17,22 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 예약 결제수단, as JSON."""
+
+        method: Literal['card', 'points_with_card', 'points_only', 'not_auto_pay']
+        auto_pay_card_registered: NotRequired[bool]
+        charge_account_linked: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 예약 결제수단, as JSON."""
+
+        can_book: bool
+        card_pre_approval: bool | None
+        violations: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -33,7 +48,7 @@ _REFUSALS = frozenset(['account_required', 'auto_pay_only', 'card_required'])
 _REVIEWS = frozenset([])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 예약 결제수단 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -99,7 +114,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 3, 'points_only_payment'
         can_book = True
         card_pre_approval = False
-    return Decision(_SPEC, {'can_book': can_book, 'card_pre_approval': card_pre_approval, 'violations': list(violations)}, rule, step, (method, auto_pay_card_registered, charge_account_linked, can_book, card_pre_approval, violations, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'can_book': can_book, 'card_pre_approval': card_pre_approval, 'violations': list(violations)}
+    return Decision(_SPEC, outputs, rule, step, (method, auto_pay_card_registered, charge_account_linked, can_book, card_pre_approval, violations, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(

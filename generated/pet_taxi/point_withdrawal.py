@@ -16,7 +16,25 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Withdrawal(TypedDict):
+        """포인트 출금."""
+
+        at: str
+
+    class Inputs(TypedDict):
+        """The input of 펫 기사 포인트 출금 횟수, as JSON."""
+
+        as_of: str
+        withdrawals: NotRequired[list[Withdrawal] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 기사 포인트 출금 횟수, as JSON."""
+
+        withdrawals_today: int
+        allowed: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -51,7 +69,7 @@ def _read_withdrawal(raw: Any, base: str, index: int, errors: list) -> tuple | N
     return (f_at,)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 기사 포인트 출금 횟수 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -85,7 +103,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         allowed = True
     if not -9007199254740991 <= withdrawals_today <= 9007199254740991:
         raise _rt.result_out_of_range('withdrawals_today', withdrawals_today, -9007199254740991, 9007199254740991, ('/as_of', '/withdrawals'))
-    return Decision(_SPEC, {'withdrawals_today': withdrawals_today, 'allowed': allowed}, rule, step, (as_of, withdrawals, withdrawals_today, allowed))
+    outputs: Outputs = {'withdrawals_today': withdrawals_today, 'allowed': allowed}
+    return Decision(_SPEC, outputs, rule, step, (as_of, withdrawals, withdrawals_today, allowed))
 
 
 _SPEC = _rt.Spec(

@@ -16,7 +16,21 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 운행완료 후 기록 확인 기간, as JSON."""
+
+        completed_at: str
+        as_of: str
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 운행완료 후 기록 확인 기간, as JSON."""
+
+        driver_contact_visible: bool
+        car_number_visible: bool
+        payment_cancellable: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -34,7 +48,7 @@ _7D = timedelta(days=7)
 _read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 운행완료 후 기록 확인 기간 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -81,7 +95,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         driver_contact_visible = False
         car_number_visible = False
         payment_cancellable = False
-    return Decision(_SPEC, {'driver_contact_visible': driver_contact_visible, 'car_number_visible': car_number_visible, 'payment_cancellable': payment_cancellable}, rule, step, (completed_at, as_of, driver_contact_visible, car_number_visible, payment_cancellable))
+    outputs: Outputs = {'driver_contact_visible': driver_contact_visible, 'car_number_visible': car_number_visible, 'payment_cancellable': payment_cancellable}
+    return Decision(_SPEC, outputs, rule, step, (completed_at, as_of, driver_contact_visible, car_number_visible, payment_cancellable))
 
 
 _SPEC = _rt.Spec(

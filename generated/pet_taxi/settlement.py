@@ -19,7 +19,29 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 기사 정산 포인트, as JSON."""
+
+        event: Literal['completed', 'cancelled']
+        fare: NotRequired[int]
+        insured_minutes: NotRequired[int]
+        operating_fee: NotRequired[int]
+        toll: NotRequired[int]
+        cancellation_fee: NotRequired[int]
+        surge_multiplier: NotRequired[int | str | None]
+        ran_in_app: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 기사 정산 포인트, as JSON."""
+
+        special_insurance: int
+        points: int | None
+        deducted_points: int | None
+        net_points: int | None
+        violations: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -38,7 +60,7 @@ _REFUSALS = frozenset(['fare_covers_costs', 'in_app_only', 'surge_range'])
 _REVIEWS = frozenset([])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 기사 정산 포인트 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -142,7 +164,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         raise _rt.result_out_of_range('deducted_points', deducted_points, 0, 9007199254740991, ('/insured_minutes',))
     if net_points is not None and not 0 <= net_points <= 9007199254740991:
         raise _rt.result_out_of_range('net_points', net_points, 0, 9007199254740991, ('/fare', '/insured_minutes', '/operating_fee', '/toll', '/cancellation_fee'))
-    return Decision(_SPEC, {'special_insurance': special_insurance, 'points': points, 'deducted_points': deducted_points, 'net_points': net_points, 'violations': list(violations)}, rule, step, (event, fare, insured_minutes, operating_fee, toll, cancellation_fee, surge_multiplier, ran_in_app, special_insurance, points, deducted_points, net_points, violations, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'special_insurance': special_insurance, 'points': points, 'deducted_points': deducted_points, 'net_points': net_points, 'violations': list(violations)}
+    return Decision(_SPEC, outputs, rule, step, (event, fare, insured_minutes, operating_fee, toll, cancellation_fee, surge_multiplier, ran_in_app, special_insurance, points, deducted_points, net_points, violations, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(

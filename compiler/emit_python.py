@@ -123,7 +123,7 @@ class _PythonEmitter:
             w.line(f"{name} = {self.consts[name]}")
         w.blank(2)
         w._lines.extend(body._lines)
-        return w.text()
+        return _fit(w.text())
 
     # ------------------------------------------------------------ types for checkers
     def emit_typed_dicts(self, w: Writer) -> None:
@@ -475,11 +475,8 @@ class _PythonEmitter:
                 w.line(f"{ids}.append({chk.id!r})")
                 used = [m.group(1).strip() for m in PLACEHOLDER.finditer(chk.message.text)]
                 if used:
-                    names = list(dict.fromkeys(used))
-                    parts = self.says_parts(chk.message.text, names)
-                    kinds = tuple(self.kind_word(self.an.symbols[n].type) for n in names)
-                    values = ", ".join(self.local[n] for n in names) + ("," if len(names) == 1 else "")
-                    w.line(f"{msgs}.append(_rt.fill({parts!r}, ({values}), {kinds!r}, _SPEC.labels, _ZONE))")
+                    values = ", ".join(f"{n!r}: {self.local[n]}" for n in dict.fromkeys(used))
+                    w.line(f"{msgs}.append(_SPEC.fill({chk.message.text!r}, {{{values}}}))")
                 else:
                     w.line(f"{msgs}.append({chk.message.text!r})")
         refusals = tuple(c.id for c in p.checks if not c.review)
@@ -645,24 +642,16 @@ class _PythonEmitter:
                 for rid, parts in says:
                     w.line(f"{rid!r}: {parts!r},")
             w.line("},")
-            w.line(f"{tuple(steps)!r},")
+            w.line("(")  # the steps in decision order: each with the keys of its table
+            with w.indent():
+                for step in steps:
+                    w.line(f"{step!r},")
+            w.line("),")
             w.line(f"{labels!r},")
             w.line("_ZONE,")
             if p.checks:
                 w.line(f"{tuple(c.id for c in p.checks)!r},")
         w.line(")")
-
-    def says_parts(self, text: str, names: list[str]) -> tuple:
-        parts: list[object] = []
-        pos = 0
-        for m in PLACEHOLDER.finditer(text):
-            if m.start() > pos:
-                parts.append(text[pos:m.start()])
-            parts.append(names.index(m.group(1).strip()))
-            pos = m.end()
-        if pos < len(text):
-            parts.append(text[pos:])
-        return tuple(parts)
 
     def kind_word(self, t: Type) -> str:  # noqa: D401 - formatting kind of a value
         if t.kind == "enum":
@@ -946,7 +935,8 @@ def _holiday_table(years: tuple[int, int]) -> str:
         by_year.setdefault(d.year, []).append(f"date({d.year}, {d.month}, {d.day})")
     lines = ["frozenset(("]
     for year in sorted(by_year):
-        lines.append("    " + ", ".join(by_year[year]) + ",")
+        for start in range(0, len(by_year[year]), 6):  # six to a line
+            lines.append("    " + ", ".join(by_year[year][start:start + 6]) + ",")
     lines.append("))")
     return "\n".join(lines)
 
@@ -1064,3 +1054,125 @@ def _unseen(text: str) -> str:
     # comment or docstring would change how the code around it looks to a reviewer (Trojan
     # Source). Written as escapes, they read back as the same characters in a docstring.
     return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
+# ---------------------------------------------------------------- lines of at most WIDTH characters
+
+WIDTH = 120  # the longest line of a generated module (the `# source:` header line aside)
+_OPENING, _CLOSING = "([{", ")]}"
+_BREAK_BEFORE = {"for", "if", "else", "and", "or"}
+
+
+def _fit(text: str, width: int = WIDTH) -> str:
+    """The module with every line longer than `width` broken where Python lets it break.
+
+    Inside brackets a line breaks after a comma, a colon or an opening bracket and before
+    `for`, `if`, `else`, `and` and `or`; a long string literal there is cut at a space into
+    adjacent literals (which Python joins back). A comment or docstring line is broken at a
+    space. The header line that names the source and its hash is left as it is.
+    """
+    import io
+    import tokenize
+
+    lines = text.split("\n")
+    if all(len(line) <= width for line in lines):
+        return text
+    by_line: dict[int, list] = {}
+    depth_at: dict[int, int] = {}  # line number -> bracket depth at its start
+    depth = 0
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        row = tok.start[0]
+        depth_at.setdefault(row, depth)
+        if len(lines[row - 1]) > width:
+            by_line.setdefault(row, []).append((tok, depth))
+        if tok.type == tokenize.OP and tok.string in _OPENING:
+            depth += 1
+        elif tok.type == tokenize.OP and tok.string in _CLOSING:
+            depth -= 1
+    out: list[str] = []
+    for number, line in enumerate(lines, 1):
+        if len(line) <= width or line.startswith("# source:"):
+            out.append(line)
+            continue
+        stripped = line.lstrip()
+        indent = line[:len(line) - len(stripped)]
+        tokens = by_line.get(number, [])
+        if stripped.startswith("#"):
+            out += _wrap_words(stripped[1:].strip(), indent + "# ", width)
+        elif not tokens or tokens[0][0].start[0] != number or tokens[0][0].type == tokenize.STRING and "\n" in tokens[0][0].string:
+            # Inside a docstring: text, broken at spaces.
+            out += _wrap_words(stripped, indent, width)
+        elif len(tokens) == 2 and tokens[0][0].type == tokenize.STRING and tokens[0][0].string.startswith('"""'):
+            out += _docstring_lines(tokens[0][0].string, indent, width)
+        else:
+            out += _break_code(line, indent, tokens, depth_at.get(number, 0), width)
+    return "\n".join(out)
+
+
+def _wrap_words(text: str, prefix: str, width: int) -> list[str]:
+    out, current = [], ""
+    for word in text.split(" "):
+        if current and len(prefix) + len(current) + 1 + len(word) > width:
+            out.append(prefix + current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    out.append(prefix + current)
+    return [line.rstrip() for line in out]
+
+
+def _docstring_lines(token: str, indent: str, width: int) -> list[str]:
+    """A one-line docstring too long for a line, as a docstring of several lines."""
+    body = token[3:-3]
+    return [indent + '"""' + line[len(indent) + 3:] if i == 0 else line
+            for i, line in enumerate(_wrap_words(body, indent, width - 3))] + [indent + '"""']
+
+
+def _break_code(line: str, indent: str, tokens: list, base_depth: int, width: int) -> list[str]:
+    """A code line as segments between its break points, packed greedily into lines."""
+    import tokenize
+
+    # (start column, depth) of each segment; a long string literal adds a cut at each space.
+    cuts: list[tuple[int, int]] = []
+    pieces: dict[int, str] = {}  # a cut inside a string literal: the column -> text put there
+    for i, (tok, depth) in enumerate(tokens):
+        if tok.type == tokenize.ENDMARKER or tok.start[0] != tok.end[0]:
+            continue
+        col = tok.start[1]
+        if depth > 0 and tok.type == tokenize.NAME and tok.string in _BREAK_BEFORE:
+            cuts.append((col, depth))
+        if tok.type == tokenize.OP and (tok.string in _OPENING or (depth > 0 and tok.string in ",:")):
+            after = tok.end[1]
+            cuts.append((after + (1 if line[after:after + 1] == " " else 0), depth + (tok.string in _OPENING)))
+        if (depth > 0 and tok.type == tokenize.STRING and len(tok.string) > 40 and tok.string[0] in "'\""
+                and not tok.string.startswith(('"""', "'''"))):
+            quote = tok.string[0]
+            step = 0
+            for j in range(1, len(tok.string) - 1):
+                if tok.string[j] == " " and j - step > 30 and j < len(tok.string) - 10:
+                    cuts.append((col + j + 1, depth))
+                    pieces[col + j + 1] = quote
+                    step = j
+    cuts = sorted(set(cuts))
+    starts = [0] + [c for c, _ in cuts] + [len(line)]
+    depths = [base_depth] + [d for _, d in cuts]
+    segments = []
+    for k in range(len(starts) - 1):
+        seg = line[starts[k]:starts[k + 1]]
+        if starts[k] in pieces:
+            seg = pieces[starts[k]] + seg  # reopen the literal cut before this piece
+        if k + 1 < len(starts) - 1 and starts[k + 1] in pieces:
+            seg = seg + pieces[starts[k + 1]]  # close it
+        segments.append((seg, depths[k], starts[k] in pieces))
+    out: list[str] = []
+    current = ""
+    for seg, depth, reopens in segments:
+        if current and len(current) + len(seg.rstrip()) - 2 * reopens > width:
+            out.append(current.rstrip())
+            current = indent + "    " * max(1, depth - base_depth) + seg.lstrip()
+        elif reopens:
+            current = current[:-1] + seg[1:]  # the same line: no cut in the literal after all
+        else:
+            current += seg
+    out.append(current.rstrip())
+    return out

@@ -139,6 +139,12 @@ class Spec:
             parts = self._parts[rule] = template_parts(self.says[rule], self._slot)
         return "".join([part if type(part) is str else fmt[part](env[part]) for part in parts])
 
+    def fill(self, text: str, values: dict[str, Any]) -> str:
+        """A sentence with each `{name}` replaced by values[name], formatted as that name's slot is."""
+        fmt, names = self._formats or self.formats(), self.names
+        return "".join([part if type(part) is str else fmt[part](values[names[part]])
+                        for part in template_parts(text, self._slot)])
+
     def to_json(self, d: Decision) -> str:
         """Decision.to_json(): the text of trace() and to_dict(), from pieces written once."""
         if self._json is None:
@@ -391,8 +397,8 @@ def out_of_range(paths: tuple) -> InvalidInput:
 def result_out_of_range(name: str, value, low: int, high: int, paths: tuple) -> InvalidInput:
     """The refusal of inputs from which an output (an amount or a count) falls outside [low, high]."""
     shown = f"{value:,}" if type(value) is int else str(value)
-    return InvalidInput([{"path": p, "message": f"with this value `{name}` would be {shown}, outside {low:,} to {high:,}; "
-                                               "the policy cannot decide it"} for p in paths or ("",)])
+    message = f"with this value `{name}` would be {shown}, outside {low:,} to {high:,}; the policy cannot decide it"
+    return InvalidInput([{"path": p, "message": message} for p in paths or ("",)])
 
 
 def aligned_step(step: timedelta, paths: tuple) -> timedelta:
@@ -431,7 +437,8 @@ class _Pattern:
         return rx.match(text)
 
 
-_DATETIME_RE = _Pattern(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-5][0-9])?\Z")
+_DATETIME_RE = _Pattern(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                        r"(Z|[+-][0-9]{2}:[0-5][0-9])?\Z")
 _DATE_RE = _Pattern(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _DURATION_RE = _Pattern(r"^(-)?P(?:([0-9]{1,5})D)?(?:T(?:([0-9]{1,6})H)?(?:([0-9]{1,7})M)?(?:([0-9]{1,9})S)?)?\Z")
 _NUMBER_RE = _Pattern(r"^-?[0-9]{1,15}(\.[0-9]{1,10})?\Z")
@@ -450,7 +457,8 @@ def unknown_fields(raw: Mapping, fields: frozenset, base: str, errors: list) -> 
     for key in raw:
         if key not in fields:
             shown = key if isinstance(key, str) else repr(key)
-            errors.append({"path": f"{base}/{_escape(shown)}", "message": "unknown field; this policy does not take it"})
+            errors.append({"path": f"{base}/{_escape(shown)}",
+                           "message": "unknown field; this policy does not take it"})
 
 
 def _escape(key: str) -> str:
@@ -490,7 +498,9 @@ def read_number(value: Any, path: str, errors: list) -> Any:
         if "." not in value:
             return int(value)
         return Fraction(value)  # exact: "0.1" is 1/10 (a float would not be)
-    errors.append({"path": path, "message": f"expected a number: an integer from {-MAX_INT} to {MAX_INT}, or a decimal written as a string like \"12.5\" (at most 15 digits before the point and 10 after)"})
+    errors.append({"path": path, "message": f"expected a number: an integer from {-MAX_INT} to {MAX_INT}, or a decimal "
+                                            "written as a string like \"12.5\" (at most 15 digits before the point and "
+                                            "10 after)"})
     return None
 
 

@@ -82,7 +82,9 @@ _SPEC = _rt.Spec(
         'by_time.before': '탑승 시간({departure_at}) 전이므로 앱에서 예약한 버스의 승차권 예매를 취소할 수 있습니다.',
         'by_time.after': '탑승 시간({departure_at}) 이후에는 예약취소가 불가합니다.',
     },
-    (('by_time', ()),),
+    (
+        ('by_time', ()),
+    ),
     {},
     _ZONE,
 )

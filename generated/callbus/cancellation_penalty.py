@@ -104,7 +104,11 @@ _SPEC = _rt.Spec(
         'by_time.late': '출발 3시간 이내 ~ 출발시간 전 취소: 출발 3시간 이내 취소 페널티가 부여됩니다.',
         'by_time.after': '탑승시간 이후 취소(미탑승): 미탑승 페널티가 부여됩니다.',
     },
-    (('boarded_no_penalty', ()), ('not_cancelled_no_show', ()), ('by_time', ())),
+    (
+        ('boarded_no_penalty', ()),
+        ('not_cancelled_no_show', ()),
+        ('by_time', ()),
+    ),
     {'penalty_kind': {'none': '페널티 없음', 'late_cancel': '출발 3시간 이내 취소', 'no_show': '미탑승'}},
     _ZONE,
 )

@@ -87,7 +87,8 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         step, rule = 1, 'not_joined'
         payout = 0
     if not 0 <= payout <= 9007199254740991:
-        raise _rt.result_out_of_range('payout', payout, 0, 9007199254740991, ('/deductible', '/downtime_fee', '/over_limit'))
+        raise _rt.result_out_of_range('payout', payout, 0, 9007199254740991, ('/deductible', '/downtime_fee',
+                '/over_limit'))
     outputs: Outputs = {'payout': payout}
     return Decision(_SPEC, outputs, rule, step, (joined, deductible, downtime_fee, over_limit, paid, payout))
 
@@ -100,7 +101,10 @@ _SPEC = _rt.Spec(
         'covered': "케어플러스: 사고로 인하여 업체에 납부한 '자기 부담금', '휴차보상료', '보상한도 초과금' {paid}에 대하여 보험사가 최대 100만원까지 보장합니다 → {payout}",
         'not_joined': '케어플러스에 가입하지 않아 보장 금액이 없습니다.',
     },
-    (('covered', ()), ('not_joined', ())),
+    (
+        ('covered', ()),
+        ('not_joined', ()),
+    ),
     {},
     _ZONE,
 )

@@ -78,7 +78,10 @@ _SPEC = _rt.Spec(
         'first_claim': '이번 대여에서 처음 자차보험으로 처리하는 사고로 보험처리가 가능합니다. 대여 렌터카 회사로 꼭 사고/고장 접수를 해주시기 바랍니다.',
         'already_used': '자차보험은 1회 소멸성으로 중복 보장이 되지 않습니다(이번 대여에서 이미 {earlier_claims}건 처리).',
     },
-    (('first_claim', ()), ('already_used', ())),
+    (
+        ('first_claim', ()),
+        ('already_used', ()),
+    ),
     {},
     _ZONE,
 )

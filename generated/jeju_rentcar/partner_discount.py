@@ -76,7 +76,10 @@ _SPEC = _rt.Spec(
         'via_partner': '제휴사 홈페이지를 통한 제주패스렌트카 홈페이지 예약이므로 제휴 할인이 적용됩니다.',
         'direct': '제주패스렌트카 홈페이지를 통한 예약 시 제휴 할인이 적용되지 않습니다.',
     },
-    (('via_partner', ()), ('direct', ())),
+    (
+        ('via_partner', ()),
+        ('direct', ()),
+    ),
     {'booking_route': {'partner_site': '제휴사 홈페이지를 통한 제주패스렌트카 홈페이지 예약', 'jejupass_direct': '제주패스렌트카 홈페이지를 통한 예약'}},
     _ZONE,
 )

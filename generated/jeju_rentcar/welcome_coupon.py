@@ -81,7 +81,8 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         coupon_pack = False
         coupon_value = 0
     outputs: Outputs = {'coupon_pack': coupon_pack, 'coupon_value': coupon_value}
-    return Decision(_SPEC, outputs, rule, step, (signed_up_on, first_signup, last_signup_day, coupon_pack, coupon_value))
+    return Decision(_SPEC, outputs, rule, step, (signed_up_on, first_signup, last_signup_day, coupon_pack,
+            coupon_value))
 
 
 _SPEC = _rt.Spec(
@@ -89,11 +90,16 @@ _SPEC = _rt.Spec(
     ('signed_up_on', 'first_signup', 'last_signup_day', 'coupon_pack', 'coupon_value'),
     ('date', 'bool', 'date', 'bool', 'money'),
     {
-        'issued': '최초 회원가입시 {coupon_value} 상당의 웰컴패키지 할인 쿠폰팩을 제공합니다({last_signup_day} 가입자까지). 사용은 렌터카 예약시 결제부분 쿠폰 선택에서 가능합니다.',
+        'issued': '최초 회원가입시 {coupon_value} 상당의 웰컴패키지 할인 쿠폰팩을 제공합니다({last_signup_day} '
+            '가입자까지). 사용은 렌터카 예약시 결제부분 쿠폰 선택에서 가능합니다.',
         'ended': '쿠폰팩 발급은 {last_signup_day} 가입자까지 가능하여 {signed_up_on} 가입자는 발급 대상이 아닙니다.',
         'not_first_signup': '웰컴패키지 할인 쿠폰팩은 최초 회원가입시에만 제공합니다.',
     },
-    (('issued', ()), ('ended', ()), ('not_first_signup', ())),
+    (
+        ('issued', ()),
+        ('ended', ()),
+        ('not_first_signup', ()),
+    ),
     {},
     _ZONE,
 )

@@ -83,7 +83,8 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         step, rule = 0, 'ownership_verified_registered'
         status = 'registered'
     # rule entered_within_24h: policies/parking_pass/registration.policy:29
-    elif ((first_entry_at is not None and (_0MIN <= (first_entry_at - registered_at) <= _24H)) and first_entry_at <= as_of):
+    elif ((first_entry_at is not None and (_0MIN <= (first_entry_at - registered_at) <= _24H))
+        and first_entry_at <= as_of):
         step, rule = 1, 'entered_within_24h'
         status = 'registered'
     # rule provisional_pending: policies/parking_pass/registration.policy:34
@@ -96,8 +97,10 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         step, rule = 3, 'provisional_expired'
         status = 'expired'
         provisional_expires_at = (registered_at + _24H)
-    outputs: Outputs = {'status': status, 'provisional_expires_at': None if provisional_expires_at is None else _rt.json_datetime(provisional_expires_at, _ZONE)}
-    return Decision(_SPEC, outputs, rule, step, (ownership_verified, registered_at, first_entry_at, as_of, status, provisional_expires_at))
+    outputs: Outputs = {'status': status, 'provisional_expires_at': None if provisional_expires_at is None
+        else _rt.json_datetime(provisional_expires_at, _ZONE)}
+    return Decision(_SPEC, outputs, rule, step, (ownership_verified, registered_at, first_entry_at, as_of, status,
+            provisional_expires_at))
 
 
 _SPEC = _rt.Spec(
@@ -107,10 +110,16 @@ _SPEC = _rt.Spec(
     {
         'ownership_verified_registered': '소유인증 차량: 주차패스 가입 시 등록이 완료됩니다.',
         'entered_within_24h': '등록 후 24시간 이내({first_entry_at}) 주차패스 지원 주차장에 입차하여 등록이 완료되었습니다.',
-        'provisional_pending': '등록된 주차패스는 임시 등록(가등록) 상태입니다. 등록 후 24시간 이내 주차패스 주차장에 입차하지 않을 경우 자동해지되니, {provisional_expires_at} 이전에 제휴주차장 이용 부탁드립니다.',
+        'provisional_pending': '등록된 주차패스는 임시 등록(가등록) 상태입니다. 등록 후 24시간 이내 주차패스 주차장에 입차하지 않을 경우 '
+            '자동해지되니, {provisional_expires_at} 이전에 제휴주차장 이용 부탁드립니다.',
         'provisional_expired': '등록 후 24시간 이내 주차패스 주차장에 입차하지 않아 가등록이 자동해지되었습니다({provisional_expires_at} 만료).',
     },
-    (('ownership_verified_registered', ()), ('entered_within_24h', ()), ('provisional_pending', ()), ('provisional_expired', ())),
+    (
+        ('ownership_verified_registered', ()),
+        ('entered_within_24h', ()),
+        ('provisional_pending', ()),
+        ('provisional_expired', ()),
+    ),
     {'registration_status': {'registered': '등록완료', 'provisional': '가등록', 'expired': '가등록 만료(자동해지)'}},
     _ZONE,
 )

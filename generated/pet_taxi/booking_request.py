@@ -25,7 +25,8 @@ if TYPE_CHECKING:
         """탑승 반려동물."""
 
         species: Literal['dog', 'cat', 'other_animal']
-        breed: NotRequired[Literal['tosa', 'american_pit_bull_terrier', 'staffordshire_terrier', 'staffordshire_bull_terrier', 'rottweiler', 'mastiff', 'laika', 'ovcharka', 'kangal', 'wolfdog'] | None]
+        breed: NotRequired[Literal['tosa', 'american_pit_bull_terrier', 'staffordshire_terrier',
+                'staffordshire_bull_terrier', 'rottweiler', 'mastiff', 'laika', 'ovcharka', 'kangal', 'wolfdog'] | None]
 
     class Inputs(TypedDict):
         """The input of 펫 예약 접수 조건, as JSON."""
@@ -56,17 +57,21 @@ RULE_IDS = ('rejected', 'ok')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['booking_type', 'departure_at', 'member_age', 'origin_region', 'people', 'pets', 'request', 'requested_at', 'reserved_for', 'waypoint_count'])
+_FIELDS = frozenset(['booking_type', 'departure_at', 'member_age', 'origin_region', 'people', 'pets', 'request',
+        'requested_at', 'reserved_for', 'waypoint_count'])
 _ENUM_booking_kind = frozenset(['general', 'hourly'])
 _ENUM_pet_species = frozenset(['cat', 'dog', 'other_animal'])
-_ENUM_dangerous_breed = frozenset(['american_pit_bull_terrier', 'kangal', 'laika', 'mastiff', 'ovcharka', 'rottweiler', 'staffordshire_bull_terrier', 'staffordshire_terrier', 'tosa', 'wolfdog'])
+_ENUM_dangerous_breed = frozenset(['american_pit_bull_terrier', 'kangal', 'laika', 'mastiff', 'ovcharka', 'rottweiler',
+        'staffordshire_bull_terrier', 'staffordshire_terrier', 'tosa', 'wolfdog'])
 _ENUM_region = frozenset(['gyeonggi', 'incheon', 'outside_capital_area', 'seoul'])
 _FIELDS_pet = frozenset(['breed', 'species'])
 _10MIN = timedelta(minutes=10)
 _12H = timedelta(hours=12)
 _14D = timedelta(days=14)
 _30MIN = timedelta(minutes=30)
-_REFUSALS = frozenset(['dangerous_breed', 'departure_grid', 'hourly_length_missing', 'hourly_length_range', 'hourly_length_unit', 'member_age_under_15', 'no_people', 'no_pets', 'request_too_long', 'service_area', 'species', 'too_early', 'too_late', 'too_many_people', 'too_many_pets', 'too_many_waypoints'])
+_REFUSALS = frozenset(['dangerous_breed', 'departure_grid', 'hourly_length_missing', 'hourly_length_range',
+        'hourly_length_unit', 'member_age_under_15', 'no_people', 'no_pets', 'request_too_long', 'service_area',
+        'species', 'too_early', 'too_late', 'too_many_people', 'too_many_pets', 'too_many_waypoints'])
 _REVIEWS = frozenset([])
 _read_datetime = _rt.datetime_reader(_ZONE)
 
@@ -84,11 +89,14 @@ def _read_pet(raw: Any, base: str, index: int, errors: list) -> tuple | None:
         errors.append({"path": f"{base}/{index}/species", "message": "required field is missing"})
     else:
         if type(f_species) is not str or f_species not in _ENUM_pet_species:
-            f_species = _rt.read_enum(f_species, f"{base}/{index}/species", errors, _ENUM_pet_species, '"dog", "cat", "other_animal"')
+            f_species = _rt.read_enum(f_species, f"{base}/{index}/species", errors, _ENUM_pet_species,
+                '"dog", "cat", "other_animal"')
     f_breed = raw.get('breed')
     if f_breed is not None:
         if type(f_breed) is not str or f_breed not in _ENUM_dangerous_breed:
-            f_breed = _rt.read_enum(f_breed, f"{base}/{index}/breed", errors, _ENUM_dangerous_breed, '"tosa", "american_pit_bull_terrier", "staffordshire_terrier", "staffordshire_bull_terrier", "rottweiler", "mastiff", "laika", "ovcharka", "kangal", "wolfdog"')
+            f_breed = _rt.read_enum(f_breed, f"{base}/{index}/breed", errors, _ENUM_dangerous_breed,
+                '"tosa", "american_pit_bull_terrier", "staffordshire_terrier", "staffordshire_bull_terrier", '
+                '"rottweiler", "mastiff", "laika", "ovcharka", "kangal", "wolfdog"')
     if len(errors) != before:
         return None
     return (f_species, f_breed)
@@ -117,7 +125,8 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         errors.append({"path": '/booking_type', "message": "required field is missing"})
     else:
         if type(booking_type) is not str or booking_type not in _ENUM_booking_kind:
-            booking_type = _rt.read_enum(booking_type, '/booking_type', errors, _ENUM_booking_kind, '"general", "hourly"')
+            booking_type = _rt.read_enum(booking_type, '/booking_type', errors, _ENUM_booking_kind,
+                '"general", "hourly"')
     reserved_for = inputs.get('reserved_for')
     if reserved_for is not None:
         reserved_for = _rt.read_duration(reserved_for, '/reserved_for', errors)
@@ -165,7 +174,8 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         errors.append({"path": '/origin_region', "message": "required field is missing"})
     else:
         if type(origin_region) is not str or origin_region not in _ENUM_region:
-            origin_region = _rt.read_enum(origin_region, '/origin_region', errors, _ENUM_region, '"seoul", "incheon", "gyeonggi", "outside_capital_area"')
+            origin_region = _rt.read_enum(origin_region, '/origin_region', errors, _ENUM_region,
+                '"seoul", "incheon", "gyeonggi", "outside_capital_area"')
     if errors:
         raise InvalidInput(errors)
     # let lead: 예약 접수 시 출발까지 남은 시간 (policies/pet_taxi/booking_request.policy:67)
@@ -175,7 +185,7 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     # check too_late: policies/pet_taxi/booking_request.policy:69
     if not (lead >= _30MIN):
         failed_check_ids.append('too_late')
-        failed_checks.append(_rt.fill(('예약은 출발 30분 전까지 가능합니다(출발까지 ', 0, ' 남음).'), (lead,), ('duration',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('예약은 출발 30분 전까지 가능합니다(출발까지 {lead} 남음).', {'lead': lead}))
     # check too_early: policies/pet_taxi/booking_request.policy:73
     if not (lead <= _14D):
         failed_check_ids.append('too_early')
@@ -191,11 +201,12 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     # check hourly_length_range: policies/pet_taxi/booking_request.policy:83
     if not ((booking_type != 'hourly' or reserved_for is None) or (_30MIN <= reserved_for <= _12H)):
         failed_check_ids.append('hourly_length_range')
-        failed_checks.append(_rt.fill(('시간 예약 이용 시간은 최소 30분 ~ 최대 12시간입니다(', 0, ').'), (reserved_for,), ('duration',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('시간 예약 이용 시간은 최소 30분 ~ 최대 12시간입니다({reserved_for}).', {'reserved_for':
+                    reserved_for}))
     # check hourly_length_unit: policies/pet_taxi/booking_request.policy:87
     if not ((booking_type != 'hourly' or reserved_for is None) or _rt.aligned(reserved_for, _30MIN, _ZONE)):
         failed_check_ids.append('hourly_length_unit')
-        failed_checks.append(_rt.fill(('시간 예약은 30분 단위로 예약할 수 있습니다(', 0, ').'), (reserved_for,), ('duration',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('시간 예약은 30분 단위로 예약할 수 있습니다({reserved_for}).', {'reserved_for': reserved_for}))
     # check too_many_waypoints: policies/pet_taxi/booking_request.policy:90
     if not (waypoint_count <= 5):
         failed_check_ids.append('too_many_waypoints')
@@ -249,19 +260,33 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         step, rule = 1, 'ok'
         accepted = True
     outputs: Outputs = {'accepted': accepted, 'violations': list(violations)}
-    return Decision(_SPEC, outputs, rule, step, (requested_at, departure_at, booking_type, reserved_for, waypoint_count, request, people, pets, member_age, origin_region, lead, accepted, violations, failed_checks, failed_check_ids, refused, needs_review))
+    return Decision(_SPEC, outputs, rule, step, (requested_at, departure_at, booking_type, reserved_for, waypoint_count,
+            request, people, pets, member_age, origin_region, lead, accepted, violations, failed_checks,
+            failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('requested_at', 'departure_at', 'booking_type', 'reserved_for', 'waypoint_count', 'request', 'people', 'pets', 'member_age', 'origin_region', 'lead', 'accepted', 'violations', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
-    ('datetime', 'datetime', 'enum:booking_kind', 'duration', 'int', 'text', 'int', 'list', 'int', 'enum:region', 'duration', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
+    ('requested_at', 'departure_at', 'booking_type', 'reserved_for', 'waypoint_count', 'request', 'people', 'pets',
+        'member_age', 'origin_region', 'lead', 'accepted', 'violations', 'failed_checks', 'failed_check_ids', 'refused',
+        'needs_review'),
+    ('datetime', 'datetime', 'enum:booking_kind', 'duration', 'int', 'text', 'int', 'list', 'int', 'enum:region',
+        'duration', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
         'rejected': '예약할 수 없습니다: {violations}',
         'ok': '예약을 접수할 수 있습니다.',
     },
-    (('rejected', ()), ('ok', ())),
-    {'booking_kind': {'general': '일반 예약', 'hourly': '시간 예약'}, 'pet_species': {'dog': '강아지', 'cat': '고양이', 'other_animal': '그 밖의 동물'}, 'dangerous_breed': {'tosa': '도사견', 'american_pit_bull_terrier': '아메리칸 핏불테리어', 'staffordshire_terrier': '스태퍼드셔 테리어', 'staffordshire_bull_terrier': '스태퍼드셔 불테리어', 'rottweiler': '로트와일러', 'mastiff': '마스티프', 'laika': '라이카', 'ovcharka': '오브차카', 'kangal': '캉갈', 'wolfdog': '울프독'}, 'region': {'seoul': '서울', 'incheon': '인천', 'gyeonggi': '경기', 'outside_capital_area': '수도권 밖 지역'}},
+    (
+        ('rejected', ()),
+        ('ok', ()),
+    ),
+    {'booking_kind': {'general': '일반 예약', 'hourly': '시간 예약'}, 'pet_species': {'dog': '강아지', 'cat': '고양이',
+            'other_animal': '그 밖의 동물'}, 'dangerous_breed': {'tosa': '도사견', 'american_pit_bull_terrier': '아메리칸 핏불테리어',
+            'staffordshire_terrier': '스태퍼드셔 테리어', 'staffordshire_bull_terrier': '스태퍼드셔 불테리어', 'rottweiler': '로트와일러',
+            'mastiff': '마스티프', 'laika': '라이카', 'ovcharka': '오브차카', 'kangal': '캉갈', 'wolfdog': '울프독'}, 'region': {
+            'seoul': '서울', 'incheon': '인천', 'gyeonggi': '경기', 'outside_capital_area': '수도권 밖 지역'}},
     _ZONE,
-    ('too_late', 'too_early', 'departure_grid', 'hourly_length_missing', 'hourly_length_range', 'hourly_length_unit', 'too_many_waypoints', 'request_too_long', 'no_people', 'no_pets', 'too_many_people', 'too_many_pets', 'species', 'dangerous_breed', 'member_age_under_15', 'service_area'),
+    ('too_late', 'too_early', 'departure_grid', 'hourly_length_missing', 'hourly_length_range', 'hourly_length_unit',
+        'too_many_waypoints', 'request_too_long', 'no_people', 'no_pets', 'too_many_people', 'too_many_pets', 'species',
+        'dangerous_breed', 'member_age_under_15', 'service_area'),
 )

@@ -39,11 +39,13 @@ __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evalua
 
 POLICY_ID = 'pet_taxi.cancellation_fee'
 TITLE = '펫 예약 취소수수료'
-RULE_IDS = ('driver_not_departed', 'driver_not_arrived', 'passenger_no_show', 'dispatch_grace', 'by_time.free', 'by_time.early', 'by_time.late', 'by_time.last')
+RULE_IDS = ('driver_not_departed', 'driver_not_arrived', 'passenger_no_show', 'dispatch_grace', 'by_time.free',
+    'by_time.early', 'by_time.late', 'by_time.last')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['cancelled_at', 'departure_at', 'dispatched_at', 'driver_arrived_at', 'driver_departed_at', 'fare', 'no_show'])
+_FIELDS = frozenset(['cancelled_at', 'departure_at', 'dispatched_at', 'driver_arrived_at', 'driver_departed_at', 'fare',
+        'no_show'])
 _0MIN = timedelta(0)
 _10MIN = timedelta(minutes=10)
 _1H = timedelta(hours=1)
@@ -130,12 +132,14 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     if not 0 <= fee <= 9007199254740991:
         raise _rt.result_out_of_range('fee', fee, 0, 9007199254740991, ('/fare',))
     outputs: Outputs = {'fee': fee}
-    return Decision(_SPEC, outputs, rule, step, (fare, departure_at, cancelled_at, dispatched_at, no_show, driver_departed_at, driver_arrived_at, before, fee))
+    return Decision(_SPEC, outputs, rule, step, (fare, departure_at, cancelled_at, dispatched_at, no_show,
+            driver_departed_at, driver_arrived_at, before, fee))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('fare', 'departure_at', 'cancelled_at', 'dispatched_at', 'no_show', 'driver_departed_at', 'driver_arrived_at', 'before', 'fee'),
+    ('fare', 'departure_at', 'cancelled_at', 'dispatched_at', 'no_show', 'driver_departed_at', 'driver_arrived_at',
+        'before', 'fee'),
     ('money', 'datetime', 'datetime', 'datetime', 'bool', 'datetime', 'datetime', 'duration', 'money'),
     {
         'driver_not_departed': '출발 시간까지 기사가 [출발하기]를 누르지 않아 취소수수료가 없습니다.',
@@ -147,7 +151,13 @@ _SPEC = _rt.Spec(
         'by_time.late': '출발 {before} 전 취소(9시간 전 ~ 1시간 전): 운임 {fare}의 50%, 최대 8,000원 → 취소수수료 {fee}',
         'by_time.last': '출발 1시간 전부터 취소: 운임 {fare}의 100%, 최대 15,000원 → 취소수수료 {fee}',
     },
-    (('driver_not_departed', ()), ('driver_not_arrived', ()), ('passenger_no_show', ()), ('dispatch_grace', ()), ('by_time', ('before',))),
+    (
+        ('driver_not_departed', ()),
+        ('driver_not_arrived', ()),
+        ('passenger_no_show', ()),
+        ('dispatch_grace', ()),
+        ('by_time', ('before',)),
+    ),
     {},
     _ZONE,
 )

@@ -86,7 +86,9 @@ _SPEC = _rt.Spec(
         'by_age.kept_30d': '녹화본은 30일까지 보관합니다. {kept_until}까지 확인할 수 있습니다.',
         'by_age.expired': '녹화 후 30일이 지나 녹화본이 보관되지 않습니다({kept_until}까지 보관).',
     },
-    (('by_age', ()),),
+    (
+        ('by_age', ()),
+    ),
     {},
     _ZONE,
 )

@@ -38,7 +38,8 @@ __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evalua
 
 POLICY_ID = 'pet_taxi.dispatch_failure'
 TITLE = '펫 예약 배차 실패 기준'
-RULE_IDS = ('driver_rejected', 'dispatched', 'not_dispatched_10min', 'not_dispatched_12h', 'waiting_10min', 'waiting_12h')
+RULE_IDS = ('driver_rejected', 'dispatched', 'not_dispatched_10min', 'not_dispatched_12h', 'waiting_10min',
+    'waiting_12h')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
@@ -95,7 +96,8 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         step, rule = 0, 'driver_rejected'
         status = 'failed'
     # rule dispatched: policies/pet_taxi/dispatch_failure.policy:35
-    elif (dispatched_at is not None and ((requested_within_12h and dispatched_at <= before_10min) or (not requested_within_12h and dispatched_at <= after_12h))):
+    elif (dispatched_at is not None and ((requested_within_12h and dispatched_at <= before_10min) or (
+                not requested_within_12h and dispatched_at <= after_12h))):
         step, rule = 1, 'dispatched'
         status = 'dispatched'
     # rule not_dispatched_10min: policies/pet_taxi/dispatch_failure.policy:39
@@ -119,13 +121,16 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         status = 'waiting'
         fails_at = after_12h
     outputs: Outputs = {'status': status, 'fails_at': None if fails_at is None else _rt.json_datetime(fails_at, _ZONE)}
-    return Decision(_SPEC, outputs, rule, step, (requested_at, departure_at, rejected, dispatched_at, as_of, requested_within_12h, after_12h, before_10min, status, fails_at))
+    return Decision(_SPEC, outputs, rule, step, (requested_at, departure_at, rejected, dispatched_at, as_of,
+            requested_within_12h, after_12h, before_10min, status, fails_at))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('requested_at', 'departure_at', 'rejected', 'dispatched_at', 'as_of', 'requested_within_12h', 'after_12h', 'before_10min', 'status', 'fails_at'),
-    ('datetime', 'datetime', 'bool', 'datetime', 'datetime', 'bool', 'datetime', 'datetime', 'enum:dispatch_status', 'datetime'),
+    ('requested_at', 'departure_at', 'rejected', 'dispatched_at', 'as_of', 'requested_within_12h', 'after_12h',
+        'before_10min', 'status', 'fails_at'),
+    ('datetime', 'datetime', 'bool', 'datetime', 'datetime', 'bool', 'datetime', 'datetime', 'enum:dispatch_status',
+        'datetime'),
     {
         'driver_rejected': '선택한 기사가 거절하여 즉시 배차 실패 처리됩니다(예약팀은 모든 기사가 거절한 경우).',
         'dispatched': '배차가 완료되었습니다.',
@@ -134,7 +139,14 @@ _SPEC = _rt.Spec(
         'waiting_10min': '배차 대기 중입니다. 접수시간이 출발 12시간 이내여서 출발 10분 전({fails_at})까지 배차되지 않으면 배차 실패 처리됩니다.',
         'waiting_12h': '배차 대기 중입니다. 접수시간으로부터 12시간({fails_at})까지 배차되지 않으면 배차 실패 처리됩니다.',
     },
-    (('driver_rejected', ()), ('dispatched', ()), ('not_dispatched_10min', ()), ('not_dispatched_12h', ()), ('waiting_10min', ()), ('waiting_12h', ())),
+    (
+        ('driver_rejected', ()),
+        ('dispatched', ()),
+        ('not_dispatched_10min', ()),
+        ('not_dispatched_12h', ()),
+        ('waiting_10min', ()),
+        ('waiting_12h', ()),
+    ),
     {'dispatch_status': {'dispatched': '배차 완료', 'waiting': '배차 대기', 'failed': '배차 실패'}},
     _ZONE,
 )

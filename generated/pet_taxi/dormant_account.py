@@ -86,7 +86,9 @@ _SPEC = _rt.Spec(
         'by_idle.active': '마지막 접속 후 365일이 지나지 않았습니다. {withdraws_at}까지 접속하지 않으면 자동탈퇴됩니다.',
         'by_idle.withdrawn': '장기 미접속 1년(365일): 자동탈퇴 대상입니다({withdraws_at}부터).',
     },
-    (('by_idle', ()),),
+    (
+        ('by_idle', ()),
+    ),
     {},
     _ZONE,
 )

@@ -126,11 +126,14 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check buffer_10min: policies/pet_taxi/driver_acceptance.policy:26
-    if not ((sum(1 for _id, _starts_at, _ends_at in bookings if ((arrival_at <= _starts_at and arrival_at > (_starts_at - _10MIN)) or (departure_at >= _ends_at and departure_at < (_ends_at + _10MIN))))) == 0):
+    if not ((sum(1 for _id, _starts_at, _ends_at in bookings if ((arrival_at <= _starts_at and arrival_at > (
+                            _starts_at - _10MIN)) or (departure_at >= _ends_at and departure_at < (
+                            _ends_at + _10MIN))))) == 0):
         failed_check_ids.append('buffer_10min')
         failed_checks.append('기존 예약의 출-도착시간 앞/뒤 10분 동안은 예약을 수락할 수 없습니다.')
     # check overlap: policies/pet_taxi/driver_acceptance.policy:30
-    if not ((sum(1 for _id, _starts_at, _ends_at in bookings if (departure_at < _ends_at and arrival_at > _starts_at))) == 0):
+    if not ((sum(1 for _id, _starts_at, _ends_at in bookings if (departure_at < _ends_at
+                    and arrival_at > _starts_at))) == 0):
         failed_check_ids.append('overlap')
         failed_checks.append('신규 예약의 출발~도착 예정 시간이 기존 예약에 포함되면 수락할 수 없습니다.')
     # check reach_pickup: policies/pet_taxi/driver_acceptance.policy:33
@@ -150,18 +153,23 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         step, rule = 1, 'can_accept_booking'
         can_accept = True
     outputs: Outputs = {'can_accept': can_accept, 'reasons': list(reasons)}
-    return Decision(_SPEC, outputs, rule, step, (as_of, departure_at, arrival_at, pickup_eta, bookings, can_accept, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    return Decision(_SPEC, outputs, rule, step, (as_of, departure_at, arrival_at, pickup_eta, bookings, can_accept,
+            reasons, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('as_of', 'departure_at', 'arrival_at', 'pickup_eta', 'bookings', 'can_accept', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
+    ('as_of', 'departure_at', 'arrival_at', 'pickup_eta', 'bookings', 'can_accept', 'reasons', 'failed_checks',
+        'failed_check_ids', 'refused', 'needs_review'),
     ('datetime', 'datetime', 'datetime', 'datetime', 'list', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
         'cannot_accept': '예약을 수락할 수 없습니다: {reasons}',
         'can_accept_booking': '예약을 수락할 수 있습니다.',
     },
-    (('cannot_accept', ()), ('can_accept_booking', ())),
+    (
+        ('cannot_accept', ()),
+        ('can_accept_booking', ()),
+    ),
     {},
     _ZONE,
     ('buffer_10min', 'overlap', 'reach_pickup'),

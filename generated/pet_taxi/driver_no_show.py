@@ -80,7 +80,8 @@ def _read_call(raw: Any, base: str, index: int, errors: list) -> tuple | None:
         errors.append({"path": f"{base}/{index}/outcome", "message": "required field is missing"})
     else:
         if type(f_outcome) is not str or f_outcome not in _ENUM_call_outcome:
-            f_outcome = _rt.read_enum(f_outcome, f"{base}/{index}/outcome", errors, _ENUM_call_outcome, '"absent", "answered"')
+            f_outcome = _rt.read_enum(f_outcome, f"{base}/{index}/outcome", errors, _ENUM_call_outcome,
+                '"absent", "answered"')
     f_talk_time = raw.get('talk_time')
     if f_talk_time is None and 'talk_time' not in raw:
         errors.append({"path": f"{base}/{index}/talk_time", "message": "required field is missing"})
@@ -145,7 +146,7 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     # check waited_5min: policies/pet_taxi/driver_no_show.policy:40
     if not (waited >= _5MIN):
         failed_check_ids.append('waited_5min')
-        failed_checks.append(_rt.fill(('5분 이상 대기한 후에 신고하기로 중단할 수 있습니다(대기 ', 0, ').'), (waited,), ('duration',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('5분 이상 대기한 후에 신고하기로 중단할 수 있습니다(대기 {waited}).', {'waited': waited}))
     refused = not _REFUSALS.isdisjoint(failed_check_ids)
     needs_review = not _REVIEWS.isdisjoint(failed_check_ids)
     # output reasons: 노쇼로 중단할 수 없는 이유 (policies/pet_taxi/driver_no_show.policy:31)
@@ -157,7 +158,8 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         fee_collectable = False
         refundable_on_complaint = False
     # rule with_call: policies/pet_taxi/driver_no_show.policy:48
-    elif (sum(1 for _called_at, _outcome, _talk_time in calls if ((_called_at >= (wait_from + _1MIN) and _called_at <= stopped_at) and (_outcome == 'absent' or _talk_time >= _7S)))) >= 1:
+    elif (sum(1 for _called_at, _outcome, _talk_time in calls if ((_called_at >= (wait_from + _1MIN)
+                    and _called_at <= stopped_at) and (_outcome == 'absent' or _talk_time >= _7S)))) >= 1:
         step, rule = 1, 'with_call'
         can_end_as_no_show = True
         fee_collectable = True
@@ -168,20 +170,30 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         can_end_as_no_show = True
         fee_collectable = False
         refundable_on_complaint = True
-    outputs: Outputs = {'can_end_as_no_show': can_end_as_no_show, 'fee_collectable': fee_collectable, 'refundable_on_complaint': refundable_on_complaint, 'reasons': list(reasons)}
-    return Decision(_SPEC, outputs, rule, step, (departure_at, arrived_at, distance_m, stopped_at, calls, wait_from, waited, can_end_as_no_show, fee_collectable, refundable_on_complaint, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'can_end_as_no_show': can_end_as_no_show, 'fee_collectable': fee_collectable,
+        'refundable_on_complaint': refundable_on_complaint, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (departure_at, arrived_at, distance_m, stopped_at, calls, wait_from,
+            waited, can_end_as_no_show, fee_collectable, refundable_on_complaint, reasons, failed_checks,
+            failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('departure_at', 'arrived_at', 'distance_m', 'stopped_at', 'calls', 'wait_from', 'waited', 'can_end_as_no_show', 'fee_collectable', 'refundable_on_complaint', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
-    ('datetime', 'datetime', 'int', 'datetime', 'list', 'datetime', 'duration', 'bool', 'bool', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
+    ('departure_at', 'arrived_at', 'distance_m', 'stopped_at', 'calls', 'wait_from', 'waited', 'can_end_as_no_show',
+        'fee_collectable', 'refundable_on_complaint', 'reasons', 'failed_checks', 'failed_check_ids', 'refused',
+        'needs_review'),
+    ('datetime', 'datetime', 'int', 'datetime', 'list', 'datetime', 'duration', 'bool', 'bool', 'bool', 'list', 'list',
+        'list', 'bool', 'bool'),
     {
         'not_allowed': '노쇼로 중단할 수 없습니다: {reasons}',
         'with_call': '노쇼로 중단할 수 있습니다. 1분 이후 승객에게 전화한 이력(승객 부재 또는 통화 성공 7초 이상)이 있어 취소수수료를 정상 수취합니다.',
         'without_call': '노쇼로 중단할 수 있지만, 인정되는 통화 이력이 없습니다. 승객이 이의제기하면 기사 동의 없이 취소수수료 결제취소로 환불이 진행됩니다.',
     },
-    (('not_allowed', ()), ('with_call', ()), ('without_call', ())),
+    (
+        ('not_allowed', ()),
+        ('with_call', ()),
+        ('without_call', ()),
+    ),
     {'call_outcome': {'absent': '승객 부재(받지 않음)', 'answered': '통화 성공'}},
     _ZONE,
     ('near_pickup', 'waited_5min'),

@@ -44,8 +44,10 @@ RULE_IDS = ('restricted', 'can_operate_mate')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['insurance_info', 'insurance_rereview', 'kit_used_for_other_work', 'other_company_stickers', 'personal_business', 'vehicle_count'])
-_REFUSALS = frozenset(['insurance_missing', 'insurance_rereview_blocked', 'kit_other_work', 'one_vehicle', 'other_stickers', 'private_business'])
+_FIELDS = frozenset(['insurance_info', 'insurance_rereview', 'kit_used_for_other_work', 'other_company_stickers',
+        'personal_business', 'vehicle_count'])
+_REFUSALS = frozenset(['insurance_missing', 'insurance_rereview_blocked', 'kit_other_work', 'one_vehicle',
+        'other_stickers', 'private_business'])
 _REVIEWS = frozenset([])
 
 
@@ -137,19 +139,26 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         step, rule = 1, 'can_operate_mate'
         can_operate = True
     outputs: Outputs = {'can_operate': can_operate, 'reasons': list(reasons)}
-    return Decision(_SPEC, outputs, rule, step, (kit_used_for_other_work, other_company_stickers, personal_business, vehicle_count, insurance_info, insurance_rereview, can_operate, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    return Decision(_SPEC, outputs, rule, step, (kit_used_for_other_work, other_company_stickers, personal_business,
+            vehicle_count, insurance_info, insurance_rereview, can_operate, reasons, failed_checks, failed_check_ids,
+            refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('kit_used_for_other_work', 'other_company_stickers', 'personal_business', 'vehicle_count', 'insurance_info', 'insurance_rereview', 'can_operate', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
+    ('kit_used_for_other_work', 'other_company_stickers', 'personal_business', 'vehicle_count', 'insurance_info',
+        'insurance_rereview', 'can_operate', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
     ('bool', 'bool', 'bool', 'int', 'bool', 'bool', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
         'restricted': '운행할 수 없습니다: {reasons}',
         'can_operate_mate': '운행 제한 사유가 없습니다. 보험정보가 확인되는 기사앱으로만 운행합니다.',
     },
-    (('restricted', ()), ('can_operate_mate', ())),
+    (
+        ('restricted', ()),
+        ('can_operate_mate', ()),
+    ),
     {},
     _ZONE,
-    ('kit_other_work', 'other_stickers', 'private_business', 'one_vehicle', 'insurance_missing', 'insurance_rereview_blocked'),
+    ('kit_other_work', 'other_stickers', 'private_business', 'one_vehicle', 'insurance_missing',
+        'insurance_rereview_blocked'),
 )

@@ -61,7 +61,8 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         errors.append({"path": '/method', "message": "required field is missing"})
     else:
         if type(method) is not str or method not in _ENUM_payment_kind:
-            method = _rt.read_enum(method, '/method', errors, _ENUM_payment_kind, '"card", "points_with_card", "points_only", "not_auto_pay"')
+            method = _rt.read_enum(method, '/method', errors, _ENUM_payment_kind,
+                '"card", "points_with_card", "points_only", "not_auto_pay"')
     auto_pay_card_registered = inputs.get('auto_pay_card_registered', _MISSING)
     if auto_pay_card_registered is _MISSING:
         auto_pay_card_registered = False
@@ -115,12 +116,14 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         can_book = True
         card_pre_approval = False
     outputs: Outputs = {'can_book': can_book, 'card_pre_approval': card_pre_approval, 'violations': list(violations)}
-    return Decision(_SPEC, outputs, rule, step, (method, auto_pay_card_registered, charge_account_linked, can_book, card_pre_approval, violations, failed_checks, failed_check_ids, refused, needs_review))
+    return Decision(_SPEC, outputs, rule, step, (method, auto_pay_card_registered, charge_account_linked, can_book,
+            card_pre_approval, violations, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('method', 'auto_pay_card_registered', 'charge_account_linked', 'can_book', 'card_pre_approval', 'violations', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
+    ('method', 'auto_pay_card_registered', 'charge_account_linked', 'can_book', 'card_pre_approval', 'violations',
+        'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
     ('enum:payment_kind', 'bool', 'bool', 'bool', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
         'cannot_book': '예약할 수 없습니다: {violations}',
@@ -128,8 +131,14 @@ _SPEC = _rt.Spec(
         'points_with_card_payment': '포인트 복합 사용: 카드 선승인 후 취소하고, 하차 시 실제 결제 금액에서 포인트로 결제합니다.',
         'points_only_payment': '포인트 단독 사용: 선승인을 진행하지 않으며, 부족한 금액은 계좌에서 자동충전합니다.',
     },
-    (('cannot_book', ()), ('card_payment', ()), ('points_with_card_payment', ()), ('points_only_payment', ())),
-    {'payment_kind': {'card': '신용, 체크카드 자동결제', 'points_with_card': '카카오 T 포인트 복합 사용(카드와 함께)', 'points_only': '카카오 T 포인트 단독 사용', 'not_auto_pay': '자동결제가 아닌 결제(현장 결제 등)'}},
+    (
+        ('cannot_book', ()),
+        ('card_payment', ()),
+        ('points_with_card_payment', ()),
+        ('points_only_payment', ()),
+    ),
+    {'payment_kind': {'card': '신용, 체크카드 자동결제', 'points_with_card': '카카오 T 포인트 복합 사용(카드와 함께)', 'points_only':
+            '카카오 T 포인트 단독 사용', 'not_auto_pay': '자동결제가 아닌 결제(현장 결제 등)'}},
     _ZONE,
     ('auto_pay_only', 'card_required', 'account_required'),
 )

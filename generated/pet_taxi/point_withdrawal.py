@@ -92,7 +92,10 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     if errors:
         raise InvalidInput(errors)
     # output withdrawals_today: 오늘 출금 횟수 (policies/pet_taxi/point_withdrawal.policy:17)
-    withdrawals_today = sum(1 for _day1_0 in ((as_of.date() if as_of.tzinfo is not _UTC and as_of.utcoffset() == _zone_offset(as_of) else as_of.astimezone(_ZONE).date()),) for _at, in withdrawals if (_at.date() if _at.tzinfo is not _UTC and _at.utcoffset() == _zone_offset(_at) else _at.astimezone(_ZONE).date()) == _day1_0)
+    withdrawals_today = sum(1 for _day1_0 in ((as_of.date() if as_of.tzinfo is not _UTC and as_of.utcoffset(
+                    ) == _zone_offset(as_of) else as_of.astimezone(_ZONE).date()),) for _at, in withdrawals if (
+            _at.date() if _at.tzinfo is not _UTC and _at.utcoffset() == _zone_offset(_at) else _at.astimezone(
+                _ZONE).date()) == _day1_0)
     # rule already_withdrawn: policies/pet_taxi/point_withdrawal.policy:20
     if withdrawals_today >= 1:
         step, rule = 0, 'already_withdrawn'
@@ -102,7 +105,8 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         step, rule = 1, 'can_withdraw'
         allowed = True
     if not -9007199254740991 <= withdrawals_today <= 9007199254740991:
-        raise _rt.result_out_of_range('withdrawals_today', withdrawals_today, -9007199254740991, 9007199254740991, ('/as_of', '/withdrawals'))
+        raise _rt.result_out_of_range('withdrawals_today', withdrawals_today, -9007199254740991, 9007199254740991, (
+                '/as_of', '/withdrawals'))
     outputs: Outputs = {'withdrawals_today': withdrawals_today, 'allowed': allowed}
     return Decision(_SPEC, outputs, rule, step, (as_of, withdrawals, withdrawals_today, allowed))
 
@@ -115,7 +119,10 @@ _SPEC = _rt.Spec(
         'already_withdrawn': '출금은 하루 1회만 가능합니다. 오늘 이미 {withdrawals_today}회 출금했습니다.',
         'can_withdraw': '오늘 출금한 내역이 없어 포인트를 계좌로 출금할 수 있습니다.',
     },
-    (('already_withdrawn', ()), ('can_withdraw', ())),
+    (
+        ('already_withdrawn', ()),
+        ('can_withdraw', ()),
+    ),
     {},
     _ZONE,
 )

@@ -36,7 +36,8 @@ __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evalua
 
 POLICY_ID = 'pet_taxi.ride_record_access'
 TITLE = '펫 운행완료 후 기록 확인 기간'
-RULE_IDS = ('by_elapsed.not_completed', 'by_elapsed.within_1d', 'by_elapsed.within_3d', 'by_elapsed.within_7d', 'by_elapsed.after_7d')
+RULE_IDS = ('by_elapsed.not_completed', 'by_elapsed.within_1d', 'by_elapsed.within_3d', 'by_elapsed.within_7d',
+    'by_elapsed.after_7d')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
@@ -95,8 +96,10 @@ def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
         driver_contact_visible = False
         car_number_visible = False
         payment_cancellable = False
-    outputs: Outputs = {'driver_contact_visible': driver_contact_visible, 'car_number_visible': car_number_visible, 'payment_cancellable': payment_cancellable}
-    return Decision(_SPEC, outputs, rule, step, (completed_at, as_of, driver_contact_visible, car_number_visible, payment_cancellable))
+    outputs: Outputs = {'driver_contact_visible': driver_contact_visible, 'car_number_visible': car_number_visible,
+        'payment_cancellable': payment_cancellable}
+    return Decision(_SPEC, outputs, rule, step, (completed_at, as_of, driver_contact_visible, car_number_visible,
+            payment_cancellable))
 
 
 _SPEC = _rt.Spec(
@@ -110,7 +113,9 @@ _SPEC = _rt.Spec(
         'by_elapsed.within_7d': '운행완료 3일이 지나 7일 이내: 승객은 차량 번호만 확인할 수 있습니다(기사 이름, 연락처 확인 불가).',
         'by_elapsed.after_7d': '운행완료 7일이 지나 기사 이름, 연락처와 차량 번호를 확인할 수 없습니다.',
     },
-    (('by_elapsed', ()),),
+    (
+        ('by_elapsed', ()),
+    ),
     {},
     _ZONE,
 )

@@ -15,7 +15,19 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 광역콜버스 앱 예약 취소 가능 여부, as JSON."""
+
+        departure_at: str
+        requested_at: str
+
+    class Outputs(TypedDict):
+        """The outputs of 광역콜버스 앱 예약 취소 가능 여부, as JSON."""
+
+        can_cancel: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -30,7 +42,7 @@ _0MIN = timedelta(0)
 _read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 광역콜버스 앱 예약 취소 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -58,7 +70,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:  # (-∞, 0min]: the rows above cover the rest
         step, rule = 0, 'by_time.after'
         can_cancel = False
-    return Decision(_SPEC, {'can_cancel': can_cancel}, rule, step, (departure_at, requested_at, can_cancel))
+    outputs: Outputs = {'can_cancel': can_cancel}
+    return Decision(_SPEC, outputs, rule, step, (departure_at, requested_at, can_cancel))
 
 
 _SPEC = _rt.Spec(
@@ -66,10 +79,12 @@ _SPEC = _rt.Spec(
     ('departure_at', 'requested_at', 'can_cancel'),
     ('datetime', 'datetime', 'bool'),
     {
-        'by_time.before': ('탑승 시간(', 0, ') 전이므로 앱에서 예약한 버스의 승차권 예매를 취소할 수 있습니다.'),
-        'by_time.after': ('탑승 시간(', 0, ') 이후에는 예약취소가 불가합니다.'),
+        'by_time.before': '탑승 시간({departure_at}) 전이므로 앱에서 예약한 버스의 승차권 예매를 취소할 수 있습니다.',
+        'by_time.after': '탑승 시간({departure_at}) 이후에는 예약취소가 불가합니다.',
     },
-    (('by_time', ()),),
+    (
+        ('by_time', ()),
+    ),
     {},
     _ZONE,
 )

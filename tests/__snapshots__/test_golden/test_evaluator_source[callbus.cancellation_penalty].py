@@ -15,7 +15,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 광역콜버스 예약 취소 및 미탑승 페널티, as JSON."""
+
+        departure_at: str
+        cancelled_at: NotRequired[str | None]
+        boarded: bool
+
+    class Outputs(TypedDict):
+        """The outputs of 광역콜버스 예약 취소 및 미탑승 페널티, as JSON."""
+
+        penalty: Literal['none', 'late_cancel', 'no_show']
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -32,7 +45,7 @@ _3H = timedelta(hours=3)
 _read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 광역콜버스 예약 취소 및 미탑승 페널티 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -76,7 +89,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         else:  # (-∞, 0min]: the rows above cover the rest
             step, rule = 2, 'by_time.after'
             penalty = 'no_show'
-    return Decision(_SPEC, {'penalty': penalty}, rule, step, (departure_at, cancelled_at, boarded, penalty))
+    outputs: Outputs = {'penalty': penalty}
+    return Decision(_SPEC, outputs, rule, step, (departure_at, cancelled_at, boarded, penalty))
 
 
 _SPEC = _rt.Spec(
@@ -84,13 +98,17 @@ _SPEC = _rt.Spec(
     ('departure_at', 'cancelled_at', 'boarded', 'penalty'),
     ('datetime', 'datetime', 'bool', 'enum:penalty_kind'),
     {
-        'boarded_no_penalty': ('탑승하셨으므로 페널티가 없습니다.',),
-        'not_cancelled_no_show': ('예약을 취소하지 않고 탑승하지 않아 미탑승 페널티가 부여됩니다.',),
-        'by_time.early': ('출발 3시간 전까지 취소: 페널티가 없습니다.',),
-        'by_time.late': ('출발 3시간 이내 ~ 출발시간 전 취소: 출발 3시간 이내 취소 페널티가 부여됩니다.',),
-        'by_time.after': ('탑승시간 이후 취소(미탑승): 미탑승 페널티가 부여됩니다.',),
+        'boarded_no_penalty': '탑승하셨으므로 페널티가 없습니다.',
+        'not_cancelled_no_show': '예약을 취소하지 않고 탑승하지 않아 미탑승 페널티가 부여됩니다.',
+        'by_time.early': '출발 3시간 전까지 취소: 페널티가 없습니다.',
+        'by_time.late': '출발 3시간 이내 ~ 출발시간 전 취소: 출발 3시간 이내 취소 페널티가 부여됩니다.',
+        'by_time.after': '탑승시간 이후 취소(미탑승): 미탑승 페널티가 부여됩니다.',
     },
-    (('boarded_no_penalty', ()), ('not_cancelled_no_show', ()), ('by_time', ())),
+    (
+        ('boarded_no_penalty', ()),
+        ('not_cancelled_no_show', ()),
+        ('by_time', ()),
+    ),
     {'penalty_kind': {'none': '페널티 없음', 'late_cancel': '출발 3시간 이내 취소', 'no_show': '미탑승'}},
     _ZONE,
 )

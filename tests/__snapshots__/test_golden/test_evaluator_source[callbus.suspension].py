@@ -16,7 +16,38 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Penalty(TypedDict):
+        """페널티."""
+
+        kind: Literal['late_cancel', 'no_show']
+        at: str
+
+    class Reservation(TypedDict):
+        """탑승 예약."""
+
+        id: str
+        departure_at: str
+
+    class Inputs(TypedDict):
+        """The input of 광역콜버스 페널티 누적 서비스 이용 정지, as JSON."""
+
+        as_of: str
+        penalties: list[Penalty]
+        reservations: NotRequired[list[Reservation] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 광역콜버스 페널티 누적 서비스 이용 정지, as JSON."""
+
+        late_cancel_count: int
+        no_show_count: int
+        suspended: bool
+        suspended_until: str | None
+        can_reserve: bool
+        auto_cancelled: list[str]
+        kept_reservations: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -46,7 +77,8 @@ def _read_penalty(raw: Any, base: str, index: int, errors: list) -> tuple | None
         errors.append({"path": f"{base}/{index}/kind", "message": "required field is missing"})
     else:
         if type(f_kind) is not str or f_kind not in _ENUM_penalty_kind:
-            f_kind = _rt.read_enum(f_kind, f"{base}/{index}/kind", errors, _ENUM_penalty_kind, '"late_cancel", "no_show"')
+            f_kind = _rt.read_enum(f_kind, f"{base}/{index}/kind", errors, _ENUM_penalty_kind,
+                '"late_cancel", "no_show"')
     f_at = raw.get('at')
     if f_at is None and 'at' not in raw:
         errors.append({"path": f"{base}/{index}/at", "message": "required field is missing"})
@@ -80,7 +112,7 @@ def _read_reservation(raw: Any, base: str, index: int, errors: list) -> tuple | 
     return (f_id, f_departure_at)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 광역콜버스 페널티 누적 서비스 이용 정지 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -106,13 +138,16 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         reservations = _rt.read_list(reservations, '/reservations', errors, 1000)
         if reservations is not None:
-            reservations = tuple([_read_reservation(_x, '/reservations', _i, errors) for _i, _x in enumerate(reservations)])
+            reservations = tuple([_read_reservation(_x, '/reservations', _i, errors) for _i, _x in enumerate(
+                        reservations)])
     if errors:
         raise InvalidInput(errors)
     # output late_cancel_count: 당월 출발 3시간 이내 취소 페널티 횟수 (policies/callbus/suspension.policy:31)
-    late_cancel_count = sum(1 for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in penalties if (_r1[0] == 'late_cancel' and _rt.month_of(_r1[1], _ZONE) == _month1_0))
+    late_cancel_count = sum(1 for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _kind, _at in penalties if (
+            _kind == 'late_cancel' and _rt.month_of(_at, _ZONE) == _month1_0))
     # output no_show_count: 당월 미탑승 페널티 횟수 (policies/callbus/suspension.policy:32)
-    no_show_count = sum(1 for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in penalties if (_r1[0] == 'no_show' and _rt.month_of(_r1[1], _ZONE) == _month1_0))
+    no_show_count = sum(1 for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _kind, _at in penalties if (
+            _kind == 'no_show' and _rt.month_of(_at, _ZONE) == _month1_0))
     suspended_until = None
     # rule suspended_no_show: policies/callbus/suspension.policy:39
     if no_show_count >= 3:
@@ -131,26 +166,41 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # output can_reserve: 예약 가능 여부 (policies/callbus/suspension.policy:35)
     can_reserve = not suspended
     # output auto_cancelled: 자동 취소되는 당월 탑승 예약 (policies/callbus/suspension.policy:36)
-    auto_cancelled = [_r1[0] for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in reservations if ((suspended and _rt.month_of(_r1[1], _ZONE) == _month1_0) and _r1[1] >= as_of)]
+    auto_cancelled = [_id for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _id, _departure_at in reservations if ((
+                suspended and _rt.month_of(_departure_at, _ZONE) == _month1_0) and _departure_at >= as_of)]
     # output kept_reservations: 정상 이용 가능한 예약(익월 사전 예약 포함) (policies/callbus/suspension.policy:37)
-    kept_reservations = [_r1[0] for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in reservations if (_r1[1] >= as_of and not (suspended and _rt.month_of(_r1[1], _ZONE) == _month1_0))]
+    kept_reservations = [_id for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _id, _departure_at in reservations if (
+            _departure_at >= as_of and not (suspended and _rt.month_of(_departure_at, _ZONE) == _month1_0))]
     if not -9007199254740991 <= late_cancel_count <= 9007199254740991:
-        raise _rt.result_out_of_range('late_cancel_count', late_cancel_count, -9007199254740991, 9007199254740991, ('/as_of', '/penalties'))
+        raise _rt.result_out_of_range('late_cancel_count', late_cancel_count, -9007199254740991, 9007199254740991, (
+                '/as_of', '/penalties'))
     if not -9007199254740991 <= no_show_count <= 9007199254740991:
-        raise _rt.result_out_of_range('no_show_count', no_show_count, -9007199254740991, 9007199254740991, ('/as_of', '/penalties'))
-    return Decision(_SPEC, {'late_cancel_count': late_cancel_count, 'no_show_count': no_show_count, 'suspended': suspended, 'suspended_until': None if suspended_until is None else suspended_until.isoformat(), 'can_reserve': can_reserve, 'auto_cancelled': list(auto_cancelled), 'kept_reservations': list(kept_reservations)}, rule, step, (as_of, penalties, reservations, late_cancel_count, no_show_count, suspended, suspended_until, can_reserve, auto_cancelled, kept_reservations))
+        raise _rt.result_out_of_range('no_show_count', no_show_count, -9007199254740991, 9007199254740991, ('/as_of',
+                '/penalties'))
+    outputs: Outputs = {'late_cancel_count': late_cancel_count, 'no_show_count': no_show_count, 'suspended': suspended,
+        'suspended_until': None if suspended_until is None else suspended_until.isoformat(), 'can_reserve': can_reserve,
+        'auto_cancelled': list(auto_cancelled), 'kept_reservations': list(kept_reservations)}
+    return Decision(_SPEC, outputs, rule, step, (as_of, penalties, reservations, late_cancel_count, no_show_count,
+            suspended, suspended_until, can_reserve, auto_cancelled, kept_reservations))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('as_of', 'penalties', 'reservations', 'late_cancel_count', 'no_show_count', 'suspended', 'suspended_until', 'can_reserve', 'auto_cancelled', 'kept_reservations'),
+    ('as_of', 'penalties', 'reservations', 'late_cancel_count', 'no_show_count', 'suspended', 'suspended_until',
+        'can_reserve', 'auto_cancelled', 'kept_reservations'),
     ('datetime', 'list', 'list', 'int', 'int', 'bool', 'date', 'bool', 'list', 'list'),
     {
-        'suspended_no_show': ('탑승시간 이후 취소(미탑승) 페널티 당월 ', 4, '회 누적(3회 이상): 당월 말일(', 6, ')까지 서비스 이용이 정지되며, 당월 탑승 예약 건은 자동으로 취소됩니다.'),
-        'suspended_late_cancel': ('출발시간 전 늦은 취소 페널티 당월 ', 3, '회 누적(5회 이상): 당월 말일(', 6, ')까지 서비스 이용이 정지되며, 당월 탑승 예약 건은 자동으로 취소됩니다.'),
-        'active': ('서비스 이용 정지 조건에 해당하지 않습니다. (당월 출발시간 전 늦은 취소 ', 3, '회, 미탑승 ', 4, '회)'),
+        'suspended_no_show': '탑승시간 이후 취소(미탑승) 페널티 당월 {no_show_count}회 누적(3회 이상): 당월 말일({suspended_until})까지 '
+            '서비스 이용이 정지되며, 당월 탑승 예약 건은 자동으로 취소됩니다.',
+        'suspended_late_cancel': '출발시간 전 늦은 취소 페널티 당월 {late_cancel_count}회 누적(5회 이상): 당월 말일({suspended_until})까지 '
+            '서비스 이용이 정지되며, 당월 탑승 예약 건은 자동으로 취소됩니다.',
+        'active': '서비스 이용 정지 조건에 해당하지 않습니다. (당월 출발시간 전 늦은 취소 {late_cancel_count}회, 미탑승 {no_show_count}회)',
     },
-    (('suspended_no_show', ()), ('suspended_late_cancel', ()), ('active', ())),
+    (
+        ('suspended_no_show', ()),
+        ('suspended_late_cancel', ()),
+        ('active', ()),
+    ),
     {'penalty_kind': {'late_cancel': '출발 3시간 이내 ~ 출발시간 전 취소', 'no_show': '탑승시간 이후 취소(미탑승)'}},
     _ZONE,
 )

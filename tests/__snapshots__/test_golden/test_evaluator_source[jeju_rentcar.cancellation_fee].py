@@ -19,30 +19,63 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 예약 취소 수수료, as JSON."""
+
+        rate_plan: Literal['super_saver', 'discount', 'standard']
+        booked_at: str
+        cancelled_at: str
+        pickup_at: str
+        no_show: NotRequired[bool]
+        card_amount: NotRequired[int]
+        point_amount: NotRequired[int]
+        exception: NotRequired[Literal['family_death', 'flight_cancelled', 'infection_self', 'infection_companion',
+                'active_monitoring'] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 예약 취소 수수료, as JSON."""
+
+        fee_percent: int | str
+        card_fee: int
+        card_refund: int
+        point_fee: int
+        point_refund: int
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
 POLICY_ID = 'jeju_rentcar.cancellation_fee'
 TITLE = '제주패스렌트카 예약 취소 수수료'
-RULE_IDS = ('exception_flight_cancelled', 'exception_family_death', 'exception_infection_self', 'exception_infection_companion', 'exception_active_monitoring', 'no_show_nonrefundable', 'no_show_standard', 'same_day_free', 'fee_table.super_saver.d7', 'fee_table.super_saver.d3', 'fee_table.super_saver.d1', 'fee_table.super_saver.d0', 'fee_table.discount.d7', 'fee_table.discount.d3', 'fee_table.discount.d1', 'fee_table.discount.d0', 'fee_table.standard.d7', 'fee_table.standard.d3', 'fee_table.standard.d1', 'fee_table.standard.d0')
+RULE_IDS = ('exception_flight_cancelled', 'exception_family_death', 'exception_infection_self',
+    'exception_infection_companion', 'exception_active_monitoring', 'no_show_nonrefundable', 'no_show_standard',
+    'same_day_free', 'fee_table.super_saver.d7', 'fee_table.super_saver.d3', 'fee_table.super_saver.d1',
+    'fee_table.super_saver.d0', 'fee_table.discount.d7', 'fee_table.discount.d3', 'fee_table.discount.d1',
+    'fee_table.discount.d0', 'fee_table.standard.d7', 'fee_table.standard.d3', 'fee_table.standard.d1',
+    'fee_table.standard.d0')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['booked_at', 'cancelled_at', 'card_amount', 'exception', 'no_show', 'pickup_at', 'point_amount', 'rate_plan'])
+_FIELDS = frozenset(['booked_at', 'cancelled_at', 'card_amount', 'exception', 'no_show', 'pickup_at', 'point_amount',
+        'rate_plan'])
 _ENUM_rate_plan_kind = frozenset(['discount', 'standard', 'super_saver'])
-_ENUM_cancel_exception = frozenset(['active_monitoring', 'family_death', 'flight_cancelled', 'infection_companion', 'infection_self'])
+_ENUM_cancel_exception = frozenset(['active_monitoring', 'family_death', 'flight_cancelled', 'infection_companion',
+        'infection_self'])
 _168H = timedelta(hours=168)
 _24H = timedelta(hours=24)
 _72H = timedelta(hours=72)
 _GRID_fee_table = {'super_saver': (10, 30, 100, 100), 'discount': (0, 10, 30, 50), 'standard': (0, 0, 0, 30)}
-_GRID_fee_table_IDS = {'super_saver': ('fee_table.super_saver.d7', 'fee_table.super_saver.d3', 'fee_table.super_saver.d1', 'fee_table.super_saver.d0'), 'discount': ('fee_table.discount.d7', 'fee_table.discount.d3', 'fee_table.discount.d1', 'fee_table.discount.d0'), 'standard': ('fee_table.standard.d7', 'fee_table.standard.d3', 'fee_table.standard.d1', 'fee_table.standard.d0')}
+_GRID_fee_table_IDS = {'super_saver': ('fee_table.super_saver.d7', 'fee_table.super_saver.d3',
+        'fee_table.super_saver.d1', 'fee_table.super_saver.d0'), 'discount': ('fee_table.discount.d7',
+        'fee_table.discount.d3', 'fee_table.discount.d1', 'fee_table.discount.d0'), 'standard': (
+        'fee_table.standard.d7', 'fee_table.standard.d3', 'fee_table.standard.d1', 'fee_table.standard.d0')}
 _UTC = _rt.UTC
 _read_datetime = _rt.datetime_reader(_ZONE)
 _zone_offset = _ZONE.utcoffset
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 예약 취소 수수료 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -55,7 +88,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/rate_plan', "message": "required field is missing"})
     else:
         if type(rate_plan) is not str or rate_plan not in _ENUM_rate_plan_kind:
-            rate_plan = _rt.read_enum(rate_plan, '/rate_plan', errors, _ENUM_rate_plan_kind, '"super_saver", "discount", "standard"')
+            rate_plan = _rt.read_enum(rate_plan, '/rate_plan', errors, _ENUM_rate_plan_kind,
+                '"super_saver", "discount", "standard"')
     booked_at = inputs.get('booked_at')
     if booked_at is None and 'booked_at' not in inputs:
         errors.append({"path": '/booked_at', "message": "required field is missing"})
@@ -92,7 +126,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     exception = inputs.get('exception')
     if exception is not None:
         if type(exception) is not str or exception not in _ENUM_cancel_exception:
-            exception = _rt.read_enum(exception, '/exception', errors, _ENUM_cancel_exception, '"family_death", "flight_cancelled", "infection_self", "infection_companion", "active_monitoring"')
+            exception = _rt.read_enum(exception, '/exception', errors, _ENUM_cancel_exception,
+                '"family_death", "flight_cancelled", "infection_self", "infection_companion", "active_monitoring"')
     if errors:
         raise InvalidInput(errors)
     # let hours_before: 차량 인수까지 남은 시간 (policies/jeju_rentcar/cancellation_fee.policy:49)
@@ -126,7 +161,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 6, 'no_show_standard'
         fee_percent = 50
     # rule same_day_free: policies/jeju_rentcar/cancellation_fee.policy:80
-    elif ((cancelled_at.date() if cancelled_at.tzinfo is not _UTC and cancelled_at.utcoffset() == _zone_offset(cancelled_at) else cancelled_at.astimezone(_ZONE).date()) == (booked_at.date() if booked_at.tzinfo is not _UTC and booked_at.utcoffset() == _zone_offset(booked_at) else booked_at.astimezone(_ZONE).date()) and hours_before >= _24H):
+    elif ((cancelled_at.date() if cancelled_at.tzinfo is not _UTC and cancelled_at.utcoffset() == _zone_offset(
+                cancelled_at) else cancelled_at.astimezone(_ZONE).date()) == (booked_at.date()
+            if booked_at.tzinfo is not _UTC and booked_at.utcoffset() == _zone_offset(booked_at)
+            else booked_at.astimezone(_ZONE).date()) and hours_before >= _24H):
         step, rule = 7, 'same_day_free'
         fee_percent = 0
     else:
@@ -151,36 +189,53 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         raise _rt.result_out_of_range('point_fee', point_fee, 0, 9007199254740991, ('/point_amount',))
     if not 0 <= point_refund <= 9007199254740991:
         raise _rt.result_out_of_range('point_refund', point_refund, 0, 9007199254740991, ('/point_amount',))
-    return Decision(_SPEC, {'fee_percent': fee_percent if type(fee_percent) is int else _rt.json_percent(fee_percent), 'card_fee': card_fee, 'card_refund': card_refund, 'point_fee': point_fee, 'point_refund': point_refund}, rule, step, (rate_plan, booked_at, cancelled_at, pickup_at, no_show, card_amount, point_amount, exception, hours_before, fee_percent, card_fee, card_refund, point_fee, point_refund))
+    outputs: Outputs = {'fee_percent': fee_percent if type(fee_percent) is int else _rt.json_percent(fee_percent),
+        'card_fee': card_fee, 'card_refund': card_refund, 'point_fee': point_fee, 'point_refund': point_refund}
+    return Decision(_SPEC, outputs, rule, step, (rate_plan, booked_at, cancelled_at, pickup_at, no_show, card_amount,
+            point_amount, exception, hours_before, fee_percent, card_fee, card_refund, point_fee, point_refund))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('rate_plan', 'booked_at', 'cancelled_at', 'pickup_at', 'no_show', 'card_amount', 'point_amount', 'exception', 'hours_before', 'fee_percent', 'card_fee', 'card_refund', 'point_fee', 'point_refund'),
-    ('enum:rate_plan_kind', 'datetime', 'datetime', 'datetime', 'bool', 'money', 'money', 'enum:cancel_exception', 'duration', 'percent', 'money', 'money', 'money', 'money'),
+    ('rate_plan', 'booked_at', 'cancelled_at', 'pickup_at', 'no_show', 'card_amount', 'point_amount', 'exception',
+        'hours_before', 'fee_percent', 'card_fee', 'card_refund', 'point_fee', 'point_refund'),
+    ('enum:rate_plan_kind', 'datetime', 'datetime', 'datetime', 'bool', 'money', 'money', 'enum:cancel_exception',
+        'duration', 'percent', 'money', 'money', 'money', 'money'),
     {
-        'exception_flight_cancelled': ('제주행 항공기 또는 선박의 결항: 결항 증명서 접수 후 전액 환불되며 취소 수수료가 없습니다.',),
-        'exception_family_death': ('인수 24시간 이내 취소, 인수고객 및 직계가족의 사망: 취소 수수료 10%',),
-        'exception_infection_self': ('인수 24시간 이내 취소, 전염병 밀접접촉·자가격리·확진 본인: 수수료가 없습니다.',),
-        'exception_infection_companion': ('인수 24시간 이내 취소, 전염병 밀접접촉·자가격리·확진으로 본인 외 취소: 취소 수수료 30%',),
-        'exception_active_monitoring': ('인수 24시간 이내 취소, 능동감시 대상자: 환불 불가(수수료 100%)',),
-        'no_show_nonrefundable': ('No-Show, 요금제 ', 0, ': 환불불가(수수료 100%)'),
-        'no_show_standard': ('No-Show, 요금제 ', 0, ': 수수료 50%'),
-        'same_day_free': ('예약 당일 취소: 수수료가 없습니다.',),
-        'fee_table.super_saver.d7': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.super_saver.d3': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.super_saver.d1': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.super_saver.d0': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.discount.d7': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.discount.d3': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.discount.d1': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.discount.d0': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.standard.d7': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.standard.d3': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.standard.d1': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.standard.d0': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
+        'exception_flight_cancelled': '제주행 항공기 또는 선박의 결항: 결항 증명서 접수 후 전액 환불되며 취소 수수료가 없습니다.',
+        'exception_family_death': '인수 24시간 이내 취소, 인수고객 및 직계가족의 사망: 취소 수수료 10%',
+        'exception_infection_self': '인수 24시간 이내 취소, 전염병 밀접접촉·자가격리·확진 본인: 수수료가 없습니다.',
+        'exception_infection_companion': '인수 24시간 이내 취소, 전염병 밀접접촉·자가격리·확진으로 본인 외 취소: 취소 수수료 30%',
+        'exception_active_monitoring': '인수 24시간 이내 취소, 능동감시 대상자: 환불 불가(수수료 100%)',
+        'no_show_nonrefundable': 'No-Show, 요금제 {rate_plan}: 환불불가(수수료 100%)',
+        'no_show_standard': 'No-Show, 요금제 {rate_plan}: 수수료 50%',
+        'same_day_free': '예약 당일 취소: 수수료가 없습니다.',
+        'fee_table.super_saver.d7': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.super_saver.d3': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.super_saver.d1': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.super_saver.d0': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.discount.d7': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.discount.d3': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.discount.d1': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.discount.d0': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.standard.d7': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.standard.d3': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.standard.d1': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.standard.d0': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
     },
-    (('exception_flight_cancelled', ()), ('exception_family_death', ()), ('exception_infection_self', ()), ('exception_infection_companion', ()), ('exception_active_monitoring', ()), ('no_show_nonrefundable', ()), ('no_show_standard', ()), ('same_day_free', ()), ('fee_table', ('rate_plan', 'hours_before'))),
-    {'rate_plan_kind': {'super_saver': '초특가', 'discount': '할인가', 'standard': '정상가'}, 'cancel_exception': {'family_death': '인수고객 및 직계가족의 사망', 'flight_cancelled': '제주행 항공기 또는 선박의 결항', 'infection_self': '전염병 밀접접촉·자가격리·확진(본인)', 'infection_companion': '전염병 밀접접촉·자가격리·확진(본인 외)', 'active_monitoring': '능동감시 대상자'}},
+    (
+        ('exception_flight_cancelled', ()),
+        ('exception_family_death', ()),
+        ('exception_infection_self', ()),
+        ('exception_infection_companion', ()),
+        ('exception_active_monitoring', ()),
+        ('no_show_nonrefundable', ()),
+        ('no_show_standard', ()),
+        ('same_day_free', ()),
+        ('fee_table', ('rate_plan', 'hours_before')),
+    ),
+    {'rate_plan_kind': {'super_saver': '초특가', 'discount': '할인가', 'standard': '정상가'}, 'cancel_exception': {
+            'family_death': '인수고객 및 직계가족의 사망', 'flight_cancelled': '제주행 항공기 또는 선박의 결항', 'infection_self':
+            '전염병 밀접접촉·자가격리·확진(본인)', 'infection_companion': '전염병 밀접접촉·자가격리·확진(본인 외)', 'active_monitoring': '능동감시 대상자'}},
     _ZONE,
 )

@@ -16,7 +16,22 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 주차패스 등록 상태, as JSON."""
+
+        ownership_verified: bool
+        registered_at: str
+        first_entry_at: NotRequired[str | None]
+        as_of: str
+
+    class Outputs(TypedDict):
+        """The outputs of 주차패스 등록 상태, as JSON."""
+
+        status: Literal['registered', 'provisional', 'expired']
+        provisional_expires_at: str | None
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -33,7 +48,7 @@ _24H = timedelta(hours=24)
 _read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 주차패스 등록 상태 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -68,7 +83,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 0, 'ownership_verified_registered'
         status = 'registered'
     # rule entered_within_24h: policies/parking_pass/registration.policy:29
-    elif ((first_entry_at is not None and (_0MIN <= (first_entry_at - registered_at) <= _24H)) and first_entry_at <= as_of):
+    elif ((first_entry_at is not None and (_0MIN <= (first_entry_at - registered_at) <= _24H))
+        and first_entry_at <= as_of):
         step, rule = 1, 'entered_within_24h'
         status = 'registered'
     # rule provisional_pending: policies/parking_pass/registration.policy:34
@@ -81,7 +97,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 3, 'provisional_expired'
         status = 'expired'
         provisional_expires_at = (registered_at + _24H)
-    return Decision(_SPEC, {'status': status, 'provisional_expires_at': None if provisional_expires_at is None else _rt.json_datetime(provisional_expires_at, _ZONE)}, rule, step, (ownership_verified, registered_at, first_entry_at, as_of, status, provisional_expires_at))
+    outputs: Outputs = {'status': status, 'provisional_expires_at': None if provisional_expires_at is None
+        else _rt.json_datetime(provisional_expires_at, _ZONE)}
+    return Decision(_SPEC, outputs, rule, step, (ownership_verified, registered_at, first_entry_at, as_of, status,
+            provisional_expires_at))
 
 
 _SPEC = _rt.Spec(
@@ -89,12 +108,18 @@ _SPEC = _rt.Spec(
     ('ownership_verified', 'registered_at', 'first_entry_at', 'as_of', 'status', 'provisional_expires_at'),
     ('bool', 'datetime', 'datetime', 'datetime', 'enum:registration_status', 'datetime'),
     {
-        'ownership_verified_registered': ('소유인증 차량: 주차패스 가입 시 등록이 완료됩니다.',),
-        'entered_within_24h': ('등록 후 24시간 이내(', 2, ') 주차패스 지원 주차장에 입차하여 등록이 완료되었습니다.'),
-        'provisional_pending': ('등록된 주차패스는 임시 등록(가등록) 상태입니다. 등록 후 24시간 이내 주차패스 주차장에 입차하지 않을 경우 자동해지되니, ', 5, ' 이전에 제휴주차장 이용 부탁드립니다.'),
-        'provisional_expired': ('등록 후 24시간 이내 주차패스 주차장에 입차하지 않아 가등록이 자동해지되었습니다(', 5, ' 만료).'),
+        'ownership_verified_registered': '소유인증 차량: 주차패스 가입 시 등록이 완료됩니다.',
+        'entered_within_24h': '등록 후 24시간 이내({first_entry_at}) 주차패스 지원 주차장에 입차하여 등록이 완료되었습니다.',
+        'provisional_pending': '등록된 주차패스는 임시 등록(가등록) 상태입니다. 등록 후 24시간 이내 주차패스 주차장에 입차하지 않을 경우 '
+            '자동해지되니, {provisional_expires_at} 이전에 제휴주차장 이용 부탁드립니다.',
+        'provisional_expired': '등록 후 24시간 이내 주차패스 주차장에 입차하지 않아 가등록이 자동해지되었습니다({provisional_expires_at} 만료).',
     },
-    (('ownership_verified_registered', ()), ('entered_within_24h', ()), ('provisional_pending', ()), ('provisional_expired', ())),
+    (
+        ('ownership_verified_registered', ()),
+        ('entered_within_24h', ()),
+        ('provisional_pending', ()),
+        ('provisional_expired', ()),
+    ),
     {'registration_status': {'registered': '등록완료', 'provisional': '가등록', 'expired': '가등록 만료(자동해지)'}},
     _ZONE,
 )

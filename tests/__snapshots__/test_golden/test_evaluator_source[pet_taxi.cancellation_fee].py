@@ -16,17 +16,36 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 예약 취소수수료, as JSON."""
+
+        fare: int
+        departure_at: str
+        cancelled_at: str
+        dispatched_at: NotRequired[str | None]
+        no_show: NotRequired[bool]
+        driver_departed_at: NotRequired[str | None]
+        driver_arrived_at: NotRequired[str | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 예약 취소수수료, as JSON."""
+
+        fee: int
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
 POLICY_ID = 'pet_taxi.cancellation_fee'
 TITLE = '펫 예약 취소수수료'
-RULE_IDS = ('driver_not_departed', 'driver_not_arrived', 'passenger_no_show', 'dispatch_grace', 'by_time.free', 'by_time.early', 'by_time.late', 'by_time.last')
+RULE_IDS = ('driver_not_departed', 'driver_not_arrived', 'passenger_no_show', 'dispatch_grace', 'by_time.free',
+    'by_time.early', 'by_time.late', 'by_time.last')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['cancelled_at', 'departure_at', 'dispatched_at', 'driver_arrived_at', 'driver_departed_at', 'fare', 'no_show'])
+_FIELDS = frozenset(['cancelled_at', 'departure_at', 'dispatched_at', 'driver_arrived_at', 'driver_departed_at', 'fare',
+        'no_show'])
 _0MIN = timedelta(0)
 _10MIN = timedelta(minutes=10)
 _1H = timedelta(hours=1)
@@ -36,7 +55,7 @@ _9H = timedelta(hours=9)
 _read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 예약 취소수수료 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -112,24 +131,33 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
             fee = min(fare, 15000)
     if not 0 <= fee <= 9007199254740991:
         raise _rt.result_out_of_range('fee', fee, 0, 9007199254740991, ('/fare',))
-    return Decision(_SPEC, {'fee': fee}, rule, step, (fare, departure_at, cancelled_at, dispatched_at, no_show, driver_departed_at, driver_arrived_at, before, fee))
+    outputs: Outputs = {'fee': fee}
+    return Decision(_SPEC, outputs, rule, step, (fare, departure_at, cancelled_at, dispatched_at, no_show,
+            driver_departed_at, driver_arrived_at, before, fee))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('fare', 'departure_at', 'cancelled_at', 'dispatched_at', 'no_show', 'driver_departed_at', 'driver_arrived_at', 'before', 'fee'),
+    ('fare', 'departure_at', 'cancelled_at', 'dispatched_at', 'no_show', 'driver_departed_at', 'driver_arrived_at',
+        'before', 'fee'),
     ('money', 'datetime', 'datetime', 'datetime', 'bool', 'datetime', 'datetime', 'duration', 'money'),
     {
-        'driver_not_departed': ('출발 시간까지 기사가 [출발하기]를 누르지 않아 취소수수료가 없습니다.',),
-        'driver_not_arrived': ('출발 시간 5분 후까지 기사가 [손님위치에 도착]을 누르지 않아 취소수수료가 없습니다.',),
-        'passenger_no_show': ('승객 노쇼: 운임 ', 0, '의 100%, 최대 30,000원 → 취소수수료 ', 8),
-        'dispatch_grace': ('기사 배차 완료 후 10분 이내 취소: 취소수수료가 없습니다.',),
-        'by_time.free': ('출발 24시간 전보다 일찍 취소: 취소수수료가 없습니다.',),
-        'by_time.early': ('출발 ', 7, ' 전 취소(24시간 전 ~ 9시간 전): 운임 ', 0, '의 10%, 최대 8,000원 → 취소수수료 ', 8),
-        'by_time.late': ('출발 ', 7, ' 전 취소(9시간 전 ~ 1시간 전): 운임 ', 0, '의 50%, 최대 8,000원 → 취소수수료 ', 8),
-        'by_time.last': ('출발 1시간 전부터 취소: 운임 ', 0, '의 100%, 최대 15,000원 → 취소수수료 ', 8),
+        'driver_not_departed': '출발 시간까지 기사가 [출발하기]를 누르지 않아 취소수수료가 없습니다.',
+        'driver_not_arrived': '출발 시간 5분 후까지 기사가 [손님위치에 도착]을 누르지 않아 취소수수료가 없습니다.',
+        'passenger_no_show': '승객 노쇼: 운임 {fare}의 100%, 최대 30,000원 → 취소수수료 {fee}',
+        'dispatch_grace': '기사 배차 완료 후 10분 이내 취소: 취소수수료가 없습니다.',
+        'by_time.free': '출발 24시간 전보다 일찍 취소: 취소수수료가 없습니다.',
+        'by_time.early': '출발 {before} 전 취소(24시간 전 ~ 9시간 전): 운임 {fare}의 10%, 최대 8,000원 → 취소수수료 {fee}',
+        'by_time.late': '출발 {before} 전 취소(9시간 전 ~ 1시간 전): 운임 {fare}의 50%, 최대 8,000원 → 취소수수료 {fee}',
+        'by_time.last': '출발 1시간 전부터 취소: 운임 {fare}의 100%, 최대 15,000원 → 취소수수료 {fee}',
     },
-    (('driver_not_departed', ()), ('driver_not_arrived', ()), ('passenger_no_show', ()), ('dispatch_grace', ()), ('by_time', ('before',))),
+    (
+        ('driver_not_departed', ()),
+        ('driver_not_arrived', ()),
+        ('passenger_no_show', ()),
+        ('dispatch_grace', ()),
+        ('by_time', ('before',)),
+    ),
     {},
     _ZONE,
 )

@@ -16,7 +16,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 차량 내부 CCTV 녹화본 보관 기간, as JSON."""
+
+        recorded_at: str
+        as_of: str
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 차량 내부 CCTV 녹화본 보관 기간, as JSON."""
+
+        kept: bool
+        kept_until: str
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -31,7 +44,7 @@ _30D = timedelta(days=30)
 _read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 차량 내부 CCTV 녹화본 보관 기간 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -61,7 +74,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:  # (720h, ∞): the rows above cover the rest
         step, rule = 0, 'by_age.expired'
         kept = False
-    return Decision(_SPEC, {'kept': kept, 'kept_until': _rt.json_datetime(kept_until, _ZONE)}, rule, step, (recorded_at, as_of, kept, kept_until))
+    outputs: Outputs = {'kept': kept, 'kept_until': _rt.json_datetime(kept_until, _ZONE)}
+    return Decision(_SPEC, outputs, rule, step, (recorded_at, as_of, kept, kept_until))
 
 
 _SPEC = _rt.Spec(
@@ -69,10 +83,12 @@ _SPEC = _rt.Spec(
     ('recorded_at', 'as_of', 'kept', 'kept_until'),
     ('datetime', 'datetime', 'bool', 'datetime'),
     {
-        'by_age.kept_30d': ('녹화본은 30일까지 보관합니다. ', 3, '까지 확인할 수 있습니다.'),
-        'by_age.expired': ('녹화 후 30일이 지나 녹화본이 보관되지 않습니다(', 3, '까지 보관).'),
+        'by_age.kept_30d': '녹화본은 30일까지 보관합니다. {kept_until}까지 확인할 수 있습니다.',
+        'by_age.expired': '녹화 후 30일이 지나 녹화본이 보관되지 않습니다({kept_until}까지 보관).',
     },
-    (('by_age', ()),),
+    (
+        ('by_age', ()),
+    ),
     {},
     _ZONE,
 )

@@ -16,7 +16,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 기사 계정 장기 미접속 자동탈퇴, as JSON."""
+
+        last_login_at: str
+        as_of: str
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 기사 계정 장기 미접속 자동탈퇴, as JSON."""
+
+        withdrawn: bool
+        withdraws_at: str
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -31,7 +44,7 @@ _365D = timedelta(days=365)
 _read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 기사 계정 장기 미접속 자동탈퇴 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -61,7 +74,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:  # [8760h, ∞): the rows above cover the rest
         step, rule = 0, 'by_idle.withdrawn'
         withdrawn = True
-    return Decision(_SPEC, {'withdrawn': withdrawn, 'withdraws_at': _rt.json_datetime(withdraws_at, _ZONE)}, rule, step, (last_login_at, as_of, withdrawn, withdraws_at))
+    outputs: Outputs = {'withdrawn': withdrawn, 'withdraws_at': _rt.json_datetime(withdraws_at, _ZONE)}
+    return Decision(_SPEC, outputs, rule, step, (last_login_at, as_of, withdrawn, withdraws_at))
 
 
 _SPEC = _rt.Spec(
@@ -69,10 +83,12 @@ _SPEC = _rt.Spec(
     ('last_login_at', 'as_of', 'withdrawn', 'withdraws_at'),
     ('datetime', 'datetime', 'bool', 'datetime'),
     {
-        'by_idle.active': ('마지막 접속 후 365일이 지나지 않았습니다. ', 3, '까지 접속하지 않으면 자동탈퇴됩니다.'),
-        'by_idle.withdrawn': ('장기 미접속 1년(365일): 자동탈퇴 대상입니다(', 3, '부터).'),
+        'by_idle.active': '마지막 접속 후 365일이 지나지 않았습니다. {withdraws_at}까지 접속하지 않으면 자동탈퇴됩니다.',
+        'by_idle.withdrawn': '장기 미접속 1년(365일): 자동탈퇴 대상입니다({withdraws_at}부터).',
     },
-    (('by_idle', ()),),
+    (
+        ('by_idle', ()),
+    ),
     {},
     _ZONE,
 )

@@ -16,7 +16,30 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Booking(TypedDict):
+        """기사의 기존 예약."""
+
+        id: str
+        starts_at: str
+        ends_at: str
+
+    class Inputs(TypedDict):
+        """The input of 펫 기사의 예약 수락 가능 여부, as JSON."""
+
+        as_of: str
+        departure_at: str
+        arrival_at: str
+        pickup_eta: str
+        bookings: NotRequired[list[Booking] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 기사의 예약 수락 가능 여부, as JSON."""
+
+        can_accept: bool
+        reasons: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -63,7 +86,7 @@ def _read_booking(raw: Any, base: str, index: int, errors: list) -> tuple | None
     return (f_id, f_starts_at, f_ends_at)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 기사의 예약 수락 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -103,11 +126,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check buffer_10min: policies/pet_taxi/driver_acceptance.policy:26
-    if not ((sum(1 for _r1 in bookings if ((arrival_at <= _r1[1] and arrival_at > (_r1[1] - _10MIN)) or (departure_at >= _r1[2] and departure_at < (_r1[2] + _10MIN))))) == 0):
+    if not ((sum(1 for _id, _starts_at, _ends_at in bookings if ((arrival_at <= _starts_at and arrival_at > (
+                            _starts_at - _10MIN)) or (departure_at >= _ends_at and departure_at < (
+                            _ends_at + _10MIN))))) == 0):
         failed_check_ids.append('buffer_10min')
         failed_checks.append('기존 예약의 출-도착시간 앞/뒤 10분 동안은 예약을 수락할 수 없습니다.')
     # check overlap: policies/pet_taxi/driver_acceptance.policy:30
-    if not ((sum(1 for _r1 in bookings if (departure_at < _r1[2] and arrival_at > _r1[1]))) == 0):
+    if not ((sum(1 for _id, _starts_at, _ends_at in bookings if (departure_at < _ends_at
+                    and arrival_at > _starts_at))) == 0):
         failed_check_ids.append('overlap')
         failed_checks.append('신규 예약의 출발~도착 예정 시간이 기존 예약에 포함되면 수락할 수 없습니다.')
     # check reach_pickup: policies/pet_taxi/driver_acceptance.policy:33
@@ -126,18 +152,24 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'can_accept_booking'
         can_accept = True
-    return Decision(_SPEC, {'can_accept': can_accept, 'reasons': list(reasons)}, rule, step, (as_of, departure_at, arrival_at, pickup_eta, bookings, can_accept, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'can_accept': can_accept, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (as_of, departure_at, arrival_at, pickup_eta, bookings, can_accept,
+            reasons, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('as_of', 'departure_at', 'arrival_at', 'pickup_eta', 'bookings', 'can_accept', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
+    ('as_of', 'departure_at', 'arrival_at', 'pickup_eta', 'bookings', 'can_accept', 'reasons', 'failed_checks',
+        'failed_check_ids', 'refused', 'needs_review'),
     ('datetime', 'datetime', 'datetime', 'datetime', 'list', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'cannot_accept': ('예약을 수락할 수 없습니다: ', 6),
-        'can_accept_booking': ('예약을 수락할 수 있습니다.',),
+        'cannot_accept': '예약을 수락할 수 없습니다: {reasons}',
+        'can_accept_booking': '예약을 수락할 수 있습니다.',
     },
-    (('cannot_accept', ()), ('can_accept_booking', ())),
+    (
+        ('cannot_accept', ()),
+        ('can_accept_booking', ()),
+    ),
     {},
     _ZONE,
     ('buffer_10min', 'overlap', 'reach_pickup'),

@@ -16,7 +16,25 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Withdrawal(TypedDict):
+        """포인트 출금."""
+
+        at: str
+
+    class Inputs(TypedDict):
+        """The input of 펫 기사 포인트 출금 횟수, as JSON."""
+
+        as_of: str
+        withdrawals: NotRequired[list[Withdrawal] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 기사 포인트 출금 횟수, as JSON."""
+
+        withdrawals_today: int
+        allowed: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -51,7 +69,7 @@ def _read_withdrawal(raw: Any, base: str, index: int, errors: list) -> tuple | N
     return (f_at,)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 기사 포인트 출금 횟수 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -74,7 +92,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if errors:
         raise InvalidInput(errors)
     # output withdrawals_today: 오늘 출금 횟수 (policies/pet_taxi/point_withdrawal.policy:17)
-    withdrawals_today = sum(1 for _day1_0 in ((as_of.date() if as_of.tzinfo is not _UTC and as_of.utcoffset() == _zone_offset(as_of) else as_of.astimezone(_ZONE).date()),) for _r1 in withdrawals if _rt.local_date(_r1[0], _ZONE) == _day1_0)
+    withdrawals_today = sum(1 for _day1_0 in ((as_of.date() if as_of.tzinfo is not _UTC and as_of.utcoffset(
+                    ) == _zone_offset(as_of) else as_of.astimezone(_ZONE).date()),) for _at, in withdrawals if (
+            _at.date() if _at.tzinfo is not _UTC and _at.utcoffset() == _zone_offset(_at) else _at.astimezone(
+                _ZONE).date()) == _day1_0)
     # rule already_withdrawn: policies/pet_taxi/point_withdrawal.policy:20
     if withdrawals_today >= 1:
         step, rule = 0, 'already_withdrawn'
@@ -84,8 +105,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 1, 'can_withdraw'
         allowed = True
     if not -9007199254740991 <= withdrawals_today <= 9007199254740991:
-        raise _rt.result_out_of_range('withdrawals_today', withdrawals_today, -9007199254740991, 9007199254740991, ('/as_of', '/withdrawals'))
-    return Decision(_SPEC, {'withdrawals_today': withdrawals_today, 'allowed': allowed}, rule, step, (as_of, withdrawals, withdrawals_today, allowed))
+        raise _rt.result_out_of_range('withdrawals_today', withdrawals_today, -9007199254740991, 9007199254740991, (
+                '/as_of', '/withdrawals'))
+    outputs: Outputs = {'withdrawals_today': withdrawals_today, 'allowed': allowed}
+    return Decision(_SPEC, outputs, rule, step, (as_of, withdrawals, withdrawals_today, allowed))
 
 
 _SPEC = _rt.Spec(
@@ -93,10 +116,13 @@ _SPEC = _rt.Spec(
     ('as_of', 'withdrawals', 'withdrawals_today', 'allowed'),
     ('datetime', 'list', 'int', 'bool'),
     {
-        'already_withdrawn': ('출금은 하루 1회만 가능합니다. 오늘 이미 ', 2, '회 출금했습니다.'),
-        'can_withdraw': ('오늘 출금한 내역이 없어 포인트를 계좌로 출금할 수 있습니다.',),
+        'already_withdrawn': '출금은 하루 1회만 가능합니다. 오늘 이미 {withdrawals_today}회 출금했습니다.',
+        'can_withdraw': '오늘 출금한 내역이 없어 포인트를 계좌로 출금할 수 있습니다.',
     },
-    (('already_withdrawn', ()), ('can_withdraw', ())),
+    (
+        ('already_withdrawn', ()),
+        ('can_withdraw', ()),
+    ),
     {},
     _ZONE,
 )

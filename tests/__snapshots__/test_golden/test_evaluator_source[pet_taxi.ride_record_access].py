@@ -16,13 +16,28 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 운행완료 후 기록 확인 기간, as JSON."""
+
+        completed_at: str
+        as_of: str
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 운행완료 후 기록 확인 기간, as JSON."""
+
+        driver_contact_visible: bool
+        car_number_visible: bool
+        payment_cancellable: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
 POLICY_ID = 'pet_taxi.ride_record_access'
 TITLE = '펫 운행완료 후 기록 확인 기간'
-RULE_IDS = ('by_elapsed.not_completed', 'by_elapsed.within_1d', 'by_elapsed.within_3d', 'by_elapsed.within_7d', 'by_elapsed.after_7d')
+RULE_IDS = ('by_elapsed.not_completed', 'by_elapsed.within_1d', 'by_elapsed.within_3d', 'by_elapsed.within_7d',
+    'by_elapsed.after_7d')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
@@ -34,7 +49,7 @@ _7D = timedelta(days=7)
 _read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 운행완료 후 기록 확인 기간 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -81,7 +96,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         driver_contact_visible = False
         car_number_visible = False
         payment_cancellable = False
-    return Decision(_SPEC, {'driver_contact_visible': driver_contact_visible, 'car_number_visible': car_number_visible, 'payment_cancellable': payment_cancellable}, rule, step, (completed_at, as_of, driver_contact_visible, car_number_visible, payment_cancellable))
+    outputs: Outputs = {'driver_contact_visible': driver_contact_visible, 'car_number_visible': car_number_visible,
+        'payment_cancellable': payment_cancellable}
+    return Decision(_SPEC, outputs, rule, step, (completed_at, as_of, driver_contact_visible, car_number_visible,
+            payment_cancellable))
 
 
 _SPEC = _rt.Spec(
@@ -89,13 +107,15 @@ _SPEC = _rt.Spec(
     ('completed_at', 'as_of', 'driver_contact_visible', 'car_number_visible', 'payment_cancellable'),
     ('datetime', 'datetime', 'bool', 'bool', 'bool'),
     {
-        'by_elapsed.not_completed': ('아직 운행완료 전입니다.',),
-        'by_elapsed.within_1d': ('운행완료 1일 이내: 승객은 기사 이름, 연락처와 차량 번호를 확인할 수 있고, 기사는 자동결제 내역 승인을 취소할 수 있습니다.',),
-        'by_elapsed.within_3d': ('운행완료 1일이 지나 3일 이내: 승객은 기사 이름, 연락처와 차량 번호를 확인할 수 있습니다. 기사의 자동결제 내역 승인 취소는 불가합니다.',),
-        'by_elapsed.within_7d': ('운행완료 3일이 지나 7일 이내: 승객은 차량 번호만 확인할 수 있습니다(기사 이름, 연락처 확인 불가).',),
-        'by_elapsed.after_7d': ('운행완료 7일이 지나 기사 이름, 연락처와 차량 번호를 확인할 수 없습니다.',),
+        'by_elapsed.not_completed': '아직 운행완료 전입니다.',
+        'by_elapsed.within_1d': '운행완료 1일 이내: 승객은 기사 이름, 연락처와 차량 번호를 확인할 수 있고, 기사는 자동결제 내역 승인을 취소할 수 있습니다.',
+        'by_elapsed.within_3d': '운행완료 1일이 지나 3일 이내: 승객은 기사 이름, 연락처와 차량 번호를 확인할 수 있습니다. 기사의 자동결제 내역 승인 취소는 불가합니다.',
+        'by_elapsed.within_7d': '운행완료 3일이 지나 7일 이내: 승객은 차량 번호만 확인할 수 있습니다(기사 이름, 연락처 확인 불가).',
+        'by_elapsed.after_7d': '운행완료 7일이 지나 기사 이름, 연락처와 차량 번호를 확인할 수 없습니다.',
     },
-    (('by_elapsed', ()),),
+    (
+        ('by_elapsed', ()),
+    ),
     {},
     _ZONE,
 )

@@ -135,3 +135,32 @@ def test_fields_named_like_the_evaluators_own_names(tmp_path):
     d = module.evaluate({"items": [{"rt": 5, "key": 2, "n": 1}, {"rt": 7, "key": 7, "n": 9}, {"rt": 1, "key": 3, "n": 0}]})
     assert d.outputs == {"total": 6, "keys": 1}
     assert d.explanation == "합 6, 같은 수 1"
+
+
+SHUFFLED_TABLE = '''policy readable.rows "순서"
+  source "001_643b8286a8614a89.txt" section "이용료 취소수수료"
+  effective 2025-05-15
+  zone Asia/Seoul
+
+input before: duration "남은 시간"
+
+output fee: money "수수료"
+
+table by_time by before "남은 시간별"
+  late (1h, 9h]:   fee = 2원  "늦음 {fee}"
+  free [24h, ∞):   fee = 0원  "무료 {fee}"
+  last (-∞, 1h]:   fee = 3원  "마지막 {fee}"
+  early (9h, 24h): fee = 1원  "이름 {fee}"
+'''
+
+
+def test_rows_in_source_order_decide_as_written(tmp_path):
+    """Rows written out of order are emitted as written; each holds exactly on its interval."""
+    module = compile_policy(tmp_path, "readable.rows", SHUFFLED_TABLE)
+    src = (tmp_path / "generated" / "readable" / "rows.py").read_text(encoding="utf-8")
+    body = src[src.index("def evaluate"):]
+    assert body.index("'by_time.late'") < body.index("'by_time.free'") < body.index("'by_time.last'")
+    expected = {"PT0S": "last", "PT1H": "last", "PT1H1S": "late", "PT9H": "late", "PT9H1S": "early",
+                "PT23H59M59S": "early", "PT24H": "free", "PT100H": "free", "-PT5H": "last"}
+    for before, row in expected.items():
+        assert module.evaluate({"before": before}).rule == f"by_time.{row}", before

@@ -1100,10 +1100,9 @@ def _fit(text: str, width: int = WIDTH) -> str:
         if stripped.startswith("#"):
             out += _wrap_words(stripped[1:].strip(), indent + "# ", width)
         elif not tokens or tokens[0][0].start[0] != number or tokens[0][0].type == tokenize.STRING and "\n" in tokens[0][0].string:
-            # Inside a docstring: text, broken at spaces.
-            out += _wrap_words(stripped, indent, width)
+            out += _continued(line, width)  # a line of a docstring's text
         elif len(tokens) == 2 and tokens[0][0].type == tokenize.STRING and tokens[0][0].string.startswith('"""'):
-            out += _docstring_lines(tokens[0][0].string, indent, width)
+            out += _continued(line, width)  # a one-line docstring
         else:
             out += _break_code(line, indent, tokens, depth_at.get(number, 0), width)
     return "\n".join(out)
@@ -1121,11 +1120,23 @@ def _wrap_words(text: str, prefix: str, width: int) -> list[str]:
     return [line.rstrip() for line in out]
 
 
-def _docstring_lines(token: str, indent: str, width: int) -> list[str]:
-    """A one-line docstring too long for a line, as a docstring of several lines."""
-    body = token[3:-3]
-    return [indent + '"""' + line[len(indent) + 3:] if i == 0 else line
-            for i, line in enumerate(_wrap_words(body, indent, width - 3))] + [indent + '"""']
+def _continued(line: str, width: int) -> list[str]:
+    """A line of a docstring broken at spaces, each break a backslash before the new line.
+
+    Python drops a backslash and the new line after it from a string, so the docstring reads
+    back exactly as written on one line; the lines after the first start at the margin, as
+    any indentation there would be part of the text.
+    """
+    words = line.split(" ")
+    out, current = [], words[0]
+    for word in words[1:]:
+        if len(current) + 1 + len(word) + 2 > width and current.strip():
+            out.append(current + " \\")
+            current = word
+        else:
+            current = f"{current} {word}"
+    out.append(current)
+    return out
 
 
 def _break_code(line: str, indent: str, tokens: list, base_depth: int, width: int) -> list[str]:

@@ -104,8 +104,8 @@ class _PythonEmitter:
         w.line("TYPE_CHECKING = False")
         w.line("if TYPE_CHECKING:")
         with w.indent():
-            w.line("from typing import Any")
-        w.blank()
+            self.emit_typed_dicts(w)
+        w.blank(2)
         w.line('__all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]')
         w.blank()
         w.line(f"POLICY_ID = {p.id!r}")
@@ -123,7 +123,59 @@ class _PythonEmitter:
             w.line(f"{name} = {self.consts[name]}")
         w.blank(2)
         w._lines.extend(body._lines)
-        return w.text()
+        return _fit(w.text())
+
+    # ------------------------------------------------------------ types for checkers
+    def emit_typed_dicts(self, w: Writer) -> None:
+        """The JSON shapes of the inputs and outputs as TypedDicts, for type checkers only."""
+        p = self.p
+        w.line("from typing import Any, Literal, NotRequired, TypedDict")
+        for rec in p.records:
+            fields = []
+            for f in rec.fields:
+                t = self.json_type(self.an_type(f.type))
+                fields.append((f.name, f"NotRequired[{t} | None]" if f.type.optional else t))
+            _typed_dict(w, self.record_class(rec.name), _docstring(rec.label.text) + ".", fields)
+        fields = []
+        for inp in p.inputs:
+            t = self.json_type(self.an.symbols[inp.name].type)
+            if inp.type.optional:
+                t = f"NotRequired[{t} | None]"
+            elif inp.default is not None:
+                t = f"NotRequired[{t}]"
+            fields.append((inp.name, t))
+        _typed_dict(w, "Inputs", f"The input of {_docstring(p.title.text)}, as JSON.", fields)
+        fields = []
+        for o in p.outputs:
+            t = self.an.symbols[o.name].type
+            fields.append((o.name, f"{self.json_type(t)}{' | None' if t.optional else ''}"))
+        _typed_dict(w, "Outputs", f"The outputs of {_docstring(p.title.text)}, as JSON.", fields)
+
+    def record_class(self, name: str) -> str:
+        """The TypedDict of a record: `same_company_booking` is `SameCompanyBooking`."""
+        base = "".join(part[:1].upper() + part[1:] for part in name.split("_")) or "Record"
+        taken = {"Inputs", "Outputs", "Any", "Literal", "NotRequired", "TypedDict", "Decision", "InvalidInput", "Mapping"}
+        others = {"".join(q[:1].upper() + q[1:] for q in r.name.split("_")) for r in self.p.records if r.name < name}
+        while base in taken or base in others:
+            base += "_"
+        return base
+
+    def json_type(self, t: Type) -> str:
+        """The Python type of a value of t as JSON carries it."""
+        k = t.kind
+        if k in ("money", "int"):
+            return "int"
+        if k in ("number", "percent"):
+            return "int | str"
+        if k == "bool":
+            return "bool"
+        if k == "enum":
+            return f"Literal[{', '.join(repr(v.name) for v in self.an.enums[t.name].values)}]"
+        if k == "record":
+            return self.record_class(t.name)
+        if k == "list":
+            return f"list[{self.json_type(t.item)}]"
+        return "str"  # text, and dates, times and durations written in ISO 8601
 
     # ------------------------------------------------------------ reading input
     def emit_record_readers(self, w: Writer) -> None:
@@ -280,64 +332,24 @@ class _PythonEmitter:
             raise AssertionError(f"cannot read {t.show()}")
 
     def emit_read_datetime(self, w: Writer, var: str, path: str, dates: tuple[str, str] | None = None) -> None:
-        """Parse the three shapes services send inline; the runtime reader takes the rest.
+        """Read a datetime with the module's reader for its range of days (runtime.datetime_reader).
 
-        `2025-06-01T14:00:00+09:00` (25 characters), `…Z` (20) and naive `2025-06-01T14:00:00`
-        (19, a wall-clock time in the policy's zone). For strings of those lengths whose
-        separators stand every third character from index 4, datetime.fromisoformat succeeds
-        exactly when the runtime's _DATETIME_RE matches and it succeeds: it checks that every
-        other character is an ASCII digit. `"1900" <= s < "3"` bounds the year as written;
-        `s[23] < "6"` the offset's minutes (fromisoformat reads "+09:60" as +10:00). A naive
-        time becomes the UTC instant it names in the zone (the earlier one of a repeated hour),
-        so that it subtracts exactly, and cheaply, from other instants.
-
-        `dates` narrows the days it may be written on (compiler/input_ranges.py): the text is
-        compared with the first day and the day after the last, as the runtime reader does.
+        `dates` narrows the days it may be written on (compiler/input_ranges.py); each range
+        has one reader, made when the module is imported.
         """
-        self.consts["_DT_SHAPES"] = "_rt._FAST_SHAPES"
-        self.consts["_fromisoformat"] = "_rt._fromisoformat"
-        self.consts["_zone_offset"] = "_ZONE.utcoffset"
-        slow = f"{var} = _rt.read_datetime({var}, {path}, errors, _ZONE{'' if dates is None else f', {dates!r}'})"
-        if dates is None:
-            # The years as written, 1900 to 2999 (runtime.DATES): "3" sorts after every "2…" and before "3000".
-            guard = f'"{DATES[0][:4]}" <= {var} < "{int(DATES[1][0]) + 1}"'
+        if dates is None or dates == DATES:
+            name, made = "_read_datetime", "_rt.datetime_reader(_ZONE)"
         else:
-            after = (date.fromisoformat(dates[1]) + timedelta(days=1)).isoformat()
-            guard = f"{dates[0]!r} <= {var} < {after!r}"
-
-        def parse(*steps: str) -> None:
-            w.line("try:")
-            with w.indent():
-                for step in steps:
-                    w.line(step)
-            w.line("except ValueError:")
-            with w.indent():
-                w.line(slow)
-
-        w.line(f'if type({var}) is str and {guard}:')
-        with w.indent():
-            w.line(f"_n = len({var})")
-            w.line(f'if _n == 25 and {var}[4::3] in _DT_SHAPES and {var}[23] < "6":')
-            with w.indent():
-                parse(f"{var} = _fromisoformat({var})")
-            w.line(f'elif _n == 20 and {var}[4::3] == "--T::Z":')
-            with w.indent():
-                parse(f"{var} = _fromisoformat({var})")
-            w.line(f'elif _n == 19 and {var}[4::3] == "--T::":')
-            with w.indent():
-                parse(f'{var} = _fromisoformat({var} + "Z")', f"{var} -= _zone_offset({var})")
-            w.line("else:")
-            with w.indent():
-                w.line(slow)
-        w.line("else:")
-        with w.indent():
-            w.line(slow)
+            name = f"_read_datetime_{dates[0].replace('-', '')}_{dates[1].replace('-', '')}"
+            made = f"_rt.datetime_reader(_ZONE, {dates!r})"
+        self.consts[name] = made
+        w.line(f"{var} = {name}({var}, {path}, errors)")
 
     # ------------------------------------------------------------ deciding
     def emit_evaluate(self, w: Writer) -> None:
         p = self.p
         an = self.an
-        w.line("def evaluate(inputs: Mapping[str, Any]) -> Decision:")
+        w.line("def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:")
         with w.indent():
             w.line(f'"""Decide {_docstring(p.title.text)} for one input; raise InvalidInput if it does not fit."""')
             self.emit_read_inputs(w)
@@ -368,7 +380,8 @@ class _PythonEmitter:
             self.emit_output_bounds(w)
             outs = ", ".join(f"{o.name!r}: {self.json_value(self.local[o.name], an.symbols[o.name].type)}" for o in p.outputs)
             env = [self.local[n] for n in self.env_names()]
-            w.line(f"return Decision(_SPEC, {{{outs}}}, rule, step, ({', '.join(env)}{',' if len(env) == 1 else ''}))")
+            w.line(f"outputs: Outputs = {{{outs}}}")
+            w.line(f"return Decision(_SPEC, outputs, rule, step, ({', '.join(env)}{',' if len(env) == 1 else ''}))")
             body, w = w, outer
             if not self.overflow_paths:
                 w._lines.extend(w._indent * w._level + line if line else "" for line in body._lines)
@@ -462,11 +475,8 @@ class _PythonEmitter:
                 w.line(f"{ids}.append({chk.id!r})")
                 used = [m.group(1).strip() for m in PLACEHOLDER.finditer(chk.message.text)]
                 if used:
-                    names = list(dict.fromkeys(used))
-                    parts = self.says_parts(chk.message.text, names)
-                    kinds = tuple(self.kind_word(self.an.symbols[n].type) for n in names)
-                    values = ", ".join(self.local[n] for n in names) + ("," if len(names) == 1 else "")
-                    w.line(f"{msgs}.append(_rt.fill({parts!r}, ({values}), {kinds!r}, _SPEC.labels, _ZONE))")
+                    values = ", ".join(f"{n!r}: {self.local[n]}" for n in dict.fromkeys(used))
+                    w.line(f"{msgs}.append(_SPEC.fill({chk.message.text!r}, {{{values}}}))")
                 else:
                     w.line(f"{msgs}.append({chk.message.text!r})")
         refusals = tuple(c.id for c in p.checks if not c.review)
@@ -504,18 +514,23 @@ class _PythonEmitter:
             w.line(f"# table {dec.id}: {_where(dec.span)}")
             key = self.expr(dec.key)
             w.line(f"_key = {key}")
-            rows = list(dec.rows)
+            rows = list(dec.rows)  # in source order, the first row that holds decides
+            # INVARIANT: the checker proved the intervals partition the line. A row is tested
+            # only at an end that some row after it lies beyond: the rows before it have not
+            # held, so the key is in it or in a later row.
+            position = {}
             if all(r.interval is not None for r in rows):
-                # INVARIANT: the checker proved the intervals partition the line, so in order
-                # from the lowest, each row is told apart by its upper end alone.
-                rows = _by_position(rows, lambda r: r.interval)
+                position = {id(r): i for i, r in enumerate(_by_position(rows, lambda r: r.interval))}
             for j, row in enumerate(rows):
                 last = j == len(rows) - 1
                 if row.interval is None:
                     test, shown = f"_key == {row.id!r}", repr(row.id)
                 else:
                     shown = self.interval_text(row.interval)
-                    test = "" if last else self.upper_test("_key", row.interval)
+                    later = [position[id(r)] for r in rows[j + 1:]]
+                    here = position[id(row)]
+                    test = "" if last else self.interval_test(
+                        "_key", row.interval, low=any(p < here for p in later), high=any(p > here for p in later))
                 if last:
                     w.line(f"else:  # {shown}: the rows above cover the rest")
                 else:
@@ -566,16 +581,20 @@ class _PythonEmitter:
         """The test that a value below the interval's upper end is not above it."""
         return f"{var} {'<=' if iv.high_closed else '<'} {self.expr(iv.high)}"
 
-    def interval_test(self, var: str, iv: A.Interval) -> str:
+    def interval_test(self, var: str, iv: A.Interval, low: bool = True, high: bool = True) -> str:
+        """The test that var is in the interval; at the low or high end only if asked."""
         lo, hi = bound_value(iv.low), bound_value(iv.high)
         parts = []
-        if lo is not _NEG_INF:
+        if lo is not _NEG_INF and low:
             parts.append(f"{self.expr(iv.low)} {'<=' if iv.low_closed else '<'}")
         parts.append(var)
-        if hi is not _POS_INF:
+        if hi is not _POS_INF and high:
             parts.append(f"{'<=' if iv.high_closed else '<'} {self.expr(iv.high)}")
         if len(parts) == 1:
             return "True"
+        if len(parts) == 2 and parts[0] != var:  # the low end alone reads better as `var > low`
+            low_op, low_value = parts[0].rsplit(" ", 1)[1], parts[0].rsplit(" ", 1)[0]
+            return f"{var} {'>=' if low_op == '<=' else '>'} {low_value}"
         return " ".join(parts)
 
     def interval_text(self, iv: A.Interval) -> str:
@@ -593,18 +612,17 @@ class _PythonEmitter:
         p = self.p
         names = self.env_names()
         kinds = [self.kind_word(self.an.symbols[n].type) for n in names]
-        says: list[tuple[str, object]] = []
+        says: list[tuple[str, str]] = []
         for dec in p.deciders:
             if isinstance(dec, A.Rule):
-                says.append((dec.id, self.says_parts(dec.says.text, names)))
+                says.append((dec.id, dec.says.text))
             elif isinstance(dec, A.WindowTable):
                 for r in dec.rows:
-                    says.append((f"{dec.id}.{r.id}", self.says_parts(r.says.text, names)))
+                    says.append((f"{dec.id}.{r.id}", r.says.text))
             else:
-                parts = self.says_parts(dec.says.text, names)
                 for r in dec.rows:
                     for c in dec.columns:
-                        says.append((f"{dec.id}.{r.head.name}.{c.name}", parts))
+                        says.append((f"{dec.id}.{r.head.name}.{c.name}", dec.says.text))
         steps = []
         for dec in p.deciders:
             if isinstance(dec, A.Rule):
@@ -624,24 +642,16 @@ class _PythonEmitter:
                 for rid, parts in says:
                     w.line(f"{rid!r}: {parts!r},")
             w.line("},")
-            w.line(f"{tuple(steps)!r},")
+            w.line("(")  # the steps in decision order: each with the keys of its table
+            with w.indent():
+                for step in steps:
+                    w.line(f"{step!r},")
+            w.line("),")
             w.line(f"{labels!r},")
             w.line("_ZONE,")
             if p.checks:
                 w.line(f"{tuple(c.id for c in p.checks)!r},")
         w.line(")")
-
-    def says_parts(self, text: str, names: list[str]) -> tuple:
-        parts: list[object] = []
-        pos = 0
-        for m in PLACEHOLDER.finditer(text):
-            if m.start() > pos:
-                parts.append(text[pos:m.start()])
-            parts.append(names.index(m.group(1).strip()))
-            pos = m.end()
-        if pos < len(text):
-            parts.append(text[pos:])
-        return tuple(parts)
 
     def kind_word(self, t: Type) -> str:  # noqa: D401 - formatting kind of a value
         if t.kind == "enum":
@@ -687,8 +697,9 @@ class _PythonEmitter:
             self.consts["_HOLIDAYS"] = _holiday_table(HOLIDAY_YEARS)
             self.consts["_HOLIDAY_YEARS"] = repr(HOLIDAY_YEARS)
 
-    def const(self, prefix: str, key: str, value: str) -> str:
-        name = f"_{prefix}_{key}"
+    def named(self, name: str, value: str) -> str:
+        """A module constant: `name` is what the value is, as the policy writes it (`_9H`, `_2025_05_15`)."""
+        assert self.consts.get(name, value) == value, f"two values named {name}"
         self.consts[name] = value
         return name
 
@@ -701,15 +712,14 @@ class _PythonEmitter:
         if isinstance(e, A.Number):
             return _number(e.value, self)
         if isinstance(e, A.Duration):
-            secs = int(e.value.total_seconds())
-            key = f"M{-secs}" if secs < 0 else str(secs)
-            return self.const("SECONDS", key, f"timedelta(seconds={secs})")
+            name = _duration_name(e)
+            return self.named(name, _timedelta(e.value, days="D" in name))
         if isinstance(e, A.DateLit):
             d = e.value
-            return self.const("DATE", d.strftime("%Y%m%d"), f"date({d.year}, {d.month}, {d.day})")
+            return self.named(f"_{d:%Y_%m_%d}", f"date({d.year}, {d.month}, {d.day})")
         if isinstance(e, A.DateTimeLit):
             d = e.value
-            return self.const("AT", d.strftime("%Y%m%d%H%M%S"),
+            return self.named(f"_{d:%Y_%m_%dT%H_%M_%S}",
                               f"_rt.instant(datetime({d.year}, {d.month}, {d.day}, {d.hour}, {d.minute}, {d.second}), _ZONE)")
         if isinstance(e, A.Bool):
             return "True" if e.value else "False"
@@ -719,11 +729,10 @@ class _PythonEmitter:
             if id(e) in an.enum_values:
                 return repr(e.name)
             if id(e) in an.field_refs:
-                var, rec = self.records[-1] if self.records else (None, None)
-                for v, r in reversed(self.records):
-                    idx = next((i for i, f in enumerate(r.fields) if f.name == e.name), None)
-                    if idx is not None:
-                        return f"{v}[{idx}]"
+                # The innermost record with the field: its variable shadows an outer record's.
+                for _, r in reversed(self.records):
+                    if any(f.name == e.name for f in r.fields):
+                        return _field_var(e.name)
                 raise AssertionError(f"field {e.name} outside a record scope")
             return self.local[e.name]
         if isinstance(e, A.Unary):
@@ -825,8 +834,7 @@ class _PythonEmitter:
     def comprehension(self, e) -> str:
         rec = self.an.records[self.an.symbols[e.source.name].type.item.name]
         self.depth += 1
-        var = f"_r{self.depth}"
-        self.records.append((var, rec))
+        self.records.append((f"_r{self.depth}", rec))
         self.hoisted.append([])
         cond = f" if {self.expr(e.where)}" if e.where is not None else ""
         value = self.expr(e.value) if isinstance(e, A.Sum) and e.value is not None else None
@@ -835,11 +843,13 @@ class _PythonEmitter:
         self.records.pop()
         self.depth -= 1
         src = self.local[e.source.name]
+        # Each record is unpacked into one variable per field, named after it.
+        var = ", ".join(_field_var(f.name) for f in rec.fields) + ("," if len(rec.fields) == 1 else "")
         if isinstance(e, A.Count):
             if not cond:
                 return f"len({src})"
             return f"sum(1 {once}for {var} in {src}{cond})"
-        item = value if value is not None else f"{var}[{next(i for i, f in enumerate(rec.fields) if f.name == e.field)}]"
+        item = value if value is not None else _field_var(e.field)
         if isinstance(e, A.Sum):
             start = ""
             if self.an.type_of(e).kind == "duration":
@@ -874,6 +884,39 @@ class _PythonEmitter:
         return f"({_paren(left)} {op} {_paren(right)})"
 
 
+def _typed_dict(w: Writer, name: str, doc: str, fields: list[tuple[str, str]]) -> None:
+    """A TypedDict class; in the functional form where a key is a Python keyword (`pass`)."""
+    w.blank()
+    if any(keyword.iskeyword(f) for f, _ in fields):
+        w.line(f"{name} = TypedDict({name!r}, {{")
+        with w.indent():
+            for f, t in fields:
+                w.line(f"{f!r}: {t},")
+        w.line(f"}})  # {doc}")
+        return
+    w.line(f"class {name}(TypedDict):")
+    with w.indent():
+        w.line(f'"""{doc}"""')
+        if fields:
+            w.blank()
+        for f, t in fields:
+            w.line(f"{f}: {t}")
+
+
+# Names a comprehension may use besides its record fields (`_rt.month_of`, a hoisted `_month1_0`).
+_NOT_FIELD_VARS = re.compile(r"_(rt|x|i|n|key|row|col|items|(read|month|day|zone).*)\Z")
+
+
+def _field_var(field: str) -> str:
+    """The variable a record field is unpacked into: `_kind`; `_F_rt` where `_rt` is taken.
+
+    Field names are lower case, so no field's variable is a module constant (upper case or a
+    digit after the underscore), and `_F_…` is no other field's.
+    """
+    var = "_" + field
+    return "_F" + var if _NOT_FIELD_VARS.match(var) else var
+
+
 # DSL function -> runtime function taking the policy zone as its last argument.
 _ZONED_CALLS = {
     "year": "local_year", "aligned": "aligned", "clock": "clock", "years_between": "years_between",
@@ -892,7 +935,8 @@ def _holiday_table(years: tuple[int, int]) -> str:
         by_year.setdefault(d.year, []).append(f"date({d.year}, {d.month}, {d.day})")
     lines = ["frozenset(("]
     for year in sorted(by_year):
-        lines.append("    " + ", ".join(by_year[year]) + ",")
+        for start in range(0, len(by_year[year]), 6):  # six to a line
+            lines.append("    " + ", ".join(by_year[year][start:start + 6]) + ",")
     lines.append("))")
     return "\n".join(lines)
 
@@ -913,9 +957,42 @@ def _number(value: Decimal, em: _PythonEmitter) -> str:
     if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
         return str(int(value))
     text = format(value, "f")
-    key = text.replace("-", "M").replace(".", "_")
     num, den = value.as_integer_ratio()
-    return em.const("Q", key, f"Fraction({num}, {den})")
+    return em.named("_" + text.replace("-", "MINUS_").replace(".", "_"), f"Fraction({num}, {den})")
+
+
+# Units of a written duration as they stand in a constant's name (`_9H`, `_10MIN`, `_1H30MIN`).
+_DURATION_UNIT_NAMES = {"d": "D", "일": "D", "h": "H", "시간": "H", "min": "MIN", "분": "MIN", "s": "S", "초": "S"}
+_DURATION_PART = re.compile(r"(\d+)(min|시간|분|초|일|d|h|s)")
+
+
+def _duration_name(e: A.Duration) -> str:
+    """The constant's name of a written duration: its text with English units (`1시간` is `_1H`).
+
+    Names are made from the text so that they say what the policy wrote; a text names one value,
+    so two values never share a name. A duration the compiler made itself is named by its value.
+    """
+    text = e.text.lstrip("-")
+    parts = _DURATION_PART.findall(text)
+    if parts and "".join(n + u for n, u in parts) == text:
+        name = "".join(str(int(n)) + _DURATION_UNIT_NAMES[u] for n, u in parts)
+    else:
+        name = f"{int(abs(e.value) // timedelta(seconds=1))}S"
+        if abs(e.value) % timedelta(seconds=1):
+            name += f"{abs(e.value).microseconds}US"
+    return ("_MINUS_" if e.value < timedelta(0) else "_") + name
+
+
+def _timedelta(value: timedelta, days: bool) -> str:
+    """A timedelta literal in the largest whole unit (days only if asked): `timedelta(hours=24)`."""
+    if not value:
+        return "timedelta(0)"
+    for unit, size in (("days", 86400),) * days + (("hours", 3600), ("minutes", 60)):
+        if value.microseconds == 0 and (value.days * 86400 + value.seconds) % size == 0:
+            return f"timedelta({unit}={(value.days * 86400 + value.seconds) // size})"
+    if value.microseconds == 0:
+        return f"timedelta(seconds={value.days * 86400 + value.seconds})"
+    return f"timedelta(microseconds={(value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds})"
 
 
 def _bounded_duration(e, an: Analysis) -> bool:
@@ -977,3 +1054,136 @@ def _unseen(text: str) -> str:
     # comment or docstring would change how the code around it looks to a reviewer (Trojan
     # Source). Written as escapes, they read back as the same characters in a docstring.
     return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
+# ---------------------------------------------------------------- lines of at most WIDTH characters
+
+WIDTH = 120  # the longest line of a generated module (the `# source:` header line aside)
+_OPENING, _CLOSING = "([{", ")]}"
+_BREAK_BEFORE = {"for", "if", "else", "and", "or"}
+
+
+def _fit(text: str, width: int = WIDTH) -> str:
+    """The module with every line longer than `width` broken where Python lets it break.
+
+    Inside brackets a line breaks after a comma, a colon or an opening bracket and before
+    `for`, `if`, `else`, `and` and `or`; a long string literal there is cut at a space into
+    adjacent literals (which Python joins back). A comment or docstring line is broken at a
+    space. The header line that names the source and its hash is left as it is.
+    """
+    import io
+    import tokenize
+
+    lines = text.split("\n")
+    if all(len(line) <= width for line in lines):
+        return text
+    by_line: dict[int, list] = {}
+    depth_at: dict[int, int] = {}  # line number -> bracket depth at its start
+    depth = 0
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        row = tok.start[0]
+        depth_at.setdefault(row, depth)
+        if len(lines[row - 1]) > width:
+            by_line.setdefault(row, []).append((tok, depth))
+        if tok.type == tokenize.OP and tok.string in _OPENING:
+            depth += 1
+        elif tok.type == tokenize.OP and tok.string in _CLOSING:
+            depth -= 1
+    out: list[str] = []
+    for number, line in enumerate(lines, 1):
+        if len(line) <= width or line.startswith("# source:"):
+            out.append(line)
+            continue
+        stripped = line.lstrip()
+        indent = line[:len(line) - len(stripped)]
+        tokens = by_line.get(number, [])
+        if stripped.startswith("#"):
+            out += _wrap_words(stripped[1:].strip(), indent + "# ", width)
+        elif not tokens or tokens[0][0].start[0] != number or tokens[0][0].type == tokenize.STRING and "\n" in tokens[0][0].string:
+            out += _continued(line, width)  # a line of a docstring's text
+        elif len(tokens) == 2 and tokens[0][0].type == tokenize.STRING and tokens[0][0].string.startswith('"""'):
+            out += _continued(line, width)  # a one-line docstring
+        else:
+            out += _break_code(line, indent, tokens, depth_at.get(number, 0), width)
+    return "\n".join(out)
+
+
+def _wrap_words(text: str, prefix: str, width: int) -> list[str]:
+    out, current = [], ""
+    for word in text.split(" "):
+        if current and len(prefix) + len(current) + 1 + len(word) > width:
+            out.append(prefix + current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    out.append(prefix + current)
+    return [line.rstrip() for line in out]
+
+
+def _continued(line: str, width: int) -> list[str]:
+    """A line of a docstring broken at spaces, each break a backslash before the new line.
+
+    Python drops a backslash and the new line after it from a string, so the docstring reads
+    back exactly as written on one line; the lines after the first start at the margin, as
+    any indentation there would be part of the text.
+    """
+    words = line.split(" ")
+    out, current = [], words[0]
+    for word in words[1:]:
+        if len(current) + 1 + len(word) + 2 > width and current.strip():
+            out.append(current + " \\")
+            current = word
+        else:
+            current = f"{current} {word}"
+    out.append(current)
+    return out
+
+
+def _break_code(line: str, indent: str, tokens: list, base_depth: int, width: int) -> list[str]:
+    """A code line as segments between its break points, packed greedily into lines."""
+    import tokenize
+
+    # (start column, depth) of each segment; a long string literal adds a cut at each space.
+    cuts: list[tuple[int, int]] = []
+    pieces: dict[int, str] = {}  # a cut inside a string literal: the column -> text put there
+    for i, (tok, depth) in enumerate(tokens):
+        if tok.type == tokenize.ENDMARKER or tok.start[0] != tok.end[0]:
+            continue
+        col = tok.start[1]
+        if depth > 0 and tok.type == tokenize.NAME and tok.string in _BREAK_BEFORE:
+            cuts.append((col, depth))
+        if tok.type == tokenize.OP and (tok.string in _OPENING or (depth > 0 and tok.string in ",:")):
+            after = tok.end[1]
+            cuts.append((after + (1 if line[after:after + 1] == " " else 0), depth + (tok.string in _OPENING)))
+        if (depth > 0 and tok.type == tokenize.STRING and len(tok.string) > 40 and tok.string[0] in "'\""
+                and not tok.string.startswith(('"""', "'''"))):
+            quote = tok.string[0]
+            step = 0
+            for j in range(1, len(tok.string) - 1):
+                if tok.string[j] == " " and j - step > 30 and j < len(tok.string) - 10:
+                    cuts.append((col + j + 1, depth))
+                    pieces[col + j + 1] = quote
+                    step = j
+    cuts = sorted(set(cuts))
+    starts = [0] + [c for c, _ in cuts] + [len(line)]
+    depths = [base_depth] + [d for _, d in cuts]
+    segments = []
+    for k in range(len(starts) - 1):
+        seg = line[starts[k]:starts[k + 1]]
+        if starts[k] in pieces:
+            seg = pieces[starts[k]] + seg  # reopen the literal cut before this piece
+        if k + 1 < len(starts) - 1 and starts[k + 1] in pieces:
+            seg = seg + pieces[starts[k + 1]]  # close it
+        segments.append((seg, depths[k], starts[k] in pieces))
+    out: list[str] = []
+    current = ""
+    for seg, depth, reopens in segments:
+        if current and len(current) + len(seg.rstrip()) - 2 * reopens > width:
+            out.append(current.rstrip())
+            current = indent + "    " * max(1, depth - base_depth) + seg.lstrip()
+        elif reopens:
+            current = current[:-1] + seg[1:]  # the same line: no cut in the literal after all
+        else:
+            current += seg
+    out.append(current.rstrip())
+    return out

@@ -309,8 +309,8 @@ def build(loaded: list[Loaded], articles: list | None = None, settings: Settings
     for item in sorted(loaded, key=lambda x: x.policy.id):
         domains.setdefault(item.policy.domain, []).append(item)
     for domain, items in sorted(domains.items()):
-        names = ", ".join(f"`{i.policy.name}`" for i in items)
-        files[f"{domain}/__init__.py"] = f'"""Generated evaluators of the `{domain}` domain: {names}."""\n'
+        names = "".join(f"\n- `{i.policy.name}`" for i in items)  # one a line: no line over 120 characters
+        files[f"{domain}/__init__.py"] = f'"""Generated evaluators of the `{domain}` domain:\n{names}\n"""\n'
         for item in items:
             p = item.policy
             files[f"{domain}/{p.name}.py"] = item.python or emit_python(item.analysis, item.source)

@@ -105,15 +105,15 @@ class Spec:
     """Per-policy tables a Decision needs to explain itself: sentences, steps, env names."""
 
     __slots__ = ("policy", "names", "kinds", "says", "steps", "labels", "zone", "checks", "_slot", "_tried", "_keys",
-                 "_formats", "_json")
+                 "_formats", "_parts", "_json")
 
     def __init__(self, policy: str, names: tuple[str, ...], kinds: tuple[str, ...],
-                 says: dict[str, tuple], steps: tuple[tuple[str, tuple[str, ...]], ...],
+                 says: dict[str, str], steps: tuple[tuple[str, tuple[str, ...]], ...],
                  labels: dict[str, dict[str, str]], zone: ZoneInfo, checks: tuple[str, ...] = ()):
         self.policy = policy
         self.names = names  # env slot -> name
         self.kinds = kinds  # env slot -> formatting kind ("money", "enum:<name>", ...)
-        self.says = says  # rule id -> parts: str literal or int env slot
+        self.says = says  # rule id -> its sentence, `{name}` standing for a value (the policy's own text)
         self.steps = steps  # (step id, names of the table's keys) in decision order
         self.labels = labels  # enum name -> value -> Korean label
         self.zone = zone
@@ -125,6 +125,7 @@ class Spec:
         self._tried = tuple(tuple(sid for sid, _ in steps[:i]) for i in range(len(steps)))  # ids before step i
         self._keys = tuple(tuple((k, self._slot[k]) for k in keys) for _, keys in steps)
         self._formats: tuple | None = None  # env slot -> formatter, made on the first explanation
+        self._parts: dict[str, tuple] = {}  # rule id -> says as parts (text, or env slot), made on first use
         self._json: _JsonPieces | None = None  # made on the first to_json()
 
     def formats(self) -> tuple:
@@ -135,7 +136,16 @@ class Spec:
 
     def explain(self, rule: str, env: tuple) -> str:
         fmt = self._formats or self.formats()
-        return "".join([part if type(part) is str else fmt[part](env[part]) for part in self.says[rule]])
+        parts = self._parts.get(rule)
+        if parts is None:
+            parts = self._parts[rule] = template_parts(self.says[rule], self._slot)
+        return "".join([part if type(part) is str else fmt[part](env[part]) for part in parts])
+
+    def fill(self, text: str, values: dict[str, Any]) -> str:
+        """A sentence with each `{name}` replaced by values[name], formatted as that name's slot is."""
+        fmt, names = self._formats or self.formats(), self.names
+        return "".join([part if type(part) is str else fmt[part](values[names[part]])
+                        for part in template_parts(text, self._slot)])
 
     def to_json(self, d: Decision) -> str:
         """Decision.to_json(): the text of trace() and to_dict(), from pieces written once."""
@@ -177,6 +187,34 @@ class Spec:
             return None
         fmt = self._formats or self.formats()
         return {k: fmt[i](env[i]) for k, i in keys}
+
+
+def template_parts(text: str, slot: dict[str, int]) -> tuple:
+    """A sentence as parts: its text, and for each `{name}` the slot of that name.
+
+    A placeholder is a `{` and the nearest `}` after it with no brace between them (as
+    compiler.check.PLACEHOLDER reads it); any other brace is text.
+    """
+    parts: list = []
+    pos, end = 0, len(text)
+    i = text.find("{")
+    while i != -1:
+        j = i + 1
+        while j < end and text[j] not in "{}":
+            j += 1
+        if j == end:
+            break
+        if text[j] == "{":  # a brace with no `}` before the next `{`: text
+            i = j
+            continue
+        if i > pos:
+            parts.append(text[pos:i])
+        parts.append(slot[text[i + 1:j].strip()])
+        pos = j + 1
+        i = text.find("{", pos)
+    if pos < end:
+        parts.append(text[pos:])
+    return tuple(parts)
 
 
 class _JsonPieces:
@@ -361,8 +399,8 @@ def out_of_range(paths: tuple) -> InvalidInput:
 def result_out_of_range(name: str, value, low: int, high: int, paths: tuple) -> InvalidInput:
     """The refusal of inputs from which an output (an amount or a count) falls outside [low, high]."""
     shown = f"{value:,}" if type(value) is int else str(value)
-    return InvalidInput([{"path": p, "message": f"with this value `{name}` would be {shown}, outside {low:,} to {high:,}; "
-                                               "the policy cannot decide it"} for p in paths or ("",)])
+    message = f"with this value `{name}` would be {shown}, outside {low:,} to {high:,}; the policy cannot decide it"
+    return InvalidInput([{"path": p, "message": message} for p in paths or ("",)])
 
 
 def aligned_step(step: timedelta, paths: tuple) -> timedelta:
@@ -401,7 +439,8 @@ class _Pattern:
         return rx.match(text)
 
 
-_DATETIME_RE = _Pattern(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-5][0-9])?\Z")
+_DATETIME_RE = _Pattern(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                        r"(Z|[+-][0-9]{2}:[0-5][0-9])?\Z")
 _DATE_RE = _Pattern(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _DURATION_RE = _Pattern(r"^(-)?P(?:([0-9]{1,5})D)?(?:T(?:([0-9]{1,6})H)?(?:([0-9]{1,7})M)?(?:([0-9]{1,9})S)?)?\Z")
 _NUMBER_RE = _Pattern(r"^-?[0-9]{1,15}(\.[0-9]{1,10})?\Z")
@@ -420,7 +459,8 @@ def unknown_fields(raw: Mapping, fields: frozenset, base: str, errors: list) -> 
     for key in raw:
         if key not in fields:
             shown = key if isinstance(key, str) else repr(key)
-            errors.append({"path": f"{base}/{_escape(shown)}", "message": "unknown field; this policy does not take it"})
+            errors.append({"path": f"{base}/{_escape(shown)}",
+                           "message": "unknown field; this policy does not take it"})
 
 
 def _escape(key: str) -> str:
@@ -460,7 +500,9 @@ def read_number(value: Any, path: str, errors: list) -> Any:
         if "." not in value:
             return int(value)
         return Fraction(value)  # exact: "0.1" is 1/10 (a float would not be)
-    errors.append({"path": path, "message": f"expected a number: an integer from {-MAX_INT} to {MAX_INT}, or a decimal written as a string like \"12.5\" (at most 15 digits before the point and 10 after)"})
+    errors.append({"path": path, "message": f"expected a number: an integer from {-MAX_INT} to {MAX_INT}, or a decimal "
+                                            "written as a string like \"12.5\" (at most 15 digits before the point and "
+                                            "10 after)"})
     return None
 
 
@@ -481,7 +523,8 @@ def read_text(value: Any, path: str, errors: list, max_length: int | None = None
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:  # a lone surrogate: JSON's `\udfff` decodes to one, UTF-8 has none
-                errors.append({"path": path, "message": "expected text in Unicode: a lone surrogate (like `\\udfff`) is not a character"})
+                errors.append({"path": path, "message": "expected text in Unicode: "
+                                                        "a lone surrogate (like `\\udfff`) is not a character"})
                 return None
         return value
     errors.append({"path": path, "message": "expected a text (a JSON string)"})
@@ -495,8 +538,8 @@ def read_enum(value: Any, path: str, errors: list, values: frozenset, shown: str
     return None
 
 
-# Generated evaluators parse the shapes services send most inline (see emit_read_datetime in
-# compiler/emit_python.py): a 25-character string with an offset has these separators.
+# datetime_reader() parses the shapes services send most without a regular expression: a
+# 25-character string with an offset has these separators.
 _FAST_SHAPES = frozenset(["--T::+:", "--T::-:"])
 _fromisoformat = datetime.fromisoformat  # bound once: the attribute lookup costs as much as the checks
 
@@ -530,6 +573,45 @@ def read_datetime(value: Any, path: str, errors: list, tz: ZoneInfo, dates: tupl
     errors.append({"path": path, "message": "expected a date and time in ISO 8601, like \"2025-06-01T14:00:00+09:00\", "
                                             + _dated(dates)})
     return None
+
+
+def datetime_reader(tz: ZoneInfo, dates: tuple[str, str] = DATES):
+    """The reader of a datetime input of a policy in zone `tz`, made once per module.
+
+    `read(value, path, errors)` returns the instant, or None after appending an error, exactly
+    as read_datetime(value, path, errors, tz, dates) does. The three shapes services send are
+    parsed without a regular expression: `2025-06-01T14:00:00+09:00` (25 characters), `…Z` (20)
+    and naive `2025-06-01T14:00:00` (19, a wall-clock time in the zone). For strings of those
+    lengths whose separators stand every third character from index 4, datetime.fromisoformat
+    succeeds exactly when _DATETIME_RE matches and it succeeds: it checks that every other
+    character is an ASCII digit. `first <= value < after` bounds the day as written (text
+    compares as dates do); `value[23] < "6"` the offset's minutes (fromisoformat reads "+09:60"
+    as +10:00). A naive time becomes the UTC instant it names in the zone (the earlier one of
+    a repeated hour), so that it subtracts exactly, and cheaply, from other instants. Anything
+    else goes to read_datetime.
+    """
+    first = dates[0]
+    after = (date.fromisoformat(dates[1]) + timedelta(days=1)).isoformat()
+    parse, offset, shapes = _fromisoformat, tz.utcoffset, _FAST_SHAPES
+
+    def read(value: Any, path: str, errors: list) -> Any:
+        if type(value) is str and first <= value < after:
+            n = len(value)
+            try:
+                if n == 25:
+                    if value[4::3] in shapes and value[23] < "6":
+                        return parse(value)
+                elif n == 20:
+                    if value[4::3] == "--T::Z":
+                        return parse(value)
+                elif n == 19 and value[4::3] == "--T::":
+                    wall = parse(value + "Z")
+                    return wall - offset(wall)
+            except ValueError:
+                pass
+        return read_datetime(value, path, errors, tz, dates)
+
+    return read
 
 
 def instant(wall: datetime, tz: ZoneInfo) -> datetime:

@@ -1,1 +1,7 @@
-"""Generated evaluators of the `callbus` domain: `cancel_allowed`, `cancellation_penalty`, `penalty_waiver`, `suspension`."""
+"""Generated evaluators of the `callbus` domain:
+
+- `cancel_allowed`
+- `cancellation_penalty`
+- `penalty_waiver`
+- `suspension`
+"""

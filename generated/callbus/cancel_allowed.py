@@ -15,7 +15,19 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 광역콜버스 앱 예약 취소 가능 여부, as JSON."""
+
+        departure_at: str
+        requested_at: str
+
+    class Outputs(TypedDict):
+        """The outputs of 광역콜버스 앱 예약 취소 가능 여부, as JSON."""
+
+        can_cancel: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -26,13 +38,11 @@ RULE_IDS = ('by_time.before', 'by_time.after')
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['departure_at', 'requested_at'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_0 = timedelta(seconds=0)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_0MIN = timedelta(0)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 광역콜버스 앱 예약 취소 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -44,65 +54,24 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and "1900" <= departure_at < "3":
-            _n = len(departure_at)
-            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 20 and departure_at[4::3] == "--T::Z":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 19 and departure_at[4::3] == "--T::":
-                try:
-                    departure_at = _fromisoformat(departure_at + "Z")
-                    departure_at -= _zone_offset(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            else:
-                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-        else:
-            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        departure_at = _read_datetime(departure_at, '/departure_at', errors)
     requested_at = inputs.get('requested_at')
     if requested_at is None and 'requested_at' not in inputs:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        if type(requested_at) is str and "1900" <= requested_at < "3":
-            _n = len(requested_at)
-            if _n == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 20 and requested_at[4::3] == "--T::Z":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 19 and requested_at[4::3] == "--T::":
-                try:
-                    requested_at = _fromisoformat(requested_at + "Z")
-                    requested_at -= _zone_offset(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            else:
-                requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-        else:
-            requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        requested_at = _read_datetime(requested_at, '/requested_at', errors)
     if errors:
         raise InvalidInput(errors)
     # table by_time: policies/callbus/cancel_allowed.policy:15
     _key = (departure_at - requested_at)
-    if _key <= _SECONDS_0:  # (-∞, 0min]
-        step, rule = 0, 'by_time.after'
-        can_cancel = False
-    else:  # (0min, ∞): the rows above cover the rest
+    if _key > _0MIN:  # (0min, ∞)
         step, rule = 0, 'by_time.before'
         can_cancel = True
-    return Decision(_SPEC, {'can_cancel': can_cancel}, rule, step, (departure_at, requested_at, can_cancel))
+    else:  # (-∞, 0min]: the rows above cover the rest
+        step, rule = 0, 'by_time.after'
+        can_cancel = False
+    outputs: Outputs = {'can_cancel': can_cancel}
+    return Decision(_SPEC, outputs, rule, step, (departure_at, requested_at, can_cancel))
 
 
 _SPEC = _rt.Spec(
@@ -110,10 +79,12 @@ _SPEC = _rt.Spec(
     ('departure_at', 'requested_at', 'can_cancel'),
     ('datetime', 'datetime', 'bool'),
     {
-        'by_time.before': ('탑승 시간(', 0, ') 전이므로 앱에서 예약한 버스의 승차권 예매를 취소할 수 있습니다.'),
-        'by_time.after': ('탑승 시간(', 0, ') 이후에는 예약취소가 불가합니다.'),
+        'by_time.before': '탑승 시간({departure_at}) 전이므로 앱에서 예약한 버스의 승차권 예매를 취소할 수 있습니다.',
+        'by_time.after': '탑승 시간({departure_at}) 이후에는 예약취소가 불가합니다.',
     },
-    (('by_time', ()),),
+    (
+        ('by_time', ()),
+    ),
     {},
     _ZONE,
 )

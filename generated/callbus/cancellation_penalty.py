@@ -15,7 +15,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 광역콜버스 예약 취소 및 미탑승 페널티, as JSON."""
+
+        departure_at: str
+        cancelled_at: NotRequired[str | None]
+        boarded: bool
+
+    class Outputs(TypedDict):
+        """The outputs of 광역콜버스 예약 취소 및 미탑승 페널티, as JSON."""
+
+        penalty: Literal['none', 'late_cancel', 'no_show']
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -27,14 +40,12 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['boarded', 'cancelled_at', 'departure_at'])
 _ENUM_penalty_kind = frozenset(['late_cancel', 'no_show', 'none'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_0 = timedelta(seconds=0)
-_SECONDS_10800 = timedelta(seconds=10800)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_0MIN = timedelta(0)
+_3H = timedelta(hours=3)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 광역콜버스 예약 취소 및 미탑승 페널티 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -46,52 +57,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and "1900" <= departure_at < "3":
-            _n = len(departure_at)
-            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 20 and departure_at[4::3] == "--T::Z":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 19 and departure_at[4::3] == "--T::":
-                try:
-                    departure_at = _fromisoformat(departure_at + "Z")
-                    departure_at -= _zone_offset(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            else:
-                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-        else:
-            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        departure_at = _read_datetime(departure_at, '/departure_at', errors)
     cancelled_at = inputs.get('cancelled_at')
     if cancelled_at is not None:
-        if type(cancelled_at) is str and "1900" <= cancelled_at < "3":
-            _n = len(cancelled_at)
-            if _n == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            elif _n == 20 and cancelled_at[4::3] == "--T::Z":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            elif _n == 19 and cancelled_at[4::3] == "--T::":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at + "Z")
-                    cancelled_at -= _zone_offset(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            else:
-                cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-        else:
-            cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+        cancelled_at = _read_datetime(cancelled_at, '/cancelled_at', errors)
     boarded = inputs.get('boarded')
     if boarded is None and 'boarded' not in inputs:
         errors.append({"path": '/boarded', "message": "required field is missing"})
@@ -111,16 +80,17 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         # table by_time: policies/callbus/cancellation_penalty.policy:31
         _key = (departure_at - cancelled_at)
-        if _key <= _SECONDS_0:  # (-∞, 0min]
-            step, rule = 2, 'by_time.after'
-            penalty = 'no_show'
-        elif _key < _SECONDS_10800:  # (0min, 3h)
-            step, rule = 2, 'by_time.late'
-            penalty = 'late_cancel'
-        else:  # [3h, ∞): the rows above cover the rest
+        if _key >= _3H:  # [3h, ∞)
             step, rule = 2, 'by_time.early'
             penalty = 'none'
-    return Decision(_SPEC, {'penalty': penalty}, rule, step, (departure_at, cancelled_at, boarded, penalty))
+        elif _key > _0MIN:  # (0min, 3h)
+            step, rule = 2, 'by_time.late'
+            penalty = 'late_cancel'
+        else:  # (-∞, 0min]: the rows above cover the rest
+            step, rule = 2, 'by_time.after'
+            penalty = 'no_show'
+    outputs: Outputs = {'penalty': penalty}
+    return Decision(_SPEC, outputs, rule, step, (departure_at, cancelled_at, boarded, penalty))
 
 
 _SPEC = _rt.Spec(
@@ -128,13 +98,17 @@ _SPEC = _rt.Spec(
     ('departure_at', 'cancelled_at', 'boarded', 'penalty'),
     ('datetime', 'datetime', 'bool', 'enum:penalty_kind'),
     {
-        'boarded_no_penalty': ('탑승하셨으므로 페널티가 없습니다.',),
-        'not_cancelled_no_show': ('예약을 취소하지 않고 탑승하지 않아 미탑승 페널티가 부여됩니다.',),
-        'by_time.early': ('출발 3시간 전까지 취소: 페널티가 없습니다.',),
-        'by_time.late': ('출발 3시간 이내 ~ 출발시간 전 취소: 출발 3시간 이내 취소 페널티가 부여됩니다.',),
-        'by_time.after': ('탑승시간 이후 취소(미탑승): 미탑승 페널티가 부여됩니다.',),
+        'boarded_no_penalty': '탑승하셨으므로 페널티가 없습니다.',
+        'not_cancelled_no_show': '예약을 취소하지 않고 탑승하지 않아 미탑승 페널티가 부여됩니다.',
+        'by_time.early': '출발 3시간 전까지 취소: 페널티가 없습니다.',
+        'by_time.late': '출발 3시간 이내 ~ 출발시간 전 취소: 출발 3시간 이내 취소 페널티가 부여됩니다.',
+        'by_time.after': '탑승시간 이후 취소(미탑승): 미탑승 페널티가 부여됩니다.',
     },
-    (('boarded_no_penalty', ()), ('not_cancelled_no_show', ()), ('by_time', ())),
+    (
+        ('boarded_no_penalty', ()),
+        ('not_cancelled_no_show', ()),
+        ('by_time', ()),
+    ),
     {'penalty_kind': {'none': '페널티 없음', 'late_cancel': '출발 3시간 이내 취소', 'no_show': '미탑승'}},
     _ZONE,
 )

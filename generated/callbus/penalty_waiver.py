@@ -16,29 +16,61 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class PastWaiver(TypedDict):
+        """페널티 해제 이력."""
+
+        entered_reason: Literal['first_request', 'early_departure', 'late_arrival', 'not_operated', 'other']
+        waived_at: str
+
+    class Inputs(TypedDict):
+        """The input of 광역콜버스 페널티 해제 가능 여부, as JSON."""
+
+        reason: Literal['card_tag_failed', 'driver_mistake', 'other_stop', 'bus_timing', 'not_operated_claim',
+            'card_problem', 'other']
+        penalty: Literal['late_cancel', 'no_show']
+        requested_at: str
+        same_card: NotRequired[bool]
+        normal_history: NotRequired[bool]
+        past_waivers: NotRequired[list[PastWaiver] | None]
+        scheduled_at: NotRequired[str | None]
+        vehicle_arrived_at: NotRequired[str | None]
+        vehicle_departed_at: NotRequired[str | None]
+        vehicle_operated: NotRequired[bool | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 광역콜버스 페널티 해제 가능 여부, as JSON."""
+
+        waivable: Literal['yes', 'no', 'needs_review']
+        waiver_reason_text: str | None
+        unmet: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
 POLICY_ID = 'callbus.penalty_waiver'
 TITLE = '광역콜버스 페널티 해제 가능 여부'
-RULE_IDS = ('tagging_review', 'unconfirmed_review', 'tagging_first_request', 'other_stop_no_issue', 'early_departure', 'late_arrival', 'late_arrival_no_show', 'late_under_5min', 'no_show_not_early', 'on_schedule', 'not_operated', 'operated_normally', 'card_problem', 'other_review')
+RULE_IDS = ('tagging_review', 'unconfirmed_review', 'tagging_first_request', 'other_stop_no_issue', 'early_departure',
+    'late_arrival', 'late_arrival_no_show', 'late_under_5min', 'no_show_not_early', 'on_schedule', 'not_operated',
+    'operated_normally', 'card_problem', 'other_review')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['normal_history', 'past_waivers', 'penalty', 'reason', 'requested_at', 'same_card', 'scheduled_at', 'vehicle_arrived_at', 'vehicle_departed_at', 'vehicle_operated'])
-_ENUM_waiver_reason = frozenset(['bus_timing', 'card_problem', 'card_tag_failed', 'driver_mistake', 'not_operated_claim', 'other', 'other_stop'])
+_FIELDS = frozenset(['normal_history', 'past_waivers', 'penalty', 'reason', 'requested_at', 'same_card', 'scheduled_at',
+        'vehicle_arrived_at', 'vehicle_departed_at', 'vehicle_operated'])
+_ENUM_waiver_reason = frozenset(['bus_timing', 'card_problem', 'card_tag_failed', 'driver_mistake',
+        'not_operated_claim', 'other', 'other_stop'])
 _ENUM_penalty_kind = frozenset(['late_cancel', 'no_show'])
 _ENUM_waiver_text = frozenset(['early_departure', 'first_request', 'late_arrival', 'not_operated', 'other'])
 _ENUM_waiver_decision = frozenset(['needs_review', 'no', 'yes'])
 _FIELDS_past_waiver = frozenset(['entered_reason', 'waived_at'])
-_DT_SHAPES = _rt._FAST_SHAPES
+_0MIN = timedelta(0)
+_5MIN = timedelta(minutes=5)
 _REFUSALS = frozenset([])
-_REVIEWS = frozenset(['arrival_history', 'departure_history', 'first_this_month', 'normal_history_found', 'operation_admin', 'same_card_kept', 'schedule_history'])
-_SECONDS_0 = timedelta(seconds=0)
-_SECONDS_300 = timedelta(seconds=300)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_REVIEWS = frozenset(['arrival_history', 'departure_history', 'first_this_month', 'normal_history_found',
+        'operation_admin', 'same_card_kept', 'schedule_history'])
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def _read_past_waiver(raw: Any, base: str, index: int, errors: list) -> tuple | None:
@@ -54,39 +86,19 @@ def _read_past_waiver(raw: Any, base: str, index: int, errors: list) -> tuple | 
         errors.append({"path": f"{base}/{index}/entered_reason", "message": "required field is missing"})
     else:
         if type(f_entered_reason) is not str or f_entered_reason not in _ENUM_waiver_text:
-            f_entered_reason = _rt.read_enum(f_entered_reason, f"{base}/{index}/entered_reason", errors, _ENUM_waiver_text, '"first_request", "early_departure", "late_arrival", "not_operated", "other"')
+            f_entered_reason = _rt.read_enum(f_entered_reason, f"{base}/{index}/entered_reason", errors,
+                _ENUM_waiver_text, '"first_request", "early_departure", "late_arrival", "not_operated", "other"')
     f_waived_at = raw.get('waived_at')
     if f_waived_at is None and 'waived_at' not in raw:
         errors.append({"path": f"{base}/{index}/waived_at", "message": "required field is missing"})
     else:
-        if type(f_waived_at) is str and "1900" <= f_waived_at < "3":
-            _n = len(f_waived_at)
-            if _n == 25 and f_waived_at[4::3] in _DT_SHAPES and f_waived_at[23] < "6":
-                try:
-                    f_waived_at = _fromisoformat(f_waived_at)
-                except ValueError:
-                    f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
-            elif _n == 20 and f_waived_at[4::3] == "--T::Z":
-                try:
-                    f_waived_at = _fromisoformat(f_waived_at)
-                except ValueError:
-                    f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
-            elif _n == 19 and f_waived_at[4::3] == "--T::":
-                try:
-                    f_waived_at = _fromisoformat(f_waived_at + "Z")
-                    f_waived_at -= _zone_offset(f_waived_at)
-                except ValueError:
-                    f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
-            else:
-                f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
-        else:
-            f_waived_at = _rt.read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors, _ZONE)
+        f_waived_at = _read_datetime(f_waived_at, f"{base}/{index}/waived_at", errors)
     if len(errors) != before:
         return None
     return (f_entered_reason, f_waived_at)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 광역콜버스 페널티 해제 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -99,7 +111,9 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/reason', "message": "required field is missing"})
     else:
         if type(reason) is not str or reason not in _ENUM_waiver_reason:
-            reason = _rt.read_enum(reason, '/reason', errors, _ENUM_waiver_reason, '"card_tag_failed", "driver_mistake", "other_stop", "bus_timing", "not_operated_claim", "card_problem", "other"')
+            reason = _rt.read_enum(reason, '/reason', errors, _ENUM_waiver_reason,
+                '"card_tag_failed", "driver_mistake", "other_stop", "bus_timing", "not_operated_claim", '
+                '"card_problem", "other"')
     penalty = inputs.get('penalty')
     if penalty is None and 'penalty' not in inputs:
         errors.append({"path": '/penalty', "message": "required field is missing"})
@@ -110,28 +124,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if requested_at is None and 'requested_at' not in inputs:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        if type(requested_at) is str and "1900" <= requested_at < "3":
-            _n = len(requested_at)
-            if _n == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 20 and requested_at[4::3] == "--T::Z":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 19 and requested_at[4::3] == "--T::":
-                try:
-                    requested_at = _fromisoformat(requested_at + "Z")
-                    requested_at -= _zone_offset(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            else:
-                requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-        else:
-            requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        requested_at = _read_datetime(requested_at, '/requested_at', errors)
     same_card = inputs.get('same_card', _MISSING)
     if same_card is _MISSING:
         same_card = False
@@ -150,79 +143,17 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         past_waivers = _rt.read_list(past_waivers, '/past_waivers', errors, 1000)
         if past_waivers is not None:
-            past_waivers = tuple([_read_past_waiver(_x, '/past_waivers', _i, errors) for _i, _x in enumerate(past_waivers)])
+            past_waivers = tuple([_read_past_waiver(_x, '/past_waivers', _i, errors) for _i, _x in enumerate(
+                        past_waivers)])
     scheduled_at = inputs.get('scheduled_at')
     if scheduled_at is not None:
-        if type(scheduled_at) is str and "1900" <= scheduled_at < "3":
-            _n = len(scheduled_at)
-            if _n == 25 and scheduled_at[4::3] in _DT_SHAPES and scheduled_at[23] < "6":
-                try:
-                    scheduled_at = _fromisoformat(scheduled_at)
-                except ValueError:
-                    scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
-            elif _n == 20 and scheduled_at[4::3] == "--T::Z":
-                try:
-                    scheduled_at = _fromisoformat(scheduled_at)
-                except ValueError:
-                    scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
-            elif _n == 19 and scheduled_at[4::3] == "--T::":
-                try:
-                    scheduled_at = _fromisoformat(scheduled_at + "Z")
-                    scheduled_at -= _zone_offset(scheduled_at)
-                except ValueError:
-                    scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
-            else:
-                scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
-        else:
-            scheduled_at = _rt.read_datetime(scheduled_at, '/scheduled_at', errors, _ZONE)
+        scheduled_at = _read_datetime(scheduled_at, '/scheduled_at', errors)
     vehicle_arrived_at = inputs.get('vehicle_arrived_at')
     if vehicle_arrived_at is not None:
-        if type(vehicle_arrived_at) is str and "1900" <= vehicle_arrived_at < "3":
-            _n = len(vehicle_arrived_at)
-            if _n == 25 and vehicle_arrived_at[4::3] in _DT_SHAPES and vehicle_arrived_at[23] < "6":
-                try:
-                    vehicle_arrived_at = _fromisoformat(vehicle_arrived_at)
-                except ValueError:
-                    vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
-            elif _n == 20 and vehicle_arrived_at[4::3] == "--T::Z":
-                try:
-                    vehicle_arrived_at = _fromisoformat(vehicle_arrived_at)
-                except ValueError:
-                    vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
-            elif _n == 19 and vehicle_arrived_at[4::3] == "--T::":
-                try:
-                    vehicle_arrived_at = _fromisoformat(vehicle_arrived_at + "Z")
-                    vehicle_arrived_at -= _zone_offset(vehicle_arrived_at)
-                except ValueError:
-                    vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
-            else:
-                vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
-        else:
-            vehicle_arrived_at = _rt.read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors, _ZONE)
+        vehicle_arrived_at = _read_datetime(vehicle_arrived_at, '/vehicle_arrived_at', errors)
     vehicle_departed_at = inputs.get('vehicle_departed_at')
     if vehicle_departed_at is not None:
-        if type(vehicle_departed_at) is str and "1900" <= vehicle_departed_at < "3":
-            _n = len(vehicle_departed_at)
-            if _n == 25 and vehicle_departed_at[4::3] in _DT_SHAPES and vehicle_departed_at[23] < "6":
-                try:
-                    vehicle_departed_at = _fromisoformat(vehicle_departed_at)
-                except ValueError:
-                    vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
-            elif _n == 20 and vehicle_departed_at[4::3] == "--T::Z":
-                try:
-                    vehicle_departed_at = _fromisoformat(vehicle_departed_at)
-                except ValueError:
-                    vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
-            elif _n == 19 and vehicle_departed_at[4::3] == "--T::":
-                try:
-                    vehicle_departed_at = _fromisoformat(vehicle_departed_at + "Z")
-                    vehicle_departed_at -= _zone_offset(vehicle_departed_at)
-                except ValueError:
-                    vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
-            else:
-                vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
-        else:
-            vehicle_departed_at = _rt.read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors, _ZONE)
+        vehicle_departed_at = _read_datetime(vehicle_departed_at, '/vehicle_departed_at', errors)
     vehicle_operated = inputs.get('vehicle_operated')
     if vehicle_operated is not None:
         if vehicle_operated is not True and vehicle_operated is not False:
@@ -232,11 +163,15 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # let tagging: 단말 이슈·기사 실수로 미탑승 처리된 탑승 건 (policies/callbus/penalty_waiver.policy:61)
     tagging = reason in ('card_tag_failed', 'driver_mistake')
     # let departed_early: 조기출발(탑승 예정 시간보다 빠르게 차량이 출발) (policies/callbus/penalty_waiver.policy:62)
-    departed_early = ((scheduled_at is not None and vehicle_departed_at is not None) and vehicle_departed_at < scheduled_at)
+    departed_early = ((scheduled_at is not None and vehicle_departed_at is not None)
+        and vehicle_departed_at < scheduled_at)
     # let arrived_5min_late: 5분 이상 지연도착(탑승 예정 시간보다 5분이상 차량이 늦게 도착) (policies/callbus/penalty_waiver.policy:63)
-    arrived_5min_late = ((scheduled_at is not None and vehicle_arrived_at is not None) and (vehicle_arrived_at - scheduled_at) >= _SECONDS_300)
+    arrived_5min_late = ((scheduled_at is not None and vehicle_arrived_at is not None) and (
+            vehicle_arrived_at - scheduled_at) >= _5MIN)
     # let same_reason_waivers: 요청하는 해당 월 내 동일 사유 해제 횟수 (policies/callbus/penalty_waiver.policy:64)
-    same_reason_waivers = sum(1 for _month1_0 in (_rt.month_of(requested_at, _ZONE),) for _r1 in past_waivers if (_r1[0] == 'first_request' and _rt.month_of(_r1[1], _ZONE) == _month1_0))
+    same_reason_waivers = sum(1 for _month1_0 in (_rt.month_of(requested_at, _ZONE),) for _entered_reason,
+        _waived_at in past_waivers if (_entered_reason == 'first_request' and _rt.month_of(_waived_at,
+                _ZONE) == _month1_0))
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check same_card_kept (review): policies/callbus/penalty_waiver.policy:70
@@ -250,17 +185,20 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # check first_this_month (review): policies/callbus/penalty_waiver.policy:72
     if not (not tagging or same_reason_waivers == 0):
         failed_check_ids.append('first_this_month')
-        failed_checks.append(_rt.fill(('조건 ③ 요청하는 해당 월 내 동일 사유 해제 이력 없음(해당 월 해제 이력 ', 0, '회)'), (same_reason_waivers,), ('int',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('조건 ③ 요청하는 해당 월 내 동일 사유 해제 이력 없음(해당 월 해제 이력 {same_reason_waivers}회)', {
+                    'same_reason_waivers': same_reason_waivers}))
     # check schedule_history (review): policies/callbus/penalty_waiver.policy:73
     if not (not (reason == 'bus_timing') or scheduled_at is not None):
         failed_check_ids.append('schedule_history')
         failed_checks.append('운영 이력을 통해 탑승 예정 시간 확인 필요')
     # check departure_history (review): policies/callbus/penalty_waiver.policy:74
-    if not ((not (reason == 'bus_timing') or vehicle_departed_at is not None) or (penalty == 'late_cancel' and arrived_5min_late)):
+    if not ((not (reason == 'bus_timing') or vehicle_departed_at is not None) or (penalty == 'late_cancel'
+            and arrived_5min_late)):
         failed_check_ids.append('departure_history')
         failed_checks.append('운영 이력을 통해 실제 운행 시간 확인 필요: 탑승 예정 시간보다 빠르게 차량이 출발했는지 차량 출발 시각을 확인해 주세요.')
     # check arrival_history (review): policies/callbus/penalty_waiver.policy:75
-    if not (((not (reason == 'bus_timing') or penalty == 'no_show') or vehicle_arrived_at is not None) or departed_early):
+    if not (((not (reason == 'bus_timing') or penalty == 'no_show') or vehicle_arrived_at is not None)
+        or departed_early):
         failed_check_ids.append('arrival_history')
         failed_checks.append('운영 이력을 통해 실제 운행 시간 확인 필요: 탑승 예정 시간보다 차량이 늦게 도착했는지 차량 도착 시각을 확인해 주세요.')
     # check operation_admin (review): policies/callbus/penalty_waiver.policy:76
@@ -304,7 +242,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 6, 'late_arrival_no_show'
         waivable = 'no'
     # rule late_under_5min: policies/callbus/penalty_waiver.policy:107
-    elif (((reason == 'bus_timing' and scheduled_at is not None) and vehicle_arrived_at is not None) and (_SECONDS_0 < (vehicle_arrived_at - scheduled_at) < _SECONDS_300)):
+    elif (((reason == 'bus_timing' and scheduled_at is not None) and vehicle_arrived_at is not None) and (_0MIN < (
+                vehicle_arrived_at - scheduled_at) < _5MIN)):
         step, rule = 7, 'late_under_5min'
         waivable = 'no'
     # rule no_show_not_early: policies/callbus/penalty_waiver.policy:112
@@ -332,31 +271,69 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 13, 'other_review'
         waivable = 'needs_review'
-    return Decision(_SPEC, {'waivable': waivable, 'waiver_reason_text': waiver_reason_text, 'unmet': list(unmet)}, rule, step, (reason, penalty, requested_at, same_card, normal_history, past_waivers, scheduled_at, vehicle_arrived_at, vehicle_departed_at, vehicle_operated, tagging, departed_early, arrived_5min_late, same_reason_waivers, waivable, waiver_reason_text, unmet, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'waivable': waivable, 'waiver_reason_text': waiver_reason_text, 'unmet': list(unmet)}
+    return Decision(_SPEC, outputs, rule, step, (reason, penalty, requested_at, same_card, normal_history, past_waivers,
+            scheduled_at, vehicle_arrived_at, vehicle_departed_at, vehicle_operated, tagging, departed_early,
+            arrived_5min_late, same_reason_waivers, waivable, waiver_reason_text, unmet, failed_checks,
+            failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('reason', 'penalty', 'requested_at', 'same_card', 'normal_history', 'past_waivers', 'scheduled_at', 'vehicle_arrived_at', 'vehicle_departed_at', 'vehicle_operated', 'tagging', 'departed_early', 'arrived_5min_late', 'same_reason_waivers', 'waivable', 'waiver_reason_text', 'unmet', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
-    ('enum:waiver_reason', 'enum:penalty_kind', 'datetime', 'bool', 'bool', 'list', 'datetime', 'datetime', 'datetime', 'bool', 'bool', 'bool', 'bool', 'int', 'enum:waiver_decision', 'text', 'list', 'list', 'list', 'bool', 'bool'),
+    ('reason', 'penalty', 'requested_at', 'same_card', 'normal_history', 'past_waivers', 'scheduled_at',
+        'vehicle_arrived_at', 'vehicle_departed_at', 'vehicle_operated', 'tagging', 'departed_early',
+        'arrived_5min_late', 'same_reason_waivers', 'waivable', 'waiver_reason_text', 'unmet', 'failed_checks',
+        'failed_check_ids', 'refused', 'needs_review'),
+    ('enum:waiver_reason', 'enum:penalty_kind', 'datetime', 'bool', 'bool', 'list', 'datetime', 'datetime', 'datetime',
+        'bool', 'bool', 'bool', 'bool', 'int', 'enum:waiver_decision', 'text', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'tagging_review': ('해제 조건 중 충족하지 않은 조건이 있어 별도 검토가 필요합니다: ', 16, '. 고객에게 안내 후 아지트 등록해 주세요.'),
-        'unconfirmed_review': ('확인 후 처리 가능한 항목이 확인되지 않았습니다: ', 16, '. 기준으로 판단할 수 없으니 아지트 등록 검토 요청해 주세요.'),
-        'tagging_first_request': ("조건 ①②③을 모두 충족한 당월 최초 요청이므로 고객센터에서 직접 해제 가능합니다. 수동탑승 방법과 동일 사유 재요청 시 해제 불가를 안내하고, 면제 사유는 반드시 '", 15, "'로 기입해 주세요."),
-        'other_stop_no_issue': ('탑승 시 QR 스캔 플로우 삭제 이후 예약정보만 있다면 해당 노선의 다른 정류장에서도 탑승 가능하게 변경되어, 다른 정류장에서 탑승 시 교통카드 태깅 불가 이슈는 없습니다. 이 사유로는 해제하지 않으며, 고객 안내 시에는 예약하신 해당 정류장에서만 탑승 가능함으로 안내해 주세요.',),
-        'early_departure': ('탑승 예정 시간(', 6, ')보다 빠르게 차량이 출발(', 8, ")하여 페널티 해제 가능합니다. 면제 사유는 '", 15, "'로 입력 후 해제 처리해 주세요."),
-        'late_arrival': ('탑승 예정 시간보다 5분 이상 차량이 늦게 도착(', 7, ")하여 '", 1, "' 페널티 해제 가능합니다. 면제 사유는 '", 15, "'로 입력 후 해제 처리해 주세요."),
-        'late_arrival_no_show': ("탑승 예정 시간보다 5분 이상 차량이 늦게 도착했지만, 지연도착으로 인한 해제는 출발시간 전 취소 페널티에만 적용되어 '", 1, "' 페널티는 해제가 불가합니다."),
-        'late_under_5min': ('탑승 예정 시간보다 5분이내 차량이 늦게 도착(', 7, ')한 경우 페널티 해제가 불가합니다. (카카오 T 앱 내에서 도착 예상 시간 안내중)'),
-        'no_show_not_early': ('탑승 예정 시간(', 6, ') 이후에 차량이 출발(', 8, ")하여 조기출발이 아니고, 지연도착으로 인한 해제는 출발시간 전 취소 페널티에만 적용되어 '", 1, "' 페널티는 해제가 불가합니다."),
-        'on_schedule': ('차량이 탑승 예정 시간보다 늦게 도착하지 않았고 탑승 예정 시간보다 먼저 출발하지도 않아 정상 운행으로 확인되어 페널티 해제가 불가합니다.',),
-        'not_operated': ("운영 어드민에서 미운행이 확인되어 페널티 해제 가능합니다. 면제 사유는 '", 15, "'로 입력 후 해제 처리해 주세요."),
-        'operated_normally': ('운영 어드민에서 정상 운행이 확인되어 페널티 해제가 불가합니다.',),
-        'card_problem': ('등록된 교통카드 이슈(잔액부족, 정지카드 등)로 탑승하지 못한 경우 페널티 해제가 불가합니다.',),
-        'other_review': ('해제 처리 기준 외 추가 검토가 필요한 경우입니다. 아지트 등록 검토 요청해 주세요.',),
+        'tagging_review': '해제 조건 중 충족하지 않은 조건이 있어 별도 검토가 필요합니다: {unmet}. 고객에게 안내 후 아지트 등록해 주세요.',
+        'unconfirmed_review': '확인 후 처리 가능한 항목이 확인되지 않았습니다: {unmet}. 기준으로 판단할 수 없으니 아지트 등록 검토 요청해 주세요.',
+        'tagging_first_request': "조건 ①②③을 모두 충족한 당월 최초 요청이므로 고객센터에서 직접 해제 가능합니다. 수동탑승 방법과 동일 사유 재요청 "
+            "시 해제 불가를 안내하고, 면제 사유는 반드시 '{waiver_reason_text}'로 기입해 주세요.",
+        'other_stop_no_issue': '탑승 시 QR 스캔 플로우 삭제 이후 예약정보만 있다면 해당 노선의 다른 정류장에서도 탑승 가능하게 변경되어, '
+            '다른 정류장에서 탑승 시 교통카드 태깅 불가 이슈는 없습니다. 이 사유로는 해제하지 않으며, 고객 안내 시에는 예약하신 해당 정류장에서만 탑승 가능함으로 안내해 주세요.',
+        'early_departure': "탑승 예정 시간({scheduled_at})보다 빠르게 차량이 출발({vehicle_departed_at})하여 "
+            "페널티 해제 가능합니다. 면제 사유는 '{waiver_reason_text}'로 입력 후 해제 처리해 주세요.",
+        'late_arrival': "탑승 예정 시간보다 5분 이상 차량이 늦게 도착({vehicle_arrived_at})하여 '{penalty}' 페널티 해제 가능합니다. 면제 사유는 "
+            "'{waiver_reason_text}'로 입력 후 해제 처리해 주세요.",
+        'late_arrival_no_show': "탑승 예정 시간보다 5분 이상 차량이 늦게 도착했지만, 지연도착으로 인한 해제는 출발시간 전 취소 페널티에만 적용되어 "
+            "'{penalty}' 페널티는 해제가 불가합니다.",
+        'late_under_5min': '탑승 예정 시간보다 5분이내 차량이 늦게 도착({vehicle_arrived_at})한 경우 페널티 해제가 불가합니다. (카카오 T 앱 내에서 '
+            '도착 예상 시간 안내중)',
+        'no_show_not_early': "탑승 예정 시간({scheduled_at}) 이후에 차량이 출발({vehicle_departed_at})하여 조기출발이 "
+            "아니고, 지연도착으로 인한 해제는 출발시간 전 취소 페널티에만 적용되어 '{penalty}' 페널티는 해제가 불가합니다.",
+        'on_schedule': '차량이 탑승 예정 시간보다 늦게 도착하지 않았고 탑승 예정 시간보다 먼저 출발하지도 않아 정상 운행으로 확인되어 페널티 해제가 불가합니다.',
+        'not_operated': "운영 어드민에서 미운행이 확인되어 페널티 해제 가능합니다. 면제 사유는 '{waiver_reason_text}'로 입력 후 해제 처리해 주세요.",
+        'operated_normally': '운영 어드민에서 정상 운행이 확인되어 페널티 해제가 불가합니다.',
+        'card_problem': '등록된 교통카드 이슈(잔액부족, 정지카드 등)로 탑승하지 못한 경우 페널티 해제가 불가합니다.',
+        'other_review': '해제 처리 기준 외 추가 검토가 필요한 경우입니다. 아지트 등록 검토 요청해 주세요.',
     },
-    (('tagging_review', ()), ('unconfirmed_review', ()), ('tagging_first_request', ()), ('other_stop_no_issue', ()), ('early_departure', ()), ('late_arrival', ()), ('late_arrival_no_show', ()), ('late_under_5min', ()), ('no_show_not_early', ()), ('on_schedule', ()), ('not_operated', ()), ('operated_normally', ()), ('card_problem', ()), ('other_review', ())),
-    {'waiver_reason': {'card_tag_failed': '탑승: 차량내 단말 이슈로 교통카드 태깅 처리 불가', 'driver_mistake': '탑승: 기사의 실수로 미탑승 처리', 'other_stop': '탑승: 예약 정류장과 다른 정류장에서 탑승하여 교통카드 태깅 처리 불가', 'bus_timing': '미탑승: 버스 지연 또는 예약시간 이전 도착하여 미탑승', 'not_operated_claim': '미탑승: 차량미운행 주장', 'card_problem': '미탑승: 등록된 교통카드 이슈(잔액부족, 정지카드 등)로 탑승 불가', 'other': '그 외 사유'}, 'penalty_kind': {'late_cancel': '출발 3시간 이내 ~ 출발시간 전 취소', 'no_show': '탑승시간 이후 취소(미탑승)'}, 'waiver_text': {'first_request': '[당월 최초 요청] 패널티 1회 면제 / 수동탑승 방법 안내 완료 / 동일 사유 재요청 시 해제 불가 안내완료', 'early_departure': '조기출발로 인한 페널티 해제', 'late_arrival': '5분 이상 지연도착으로 페널티 해제', 'not_operated': '차량 미운행으로 페널티 해제', 'other': '그 외 면제 사유'}, 'waiver_decision': {'yes': '해제 가능', 'no': '해제 불가', 'needs_review': '별도 검토 필요(아지트 등록 검토 요청)'}},
+    (
+        ('tagging_review', ()),
+        ('unconfirmed_review', ()),
+        ('tagging_first_request', ()),
+        ('other_stop_no_issue', ()),
+        ('early_departure', ()),
+        ('late_arrival', ()),
+        ('late_arrival_no_show', ()),
+        ('late_under_5min', ()),
+        ('no_show_not_early', ()),
+        ('on_schedule', ()),
+        ('not_operated', ()),
+        ('operated_normally', ()),
+        ('card_problem', ()),
+        ('other_review', ()),
+    ),
+    {'waiver_reason': {'card_tag_failed': '탑승: 차량내 단말 이슈로 교통카드 태깅 처리 불가', 'driver_mistake': '탑승: 기사의 실수로 미탑승 처리',
+            'other_stop': '탑승: 예약 정류장과 다른 정류장에서 탑승하여 교통카드 태깅 처리 불가', 'bus_timing': '미탑승: 버스 지연 또는 예약시간 이전 도착하여 미탑승',
+            'not_operated_claim': '미탑승: 차량미운행 주장', 'card_problem': '미탑승: 등록된 교통카드 이슈(잔액부족, 정지카드 등)로 탑승 불가', 'other':
+            '그 외 사유'}, 'penalty_kind': {'late_cancel': '출발 3시간 이내 ~ 출발시간 전 취소', 'no_show': '탑승시간 이후 취소(미탑승)'},
+        'waiver_text': {'first_request': '[당월 최초 요청] 패널티 1회 면제 / 수동탑승 방법 안내 완료 / 동일 사유 재요청 시 해제 불가 안내완료',
+            'early_departure': '조기출발로 인한 페널티 해제', 'late_arrival': '5분 이상 지연도착으로 페널티 해제', 'not_operated':
+            '차량 미운행으로 페널티 해제', 'other': '그 외 면제 사유'}, 'waiver_decision': {'yes': '해제 가능', 'no': '해제 불가', 'needs_review':
+            '별도 검토 필요(아지트 등록 검토 요청)'}},
     _ZONE,
-    ('same_card_kept', 'normal_history_found', 'first_this_month', 'schedule_history', 'departure_history', 'arrival_history', 'operation_admin'),
+    ('same_card_kept', 'normal_history_found', 'first_this_month', 'schedule_history', 'departure_history',
+        'arrival_history', 'operation_admin'),
 )

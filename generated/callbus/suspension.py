@@ -16,7 +16,38 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Penalty(TypedDict):
+        """페널티."""
+
+        kind: Literal['late_cancel', 'no_show']
+        at: str
+
+    class Reservation(TypedDict):
+        """탑승 예약."""
+
+        id: str
+        departure_at: str
+
+    class Inputs(TypedDict):
+        """The input of 광역콜버스 페널티 누적 서비스 이용 정지, as JSON."""
+
+        as_of: str
+        penalties: list[Penalty]
+        reservations: NotRequired[list[Reservation] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 광역콜버스 페널티 누적 서비스 이용 정지, as JSON."""
+
+        late_cancel_count: int
+        no_show_count: int
+        suspended: bool
+        suspended_until: str | None
+        can_reserve: bool
+        auto_cancelled: list[str]
+        kept_reservations: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -30,9 +61,7 @@ _FIELDS = frozenset(['as_of', 'penalties', 'reservations'])
 _ENUM_penalty_kind = frozenset(['late_cancel', 'no_show'])
 _FIELDS_penalty = frozenset(['at', 'kind'])
 _FIELDS_reservation = frozenset(['departure_at', 'id'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def _read_penalty(raw: Any, base: str, index: int, errors: list) -> tuple | None:
@@ -48,33 +77,13 @@ def _read_penalty(raw: Any, base: str, index: int, errors: list) -> tuple | None
         errors.append({"path": f"{base}/{index}/kind", "message": "required field is missing"})
     else:
         if type(f_kind) is not str or f_kind not in _ENUM_penalty_kind:
-            f_kind = _rt.read_enum(f_kind, f"{base}/{index}/kind", errors, _ENUM_penalty_kind, '"late_cancel", "no_show"')
+            f_kind = _rt.read_enum(f_kind, f"{base}/{index}/kind", errors, _ENUM_penalty_kind,
+                '"late_cancel", "no_show"')
     f_at = raw.get('at')
     if f_at is None and 'at' not in raw:
         errors.append({"path": f"{base}/{index}/at", "message": "required field is missing"})
     else:
-        if type(f_at) is str and "1900" <= f_at < "3":
-            _n = len(f_at)
-            if _n == 25 and f_at[4::3] in _DT_SHAPES and f_at[23] < "6":
-                try:
-                    f_at = _fromisoformat(f_at)
-                except ValueError:
-                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-            elif _n == 20 and f_at[4::3] == "--T::Z":
-                try:
-                    f_at = _fromisoformat(f_at)
-                except ValueError:
-                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-            elif _n == 19 and f_at[4::3] == "--T::":
-                try:
-                    f_at = _fromisoformat(f_at + "Z")
-                    f_at -= _zone_offset(f_at)
-                except ValueError:
-                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-            else:
-                f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-        else:
-            f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
+        f_at = _read_datetime(f_at, f"{base}/{index}/at", errors)
     if len(errors) != before:
         return None
     return (f_kind, f_at)
@@ -97,34 +106,13 @@ def _read_reservation(raw: Any, base: str, index: int, errors: list) -> tuple | 
     if f_departure_at is None and 'departure_at' not in raw:
         errors.append({"path": f"{base}/{index}/departure_at", "message": "required field is missing"})
     else:
-        if type(f_departure_at) is str and "1900" <= f_departure_at < "3":
-            _n = len(f_departure_at)
-            if _n == 25 and f_departure_at[4::3] in _DT_SHAPES and f_departure_at[23] < "6":
-                try:
-                    f_departure_at = _fromisoformat(f_departure_at)
-                except ValueError:
-                    f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
-            elif _n == 20 and f_departure_at[4::3] == "--T::Z":
-                try:
-                    f_departure_at = _fromisoformat(f_departure_at)
-                except ValueError:
-                    f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
-            elif _n == 19 and f_departure_at[4::3] == "--T::":
-                try:
-                    f_departure_at = _fromisoformat(f_departure_at + "Z")
-                    f_departure_at -= _zone_offset(f_departure_at)
-                except ValueError:
-                    f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
-            else:
-                f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
-        else:
-            f_departure_at = _rt.read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors, _ZONE)
+        f_departure_at = _read_datetime(f_departure_at, f"{base}/{index}/departure_at", errors)
     if len(errors) != before:
         return None
     return (f_id, f_departure_at)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 광역콜버스 페널티 누적 서비스 이용 정지 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -136,28 +124,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     penalties = inputs.get('penalties')
     if penalties is None and 'penalties' not in inputs:
         errors.append({"path": '/penalties', "message": "required field is missing"})
@@ -171,13 +138,16 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         reservations = _rt.read_list(reservations, '/reservations', errors, 1000)
         if reservations is not None:
-            reservations = tuple([_read_reservation(_x, '/reservations', _i, errors) for _i, _x in enumerate(reservations)])
+            reservations = tuple([_read_reservation(_x, '/reservations', _i, errors) for _i, _x in enumerate(
+                        reservations)])
     if errors:
         raise InvalidInput(errors)
     # output late_cancel_count: 당월 출발 3시간 이내 취소 페널티 횟수 (policies/callbus/suspension.policy:31)
-    late_cancel_count = sum(1 for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in penalties if (_r1[0] == 'late_cancel' and _rt.month_of(_r1[1], _ZONE) == _month1_0))
+    late_cancel_count = sum(1 for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _kind, _at in penalties if (
+            _kind == 'late_cancel' and _rt.month_of(_at, _ZONE) == _month1_0))
     # output no_show_count: 당월 미탑승 페널티 횟수 (policies/callbus/suspension.policy:32)
-    no_show_count = sum(1 for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in penalties if (_r1[0] == 'no_show' and _rt.month_of(_r1[1], _ZONE) == _month1_0))
+    no_show_count = sum(1 for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _kind, _at in penalties if (
+            _kind == 'no_show' and _rt.month_of(_at, _ZONE) == _month1_0))
     suspended_until = None
     # rule suspended_no_show: policies/callbus/suspension.policy:39
     if no_show_count >= 3:
@@ -196,26 +166,41 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # output can_reserve: 예약 가능 여부 (policies/callbus/suspension.policy:35)
     can_reserve = not suspended
     # output auto_cancelled: 자동 취소되는 당월 탑승 예약 (policies/callbus/suspension.policy:36)
-    auto_cancelled = [_r1[0] for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in reservations if ((suspended and _rt.month_of(_r1[1], _ZONE) == _month1_0) and _r1[1] >= as_of)]
+    auto_cancelled = [_id for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _id, _departure_at in reservations if ((
+                suspended and _rt.month_of(_departure_at, _ZONE) == _month1_0) and _departure_at >= as_of)]
     # output kept_reservations: 정상 이용 가능한 예약(익월 사전 예약 포함) (policies/callbus/suspension.policy:37)
-    kept_reservations = [_r1[0] for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _r1 in reservations if (_r1[1] >= as_of and not (suspended and _rt.month_of(_r1[1], _ZONE) == _month1_0))]
+    kept_reservations = [_id for _month1_0 in (_rt.month_of(as_of, _ZONE),) for _id, _departure_at in reservations if (
+            _departure_at >= as_of and not (suspended and _rt.month_of(_departure_at, _ZONE) == _month1_0))]
     if not -9007199254740991 <= late_cancel_count <= 9007199254740991:
-        raise _rt.result_out_of_range('late_cancel_count', late_cancel_count, -9007199254740991, 9007199254740991, ('/as_of', '/penalties'))
+        raise _rt.result_out_of_range('late_cancel_count', late_cancel_count, -9007199254740991, 9007199254740991, (
+                '/as_of', '/penalties'))
     if not -9007199254740991 <= no_show_count <= 9007199254740991:
-        raise _rt.result_out_of_range('no_show_count', no_show_count, -9007199254740991, 9007199254740991, ('/as_of', '/penalties'))
-    return Decision(_SPEC, {'late_cancel_count': late_cancel_count, 'no_show_count': no_show_count, 'suspended': suspended, 'suspended_until': None if suspended_until is None else suspended_until.isoformat(), 'can_reserve': can_reserve, 'auto_cancelled': list(auto_cancelled), 'kept_reservations': list(kept_reservations)}, rule, step, (as_of, penalties, reservations, late_cancel_count, no_show_count, suspended, suspended_until, can_reserve, auto_cancelled, kept_reservations))
+        raise _rt.result_out_of_range('no_show_count', no_show_count, -9007199254740991, 9007199254740991, ('/as_of',
+                '/penalties'))
+    outputs: Outputs = {'late_cancel_count': late_cancel_count, 'no_show_count': no_show_count, 'suspended': suspended,
+        'suspended_until': None if suspended_until is None else suspended_until.isoformat(), 'can_reserve': can_reserve,
+        'auto_cancelled': list(auto_cancelled), 'kept_reservations': list(kept_reservations)}
+    return Decision(_SPEC, outputs, rule, step, (as_of, penalties, reservations, late_cancel_count, no_show_count,
+            suspended, suspended_until, can_reserve, auto_cancelled, kept_reservations))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('as_of', 'penalties', 'reservations', 'late_cancel_count', 'no_show_count', 'suspended', 'suspended_until', 'can_reserve', 'auto_cancelled', 'kept_reservations'),
+    ('as_of', 'penalties', 'reservations', 'late_cancel_count', 'no_show_count', 'suspended', 'suspended_until',
+        'can_reserve', 'auto_cancelled', 'kept_reservations'),
     ('datetime', 'list', 'list', 'int', 'int', 'bool', 'date', 'bool', 'list', 'list'),
     {
-        'suspended_no_show': ('탑승시간 이후 취소(미탑승) 페널티 당월 ', 4, '회 누적(3회 이상): 당월 말일(', 6, ')까지 서비스 이용이 정지되며, 당월 탑승 예약 건은 자동으로 취소됩니다.'),
-        'suspended_late_cancel': ('출발시간 전 늦은 취소 페널티 당월 ', 3, '회 누적(5회 이상): 당월 말일(', 6, ')까지 서비스 이용이 정지되며, 당월 탑승 예약 건은 자동으로 취소됩니다.'),
-        'active': ('서비스 이용 정지 조건에 해당하지 않습니다. (당월 출발시간 전 늦은 취소 ', 3, '회, 미탑승 ', 4, '회)'),
+        'suspended_no_show': '탑승시간 이후 취소(미탑승) 페널티 당월 {no_show_count}회 누적(3회 이상): 당월 말일({suspended_until})까지 '
+            '서비스 이용이 정지되며, 당월 탑승 예약 건은 자동으로 취소됩니다.',
+        'suspended_late_cancel': '출발시간 전 늦은 취소 페널티 당월 {late_cancel_count}회 누적(5회 이상): 당월 말일({suspended_until})까지 '
+            '서비스 이용이 정지되며, 당월 탑승 예약 건은 자동으로 취소됩니다.',
+        'active': '서비스 이용 정지 조건에 해당하지 않습니다. (당월 출발시간 전 늦은 취소 {late_cancel_count}회, 미탑승 {no_show_count}회)',
     },
-    (('suspended_no_show', ()), ('suspended_late_cancel', ()), ('active', ())),
+    (
+        ('suspended_no_show', ()),
+        ('suspended_late_cancel', ()),
+        ('active', ()),
+    ),
     {'penalty_kind': {'late_cancel': '출발 3시간 이내 ~ 출발시간 전 취소', 'no_show': '탑승시간 이후 취소(미탑승)'}},
     _ZONE,
 )

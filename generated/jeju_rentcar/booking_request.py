@@ -18,7 +18,23 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 온라인 예약 조건, as JSON."""
+
+        rate_plan: Literal['super_saver', 'discount', 'standard']
+        member_logged_in: NotRequired[bool]
+        cars: NotRequired[int]
+        payment: Literal['credit_card', 'check_card', 'easy_pay', 'saved_card', 'corporate_card', 'non_card']
+        cdw_selected: bool
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 온라인 예약 조건, as JSON."""
+
+        outcome: Literal['accepted', 'refused']
+        reasons: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -32,11 +48,12 @@ _FIELDS = frozenset(['cars', 'cdw_selected', 'member_logged_in', 'payment', 'rat
 _ENUM_rate_plan_kind = frozenset(['discount', 'standard', 'super_saver'])
 _ENUM_payment_kind = frozenset(['check_card', 'corporate_card', 'credit_card', 'easy_pay', 'non_card', 'saved_card'])
 _ENUM_booking_outcome = frozenset(['accepted', 'refused'])
-_REFUSALS = frozenset(['car_count', 'card_only', 'cdw_required', 'no_corporate_card', 'one_car', 'saved_card_members', 'super_saver_members'])
+_REFUSALS = frozenset(['car_count', 'card_only', 'cdw_required', 'no_corporate_card', 'one_car', 'saved_card_members',
+        'super_saver_members'])
 _REVIEWS = frozenset([])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 온라인 예약 조건 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -49,7 +66,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/rate_plan', "message": "required field is missing"})
     else:
         if type(rate_plan) is not str or rate_plan not in _ENUM_rate_plan_kind:
-            rate_plan = _rt.read_enum(rate_plan, '/rate_plan', errors, _ENUM_rate_plan_kind, '"super_saver", "discount", "standard"')
+            rate_plan = _rt.read_enum(rate_plan, '/rate_plan', errors, _ENUM_rate_plan_kind,
+                '"super_saver", "discount", "standard"')
     member_logged_in = inputs.get('member_logged_in', _MISSING)
     if member_logged_in is _MISSING:
         member_logged_in = False
@@ -70,7 +88,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/payment', "message": "required field is missing"})
     else:
         if type(payment) is not str or payment not in _ENUM_payment_kind:
-            payment = _rt.read_enum(payment, '/payment', errors, _ENUM_payment_kind, '"credit_card", "check_card", "easy_pay", "saved_card", "corporate_card", "non_card"')
+            payment = _rt.read_enum(payment, '/payment', errors, _ENUM_payment_kind,
+                '"credit_card", "check_card", "easy_pay", "saved_card", "corporate_card", "non_card"')
     cdw_selected = inputs.get('cdw_selected')
     if cdw_selected is None and 'cdw_selected' not in inputs:
         errors.append({"path": '/cdw_selected', "message": "required field is missing"})
@@ -84,11 +103,12 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # check car_count: policies/jeju_rentcar/booking_request.policy:43
     if not (cars >= 1):
         failed_check_ids.append('car_count')
-        failed_checks.append(_rt.fill(('예약할 차량 대수는 1대 이상이어야 합니다(입력 ', 0, '대).'), (cars,), ('int',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('예약할 차량 대수는 1대 이상이어야 합니다(입력 {cars}대).', {'cars': cars}))
     # check one_car: policies/jeju_rentcar/booking_request.policy:44
     if not (cars <= 1):
         failed_check_ids.append('one_car')
-        failed_checks.append(_rt.fill(('제주패스렌트카를 통한 렌터카 예약은 한 번에 한 대씩만 예약할 수 있습니다(예약하려는 차량 ', 0, '대). 2대 이상 렌터카 예약이 필요할 경우 제주패스 고객센터로 가능 차량 잔여 대수 확인 후 예약하시기 바랍니다.'), (cars,), ('int',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('제주패스렌트카를 통한 렌터카 예약은 한 번에 한 대씩만 예약할 수 있습니다(예약하려는 차량 {cars}대). 2대 '
+                '이상 렌터카 예약이 필요할 경우 제주패스 고객센터로 가능 차량 잔여 대수 확인 후 예약하시기 바랍니다.', {'cars': cars}))
     # check super_saver_members: policies/jeju_rentcar/booking_request.policy:45
     if not (rate_plan != 'super_saver' or member_logged_in):
         failed_check_ids.append('super_saver_members')
@@ -104,7 +124,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # check saved_card_members: policies/jeju_rentcar/booking_request.policy:48
     if not (payment != 'saved_card' or member_logged_in):
         failed_check_ids.append('saved_card_members')
-        failed_checks.append('카드 간편 결제는 홈페이지 내 로그인 후 [마이페이지 > 내정보 > 간편 결제 카드]에 등록한 신용카드 / 체크카드로 결제하는 방법입니다. 비회원 예약은 일반 결제, 간편 결제 중 편하신 방법으로 결제 부탁드립니다.')
+        failed_checks.append('카드 간편 결제는 홈페이지 내 로그인 후 [마이페이지 > 내정보 > 간편 결제 카드]에 등록한 신용카드 / 체크카드로 '
+            '결제하는 방법입니다. 비회원 예약은 일반 결제, 간편 결제 중 편하신 방법으로 결제 부탁드립니다.')
     # check cdw_required: policies/jeju_rentcar/booking_request.policy:49
     if not cdw_selected:
         failed_check_ids.append('cdw_required')
@@ -121,19 +142,30 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'accepted'
         outcome = 'accepted'
-    return Decision(_SPEC, {'outcome': outcome, 'reasons': list(reasons)}, rule, step, (rate_plan, member_logged_in, cars, payment, cdw_selected, outcome, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'outcome': outcome, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (rate_plan, member_logged_in, cars, payment, cdw_selected, outcome,
+            reasons, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('rate_plan', 'member_logged_in', 'cars', 'payment', 'cdw_selected', 'outcome', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
-    ('enum:rate_plan_kind', 'bool', 'int', 'enum:payment_kind', 'bool', 'enum:booking_outcome', 'list', 'list', 'list', 'bool', 'bool'),
+    ('rate_plan', 'member_logged_in', 'cars', 'payment', 'cdw_selected', 'outcome', 'reasons', 'failed_checks',
+        'failed_check_ids', 'refused', 'needs_review'),
+    ('enum:rate_plan_kind', 'bool', 'int', 'enum:payment_kind', 'bool', 'enum:booking_outcome', 'list', 'list', 'list',
+        'bool', 'bool'),
     {
-        'refused': ('홈페이지/APP에서 이 조건으로 예약할 수 없습니다: ', 6),
-        'accepted': ('예약할 수 있습니다. 실시간 예약 서비스로 결제와 동시에 예약이 확정됩니다.',),
+        'refused': '홈페이지/APP에서 이 조건으로 예약할 수 없습니다: {reasons}',
+        'accepted': '예약할 수 있습니다. 실시간 예약 서비스로 결제와 동시에 예약이 확정됩니다.',
     },
-    (('refused', ()), ('accepted', ())),
-    {'rate_plan_kind': {'super_saver': '초특가', 'discount': '할인가', 'standard': '정상가'}, 'payment_kind': {'credit_card': '일반 결제: 신용카드', 'check_card': '일반 결제: 체크카드', 'easy_pay': '간편 결제: 삼성 페이, 카카오페이, PAYCO, L.PAY, 네이버 페이', 'saved_card': '카드 간편 결제: 마이페이지에 등록한 신용카드/체크카드', 'corporate_card': '법인 카드', 'non_card': '카드 외 결제(무통장 입금, 현금 등)'}, 'booking_outcome': {'accepted': '예약 가능', 'refused': '홈페이지/APP 예약 불가'}},
+    (
+        ('refused', ()),
+        ('accepted', ()),
+    ),
+    {'rate_plan_kind': {'super_saver': '초특가', 'discount': '할인가', 'standard': '정상가'}, 'payment_kind': {'credit_card':
+            '일반 결제: 신용카드', 'check_card': '일반 결제: 체크카드', 'easy_pay': '간편 결제: 삼성 페이, 카카오페이, PAYCO, L.PAY, 네이버 페이',
+            'saved_card': '카드 간편 결제: 마이페이지에 등록한 신용카드/체크카드', 'corporate_card': '법인 카드', 'non_card':
+            '카드 외 결제(무통장 입금, 현금 등)'}, 'booking_outcome': {'accepted': '예약 가능', 'refused': '홈페이지/APP 예약 불가'}},
     _ZONE,
-    ('car_count', 'one_car', 'super_saver_members', 'card_only', 'no_corporate_card', 'saved_card_members', 'cdw_required'),
+    ('car_count', 'one_car', 'super_saver_members', 'card_only', 'no_corporate_card', 'saved_card_members',
+        'cdw_required'),
 )

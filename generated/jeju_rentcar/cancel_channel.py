@@ -16,7 +16,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 예약 취소 방법, as JSON."""
+
+        pickup_at: str
+        cancel_at: str
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 예약 취소 방법, as JSON."""
+
+        channel: Literal['website_app', 'customer_center', 'customer_center_later', 'rental_company_first',
+            'not_available_now']
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -27,44 +40,98 @@ RULE_IDS = ('website_app', 'customer_center', 'customer_center_later', 'rental_c
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['cancel_at', 'pickup_at'])
-_ENUM_channel_kind = frozenset(['customer_center', 'customer_center_later', 'not_available_now', 'rental_company_first', 'website_app'])
-_DT_SHAPES = _rt._FAST_SHAPES
+_ENUM_channel_kind = frozenset(['customer_center', 'customer_center_later', 'not_available_now', 'rental_company_first',
+        'website_app'])
+_12H = timedelta(hours=12)
+_13H = timedelta(hours=13)
+_18H = timedelta(hours=18)
+_20H = timedelta(hours=20)
+_24H = timedelta(hours=24)
+_8H = timedelta(hours=8)
+_9H = timedelta(hours=9)
 _HOLIDAYS = frozenset((
-    date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5), date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27), date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
-    date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1), date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15), date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
-    date(2017, 1, 1), date(2017, 1, 27), date(2017, 1, 28), date(2017, 1, 29), date(2017, 1, 30), date(2017, 3, 1), date(2017, 5, 3), date(2017, 5, 5), date(2017, 5, 9), date(2017, 6, 6), date(2017, 8, 15), date(2017, 10, 2), date(2017, 10, 3), date(2017, 10, 4), date(2017, 10, 5), date(2017, 10, 6), date(2017, 10, 9), date(2017, 12, 25),
-    date(2018, 1, 1), date(2018, 2, 15), date(2018, 2, 16), date(2018, 2, 17), date(2018, 3, 1), date(2018, 5, 5), date(2018, 5, 7), date(2018, 5, 22), date(2018, 6, 6), date(2018, 6, 13), date(2018, 8, 15), date(2018, 9, 23), date(2018, 9, 24), date(2018, 9, 25), date(2018, 9, 26), date(2018, 10, 3), date(2018, 10, 9), date(2018, 12, 25),
-    date(2019, 1, 1), date(2019, 2, 4), date(2019, 2, 5), date(2019, 2, 6), date(2019, 3, 1), date(2019, 5, 5), date(2019, 5, 6), date(2019, 5, 12), date(2019, 6, 6), date(2019, 8, 15), date(2019, 9, 12), date(2019, 9, 13), date(2019, 9, 14), date(2019, 10, 3), date(2019, 10, 9), date(2019, 12, 25),
-    date(2020, 1, 1), date(2020, 1, 24), date(2020, 1, 25), date(2020, 1, 26), date(2020, 1, 27), date(2020, 3, 1), date(2020, 4, 15), date(2020, 4, 30), date(2020, 5, 5), date(2020, 6, 6), date(2020, 8, 15), date(2020, 8, 17), date(2020, 9, 30), date(2020, 10, 1), date(2020, 10, 2), date(2020, 10, 3), date(2020, 10, 9), date(2020, 12, 25),
-    date(2021, 1, 1), date(2021, 2, 11), date(2021, 2, 12), date(2021, 2, 13), date(2021, 3, 1), date(2021, 5, 5), date(2021, 5, 19), date(2021, 6, 6), date(2021, 8, 15), date(2021, 8, 16), date(2021, 9, 20), date(2021, 9, 21), date(2021, 9, 22), date(2021, 10, 3), date(2021, 10, 4), date(2021, 10, 9), date(2021, 10, 11), date(2021, 12, 25),
-    date(2022, 1, 1), date(2022, 1, 31), date(2022, 2, 1), date(2022, 2, 2), date(2022, 3, 1), date(2022, 3, 9), date(2022, 5, 5), date(2022, 5, 8), date(2022, 6, 1), date(2022, 6, 6), date(2022, 8, 15), date(2022, 9, 9), date(2022, 9, 10), date(2022, 9, 11), date(2022, 9, 12), date(2022, 10, 3), date(2022, 10, 9), date(2022, 10, 10), date(2022, 12, 25),
-    date(2023, 1, 1), date(2023, 1, 21), date(2023, 1, 22), date(2023, 1, 23), date(2023, 1, 24), date(2023, 3, 1), date(2023, 5, 5), date(2023, 5, 27), date(2023, 5, 29), date(2023, 6, 6), date(2023, 8, 15), date(2023, 9, 28), date(2023, 9, 29), date(2023, 9, 30), date(2023, 10, 2), date(2023, 10, 3), date(2023, 10, 9), date(2023, 12, 25),
-    date(2024, 1, 1), date(2024, 2, 9), date(2024, 2, 10), date(2024, 2, 11), date(2024, 2, 12), date(2024, 3, 1), date(2024, 4, 10), date(2024, 5, 5), date(2024, 5, 6), date(2024, 5, 15), date(2024, 6, 6), date(2024, 8, 15), date(2024, 9, 16), date(2024, 9, 17), date(2024, 9, 18), date(2024, 10, 1), date(2024, 10, 3), date(2024, 10, 9), date(2024, 12, 25),
-    date(2025, 1, 1), date(2025, 1, 27), date(2025, 1, 28), date(2025, 1, 29), date(2025, 1, 30), date(2025, 3, 1), date(2025, 3, 3), date(2025, 5, 5), date(2025, 5, 6), date(2025, 6, 3), date(2025, 6, 6), date(2025, 8, 15), date(2025, 10, 3), date(2025, 10, 5), date(2025, 10, 6), date(2025, 10, 7), date(2025, 10, 8), date(2025, 10, 9), date(2025, 12, 25),
-    date(2026, 1, 1), date(2026, 2, 16), date(2026, 2, 17), date(2026, 2, 18), date(2026, 3, 1), date(2026, 3, 2), date(2026, 5, 1), date(2026, 5, 5), date(2026, 5, 24), date(2026, 5, 25), date(2026, 6, 3), date(2026, 6, 6), date(2026, 7, 17), date(2026, 8, 15), date(2026, 8, 17), date(2026, 9, 24), date(2026, 9, 25), date(2026, 9, 26), date(2026, 10, 3), date(2026, 10, 5), date(2026, 10, 9), date(2026, 12, 25),
-    date(2027, 1, 1), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8), date(2027, 2, 9), date(2027, 3, 1), date(2027, 5, 1), date(2027, 5, 3), date(2027, 5, 5), date(2027, 5, 13), date(2027, 6, 6), date(2027, 7, 17), date(2027, 7, 19), date(2027, 8, 15), date(2027, 8, 16), date(2027, 9, 14), date(2027, 9, 15), date(2027, 9, 16), date(2027, 10, 3), date(2027, 10, 4), date(2027, 10, 9), date(2027, 10, 11), date(2027, 12, 25), date(2027, 12, 27),
-    date(2028, 1, 1), date(2028, 1, 26), date(2028, 1, 27), date(2028, 1, 28), date(2028, 3, 1), date(2028, 4, 12), date(2028, 5, 1), date(2028, 5, 2), date(2028, 5, 5), date(2028, 6, 6), date(2028, 7, 17), date(2028, 8, 15), date(2028, 10, 2), date(2028, 10, 3), date(2028, 10, 4), date(2028, 10, 5), date(2028, 10, 9), date(2028, 12, 25),
-    date(2029, 1, 1), date(2029, 2, 12), date(2029, 2, 13), date(2029, 2, 14), date(2029, 3, 1), date(2029, 5, 1), date(2029, 5, 5), date(2029, 5, 7), date(2029, 5, 20), date(2029, 5, 21), date(2029, 6, 6), date(2029, 7, 17), date(2029, 8, 15), date(2029, 9, 21), date(2029, 9, 22), date(2029, 9, 23), date(2029, 9, 24), date(2029, 10, 3), date(2029, 10, 9), date(2029, 12, 25),
-    date(2030, 1, 1), date(2030, 2, 2), date(2030, 2, 3), date(2030, 2, 4), date(2030, 2, 5), date(2030, 3, 1), date(2030, 4, 3), date(2030, 5, 1), date(2030, 5, 5), date(2030, 5, 6), date(2030, 5, 9), date(2030, 6, 6), date(2030, 6, 12), date(2030, 7, 17), date(2030, 8, 15), date(2030, 9, 11), date(2030, 9, 12), date(2030, 9, 13), date(2030, 10, 3), date(2030, 10, 9), date(2030, 12, 25),
-    date(2031, 1, 1), date(2031, 1, 22), date(2031, 1, 23), date(2031, 1, 24), date(2031, 3, 1), date(2031, 3, 3), date(2031, 5, 1), date(2031, 5, 5), date(2031, 5, 28), date(2031, 6, 6), date(2031, 7, 17), date(2031, 8, 15), date(2031, 9, 30), date(2031, 10, 1), date(2031, 10, 2), date(2031, 10, 3), date(2031, 10, 9), date(2031, 12, 25),
-    date(2032, 1, 1), date(2032, 2, 10), date(2032, 2, 11), date(2032, 2, 12), date(2032, 3, 1), date(2032, 4, 14), date(2032, 5, 1), date(2032, 5, 3), date(2032, 5, 5), date(2032, 5, 16), date(2032, 5, 17), date(2032, 6, 6), date(2032, 7, 17), date(2032, 7, 19), date(2032, 8, 15), date(2032, 8, 16), date(2032, 9, 18), date(2032, 9, 19), date(2032, 9, 20), date(2032, 9, 21), date(2032, 10, 3), date(2032, 10, 4), date(2032, 10, 9), date(2032, 10, 11), date(2032, 12, 25), date(2032, 12, 27),
-    date(2033, 1, 1), date(2033, 1, 30), date(2033, 1, 31), date(2033, 2, 1), date(2033, 2, 2), date(2033, 3, 1), date(2033, 5, 1), date(2033, 5, 2), date(2033, 5, 5), date(2033, 5, 6), date(2033, 6, 6), date(2033, 7, 17), date(2033, 7, 18), date(2033, 8, 15), date(2033, 9, 7), date(2033, 9, 8), date(2033, 9, 9), date(2033, 10, 3), date(2033, 10, 9), date(2033, 10, 10), date(2033, 12, 25), date(2033, 12, 26),
-    date(2034, 1, 1), date(2034, 2, 18), date(2034, 2, 19), date(2034, 2, 20), date(2034, 2, 21), date(2034, 3, 1), date(2034, 5, 1), date(2034, 5, 5), date(2034, 5, 25), date(2034, 6, 6), date(2034, 6, 14), date(2034, 7, 17), date(2034, 8, 15), date(2034, 9, 26), date(2034, 9, 27), date(2034, 9, 28), date(2034, 10, 3), date(2034, 10, 9), date(2034, 12, 25),
-    date(2035, 1, 1), date(2035, 2, 7), date(2035, 2, 8), date(2035, 2, 9), date(2035, 3, 1), date(2035, 4, 4), date(2035, 5, 1), date(2035, 5, 5), date(2035, 5, 7), date(2035, 5, 15), date(2035, 6, 6), date(2035, 7, 17), date(2035, 8, 15), date(2035, 9, 15), date(2035, 9, 16), date(2035, 9, 17), date(2035, 9, 18), date(2035, 10, 3), date(2035, 10, 9), date(2035, 12, 25),
+    date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5),
+    date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27),
+    date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
+    date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1),
+    date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15),
+    date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
+    date(2017, 1, 1), date(2017, 1, 27), date(2017, 1, 28), date(2017, 1, 29), date(2017, 1, 30), date(2017, 3, 1),
+    date(2017, 5, 3), date(2017, 5, 5), date(2017, 5, 9), date(2017, 6, 6), date(2017, 8, 15), date(2017, 10, 2),
+    date(2017, 10, 3), date(2017, 10, 4), date(2017, 10, 5), date(2017, 10, 6), date(2017, 10, 9), date(2017, 12, 25),
+    date(2018, 1, 1), date(2018, 2, 15), date(2018, 2, 16), date(2018, 2, 17), date(2018, 3, 1), date(2018, 5, 5),
+    date(2018, 5, 7), date(2018, 5, 22), date(2018, 6, 6), date(2018, 6, 13), date(2018, 8, 15), date(2018, 9, 23),
+    date(2018, 9, 24), date(2018, 9, 25), date(2018, 9, 26), date(2018, 10, 3), date(2018, 10, 9), date(2018, 12, 25),
+    date(2019, 1, 1), date(2019, 2, 4), date(2019, 2, 5), date(2019, 2, 6), date(2019, 3, 1), date(2019, 5, 5),
+    date(2019, 5, 6), date(2019, 5, 12), date(2019, 6, 6), date(2019, 8, 15), date(2019, 9, 12), date(2019, 9, 13),
+    date(2019, 9, 14), date(2019, 10, 3), date(2019, 10, 9), date(2019, 12, 25),
+    date(2020, 1, 1), date(2020, 1, 24), date(2020, 1, 25), date(2020, 1, 26), date(2020, 1, 27), date(2020, 3, 1),
+    date(2020, 4, 15), date(2020, 4, 30), date(2020, 5, 5), date(2020, 6, 6), date(2020, 8, 15), date(2020, 8, 17),
+    date(2020, 9, 30), date(2020, 10, 1), date(2020, 10, 2), date(2020, 10, 3), date(2020, 10, 9), date(2020, 12, 25),
+    date(2021, 1, 1), date(2021, 2, 11), date(2021, 2, 12), date(2021, 2, 13), date(2021, 3, 1), date(2021, 5, 5),
+    date(2021, 5, 19), date(2021, 6, 6), date(2021, 8, 15), date(2021, 8, 16), date(2021, 9, 20), date(2021, 9, 21),
+    date(2021, 9, 22), date(2021, 10, 3), date(2021, 10, 4), date(2021, 10, 9), date(2021, 10, 11), date(2021, 12, 25),
+    date(2022, 1, 1), date(2022, 1, 31), date(2022, 2, 1), date(2022, 2, 2), date(2022, 3, 1), date(2022, 3, 9),
+    date(2022, 5, 5), date(2022, 5, 8), date(2022, 6, 1), date(2022, 6, 6), date(2022, 8, 15), date(2022, 9, 9),
+    date(2022, 9, 10), date(2022, 9, 11), date(2022, 9, 12), date(2022, 10, 3), date(2022, 10, 9), date(2022, 10, 10),
+    date(2022, 12, 25),
+    date(2023, 1, 1), date(2023, 1, 21), date(2023, 1, 22), date(2023, 1, 23), date(2023, 1, 24), date(2023, 3, 1),
+    date(2023, 5, 5), date(2023, 5, 27), date(2023, 5, 29), date(2023, 6, 6), date(2023, 8, 15), date(2023, 9, 28),
+    date(2023, 9, 29), date(2023, 9, 30), date(2023, 10, 2), date(2023, 10, 3), date(2023, 10, 9), date(2023, 12, 25),
+    date(2024, 1, 1), date(2024, 2, 9), date(2024, 2, 10), date(2024, 2, 11), date(2024, 2, 12), date(2024, 3, 1),
+    date(2024, 4, 10), date(2024, 5, 5), date(2024, 5, 6), date(2024, 5, 15), date(2024, 6, 6), date(2024, 8, 15),
+    date(2024, 9, 16), date(2024, 9, 17), date(2024, 9, 18), date(2024, 10, 1), date(2024, 10, 3), date(2024, 10, 9),
+    date(2024, 12, 25),
+    date(2025, 1, 1), date(2025, 1, 27), date(2025, 1, 28), date(2025, 1, 29), date(2025, 1, 30), date(2025, 3, 1),
+    date(2025, 3, 3), date(2025, 5, 5), date(2025, 5, 6), date(2025, 6, 3), date(2025, 6, 6), date(2025, 8, 15),
+    date(2025, 10, 3), date(2025, 10, 5), date(2025, 10, 6), date(2025, 10, 7), date(2025, 10, 8), date(2025, 10, 9),
+    date(2025, 12, 25),
+    date(2026, 1, 1), date(2026, 2, 16), date(2026, 2, 17), date(2026, 2, 18), date(2026, 3, 1), date(2026, 3, 2),
+    date(2026, 5, 1), date(2026, 5, 5), date(2026, 5, 24), date(2026, 5, 25), date(2026, 6, 3), date(2026, 6, 6),
+    date(2026, 7, 17), date(2026, 8, 15), date(2026, 8, 17), date(2026, 9, 24), date(2026, 9, 25), date(2026, 9, 26),
+    date(2026, 10, 3), date(2026, 10, 5), date(2026, 10, 9), date(2026, 12, 25),
+    date(2027, 1, 1), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8), date(2027, 2, 9), date(2027, 3, 1),
+    date(2027, 5, 1), date(2027, 5, 3), date(2027, 5, 5), date(2027, 5, 13), date(2027, 6, 6), date(2027, 7, 17),
+    date(2027, 7, 19), date(2027, 8, 15), date(2027, 8, 16), date(2027, 9, 14), date(2027, 9, 15), date(2027, 9, 16),
+    date(2027, 10, 3), date(2027, 10, 4), date(2027, 10, 9), date(2027, 10, 11), date(2027, 12, 25), date(2027, 12, 27),
+    date(2028, 1, 1), date(2028, 1, 26), date(2028, 1, 27), date(2028, 1, 28), date(2028, 3, 1), date(2028, 4, 12),
+    date(2028, 5, 1), date(2028, 5, 2), date(2028, 5, 5), date(2028, 6, 6), date(2028, 7, 17), date(2028, 8, 15),
+    date(2028, 10, 2), date(2028, 10, 3), date(2028, 10, 4), date(2028, 10, 5), date(2028, 10, 9), date(2028, 12, 25),
+    date(2029, 1, 1), date(2029, 2, 12), date(2029, 2, 13), date(2029, 2, 14), date(2029, 3, 1), date(2029, 5, 1),
+    date(2029, 5, 5), date(2029, 5, 7), date(2029, 5, 20), date(2029, 5, 21), date(2029, 6, 6), date(2029, 7, 17),
+    date(2029, 8, 15), date(2029, 9, 21), date(2029, 9, 22), date(2029, 9, 23), date(2029, 9, 24), date(2029, 10, 3),
+    date(2029, 10, 9), date(2029, 12, 25),
+    date(2030, 1, 1), date(2030, 2, 2), date(2030, 2, 3), date(2030, 2, 4), date(2030, 2, 5), date(2030, 3, 1),
+    date(2030, 4, 3), date(2030, 5, 1), date(2030, 5, 5), date(2030, 5, 6), date(2030, 5, 9), date(2030, 6, 6),
+    date(2030, 6, 12), date(2030, 7, 17), date(2030, 8, 15), date(2030, 9, 11), date(2030, 9, 12), date(2030, 9, 13),
+    date(2030, 10, 3), date(2030, 10, 9), date(2030, 12, 25),
+    date(2031, 1, 1), date(2031, 1, 22), date(2031, 1, 23), date(2031, 1, 24), date(2031, 3, 1), date(2031, 3, 3),
+    date(2031, 5, 1), date(2031, 5, 5), date(2031, 5, 28), date(2031, 6, 6), date(2031, 7, 17), date(2031, 8, 15),
+    date(2031, 9, 30), date(2031, 10, 1), date(2031, 10, 2), date(2031, 10, 3), date(2031, 10, 9), date(2031, 12, 25),
+    date(2032, 1, 1), date(2032, 2, 10), date(2032, 2, 11), date(2032, 2, 12), date(2032, 3, 1), date(2032, 4, 14),
+    date(2032, 5, 1), date(2032, 5, 3), date(2032, 5, 5), date(2032, 5, 16), date(2032, 5, 17), date(2032, 6, 6),
+    date(2032, 7, 17), date(2032, 7, 19), date(2032, 8, 15), date(2032, 8, 16), date(2032, 9, 18), date(2032, 9, 19),
+    date(2032, 9, 20), date(2032, 9, 21), date(2032, 10, 3), date(2032, 10, 4), date(2032, 10, 9), date(2032, 10, 11),
+    date(2032, 12, 25), date(2032, 12, 27),
+    date(2033, 1, 1), date(2033, 1, 30), date(2033, 1, 31), date(2033, 2, 1), date(2033, 2, 2), date(2033, 3, 1),
+    date(2033, 5, 1), date(2033, 5, 2), date(2033, 5, 5), date(2033, 5, 6), date(2033, 6, 6), date(2033, 7, 17),
+    date(2033, 7, 18), date(2033, 8, 15), date(2033, 9, 7), date(2033, 9, 8), date(2033, 9, 9), date(2033, 10, 3),
+    date(2033, 10, 9), date(2033, 10, 10), date(2033, 12, 25), date(2033, 12, 26),
+    date(2034, 1, 1), date(2034, 2, 18), date(2034, 2, 19), date(2034, 2, 20), date(2034, 2, 21), date(2034, 3, 1),
+    date(2034, 5, 1), date(2034, 5, 5), date(2034, 5, 25), date(2034, 6, 6), date(2034, 6, 14), date(2034, 7, 17),
+    date(2034, 8, 15), date(2034, 9, 26), date(2034, 9, 27), date(2034, 9, 28), date(2034, 10, 3), date(2034, 10, 9),
+    date(2034, 12, 25),
+    date(2035, 1, 1), date(2035, 2, 7), date(2035, 2, 8), date(2035, 2, 9), date(2035, 3, 1), date(2035, 4, 4),
+    date(2035, 5, 1), date(2035, 5, 5), date(2035, 5, 7), date(2035, 5, 15), date(2035, 6, 6), date(2035, 7, 17),
+    date(2035, 8, 15), date(2035, 9, 15), date(2035, 9, 16), date(2035, 9, 17), date(2035, 9, 18), date(2035, 10, 3),
+    date(2035, 10, 9), date(2035, 12, 25),
 ))
 _HOLIDAY_YEARS = (2015, 2035)
-_SECONDS_28800 = timedelta(seconds=28800)
-_SECONDS_32400 = timedelta(seconds=32400)
-_SECONDS_43200 = timedelta(seconds=43200)
-_SECONDS_46800 = timedelta(seconds=46800)
-_SECONDS_64800 = timedelta(seconds=64800)
-_SECONDS_72000 = timedelta(seconds=72000)
-_SECONDS_86400 = timedelta(seconds=86400)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime = _rt.datetime_reader(_ZONE)
+_read_datetime_20150102_20351229 = _rt.datetime_reader(_ZONE, ('2015-01-02', '2035-12-29'))
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 예약 취소 방법 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -76,54 +143,12 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if pickup_at is None and 'pickup_at' not in inputs:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        if type(pickup_at) is str and "1900" <= pickup_at < "3":
-            _n = len(pickup_at)
-            if _n == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            elif _n == 20 and pickup_at[4::3] == "--T::Z":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            elif _n == 19 and pickup_at[4::3] == "--T::":
-                try:
-                    pickup_at = _fromisoformat(pickup_at + "Z")
-                    pickup_at -= _zone_offset(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            else:
-                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-        else:
-            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        pickup_at = _read_datetime(pickup_at, '/pickup_at', errors)
     cancel_at = inputs.get('cancel_at')
     if cancel_at is None and 'cancel_at' not in inputs:
         errors.append({"path": '/cancel_at', "message": "required field is missing"})
     else:
-        if type(cancel_at) is str and '2015-01-02' <= cancel_at < '2035-12-30':
-            _n = len(cancel_at)
-            if _n == 25 and cancel_at[4::3] in _DT_SHAPES and cancel_at[23] < "6":
-                try:
-                    cancel_at = _fromisoformat(cancel_at)
-                except ValueError:
-                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-            elif _n == 20 and cancel_at[4::3] == "--T::Z":
-                try:
-                    cancel_at = _fromisoformat(cancel_at)
-                except ValueError:
-                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-            elif _n == 19 and cancel_at[4::3] == "--T::":
-                try:
-                    cancel_at = _fromisoformat(cancel_at + "Z")
-                    cancel_at -= _zone_offset(cancel_at)
-                except ValueError:
-                    cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-            else:
-                cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-        else:
-            cancel_at = _rt.read_datetime(cancel_at, '/cancel_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
+        cancel_at = _read_datetime_20150102_20351229(cancel_at, '/cancel_at', errors)
     if errors:
         raise InvalidInput(errors)
     # let before: 차량 인수까지 남은 시간 (policies/jeju_rentcar/cancel_channel.policy:25)
@@ -131,32 +156,34 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # let weekday: 취소 시점이 평일(토요일·일요일과 공휴일이 아닌 날) (policies/jeju_rentcar/cancel_channel.policy:26)
     weekday = _rt.is_business_day(cancel_at, _HOLIDAYS, _HOLIDAY_YEARS, _ZONE, '/cancel_at')
     # let center_hours: 취소 시각이 09:00~18:00 사이 (policies/jeju_rentcar/cancel_channel.policy:27)
-    center_hours = (_SECONDS_32400 <= (_rt.clock(cancel_at, _ZONE)) < _SECONDS_64800)
+    center_hours = (_9H <= (_rt.clock(cancel_at, _ZONE)) < _18H)
     # let lunch_time: 취소 시각이 점심시간 12시~13시 사이 (policies/jeju_rentcar/cancel_channel.policy:28)
-    lunch_time = (_SECONDS_43200 <= (_rt.clock(cancel_at, _ZONE)) < _SECONDS_46800)
+    lunch_time = (_12H <= (_rt.clock(cancel_at, _ZONE)) < _13H)
     # let company_hours: 취소 시각이 렌터카 업체 운영시간 08시~20시 사이 (policies/jeju_rentcar/cancel_channel.policy:29)
-    company_hours = (_SECONDS_28800 <= (_rt.clock(cancel_at, _ZONE)) < _SECONDS_72000)
+    company_hours = (_8H <= (_rt.clock(cancel_at, _ZONE)) < _20H)
     # rule website_app: policies/jeju_rentcar/cancel_channel.policy:33
-    if before >= _SECONDS_86400:
+    if before >= _24H:
         step, rule = 0, 'website_app'
         channel = 'website_app'
     # rule customer_center: policies/jeju_rentcar/cancel_channel.policy:37
-    elif (((before < _SECONDS_86400 and weekday) and center_hours) and not lunch_time):
+    elif (((before < _24H and weekday) and center_hours) and not lunch_time):
         step, rule = 1, 'customer_center'
         channel = 'customer_center'
     # rule customer_center_later: policies/jeju_rentcar/cancel_channel.policy:41
-    elif (before < _SECONDS_86400 and weekday):
+    elif (before < _24H and weekday):
         step, rule = 2, 'customer_center_later'
         channel = 'customer_center_later'
     # rule rental_company_first: policies/jeju_rentcar/cancel_channel.policy:45
-    elif ((before < _SECONDS_86400 and not weekday) and company_hours):
+    elif ((before < _24H and not weekday) and company_hours):
         step, rule = 3, 'rental_company_first'
         channel = 'rental_company_first'
     # rule not_available_now: policies/jeju_rentcar/cancel_channel.policy:49
     else:
         step, rule = 4, 'not_available_now'
         channel = 'not_available_now'
-    return Decision(_SPEC, {'channel': channel}, rule, step, (pickup_at, cancel_at, before, weekday, center_hours, lunch_time, company_hours, channel))
+    outputs: Outputs = {'channel': channel}
+    return Decision(_SPEC, outputs, rule, step, (pickup_at, cancel_at, before, weekday, center_hours, lunch_time,
+            company_hours, channel))
 
 
 _SPEC = _rt.Spec(
@@ -164,13 +191,23 @@ _SPEC = _rt.Spec(
     ('pickup_at', 'cancel_at', 'before', 'weekday', 'center_hours', 'lunch_time', 'company_hours', 'channel'),
     ('datetime', 'datetime', 'duration', 'bool', 'bool', 'bool', 'bool', 'enum:channel_kind'),
     {
-        'website_app': ('렌터카 대여 전 24시간 이내가 아니므로(인수까지 ', 2, ') 제주패스렌트카 홈페이지/APP에서 직접 예약을 취소할 수 있습니다.'),
-        'customer_center': ('렌터카 대여 전 24시간 이내(인수까지 ', 2, ')인 경우 고객센터를 통한 취소만 가능합니다. 지금은 고객센터 운영 시간(평일 09:00~18:00)입니다.'),
-        'customer_center_later': ('렌터카 대여 전 24시간 이내(인수까지 ', 2, ')인 경우 고객센터를 통한 취소만 가능합니다. 제주패스렌트카 고객센터는 평일 09:00~18:00까지(점심시간 12시~13시) 운영되니 운영 시간에 고객센터로 취소해 주세요.'),
-        'rental_company_first': ('취소 시점이 주말(공휴일 포함)이므로 예약한 렌터카 업체로 문의하여 차량취소 접수 후 평일 중 제주패스렌트카 고객센터로 예약취소 문의가 필요합니다.',),
-        'not_available_now': ('취소 시점이 주말(공휴일 포함)이고 대부분 렌터카 업체 운영시간(08시~20시) 외 시간이어서 상담이 불가하여 지금은 취소 요청이 가능하지 않습니다. 운영시간에 예약한 렌터카 업체로 문의하여 차량취소 접수 후 평일 중 고객센터로 예약취소 문의해 주세요.',),
+        'website_app': '렌터카 대여 전 24시간 이내가 아니므로(인수까지 {before}) 제주패스렌트카 홈페이지/APP에서 직접 예약을 취소할 수 있습니다.',
+        'customer_center': '렌터카 대여 전 24시간 이내(인수까지 {before})인 경우 고객센터를 통한 취소만 가능합니다. 지금은 고객센터 운영 시간(평일 09:00~18:00)입니다.',
+        'customer_center_later': '렌터카 대여 전 24시간 이내(인수까지 {before})인 경우 고객센터를 통한 취소만 가능합니다. 제주패스렌트카 '
+            '고객센터는 평일 09:00~18:00까지(점심시간 12시~13시) 운영되니 운영 시간에 고객센터로 취소해 주세요.',
+        'rental_company_first': '취소 시점이 주말(공휴일 포함)이므로 예약한 렌터카 업체로 문의하여 차량취소 접수 후 평일 중 제주패스렌트카 고객센터로 예약취소 문의가 필요합니다.',
+        'not_available_now': '취소 시점이 주말(공휴일 포함)이고 대부분 렌터카 업체 운영시간(08시~20시) 외 시간이어서 상담이 불가하여 '
+            '지금은 취소 요청이 가능하지 않습니다. 운영시간에 예약한 렌터카 업체로 문의하여 차량취소 접수 후 평일 중 고객센터로 예약취소 문의해 주세요.',
     },
-    (('website_app', ()), ('customer_center', ()), ('customer_center_later', ()), ('rental_company_first', ()), ('not_available_now', ())),
-    {'channel_kind': {'website_app': '홈페이지/APP에서 직접 취소', 'customer_center': '고객센터를 통한 취소', 'customer_center_later': '고객센터 운영 시간에 고객센터를 통한 취소', 'rental_company_first': '렌터카 업체로 차량취소 접수 후 평일 중 고객센터로 예약취소 문의', 'not_available_now': '지금은 취소 요청 불가(렌터카 업체 운영시간에 문의)'}},
+    (
+        ('website_app', ()),
+        ('customer_center', ()),
+        ('customer_center_later', ()),
+        ('rental_company_first', ()),
+        ('not_available_now', ()),
+    ),
+    {'channel_kind': {'website_app': '홈페이지/APP에서 직접 취소', 'customer_center': '고객센터를 통한 취소', 'customer_center_later':
+            '고객센터 운영 시간에 고객센터를 통한 취소', 'rental_company_first': '렌터카 업체로 차량취소 접수 후 평일 중 고객센터로 예약취소 문의',
+            'not_available_now': '지금은 취소 요청 불가(렌터카 업체 운영시간에 문의)'}},
     _ZONE,
 )

@@ -19,31 +19,63 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 예약 취소 수수료, as JSON."""
+
+        rate_plan: Literal['super_saver', 'discount', 'standard']
+        booked_at: str
+        cancelled_at: str
+        pickup_at: str
+        no_show: NotRequired[bool]
+        card_amount: NotRequired[int]
+        point_amount: NotRequired[int]
+        exception: NotRequired[Literal['family_death', 'flight_cancelled', 'infection_self', 'infection_companion',
+                'active_monitoring'] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 예약 취소 수수료, as JSON."""
+
+        fee_percent: int | str
+        card_fee: int
+        card_refund: int
+        point_fee: int
+        point_refund: int
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
 POLICY_ID = 'jeju_rentcar.cancellation_fee'
 TITLE = '제주패스렌트카 예약 취소 수수료'
-RULE_IDS = ('exception_flight_cancelled', 'exception_family_death', 'exception_infection_self', 'exception_infection_companion', 'exception_active_monitoring', 'no_show_nonrefundable', 'no_show_standard', 'same_day_free', 'fee_table.super_saver.d7', 'fee_table.super_saver.d3', 'fee_table.super_saver.d1', 'fee_table.super_saver.d0', 'fee_table.discount.d7', 'fee_table.discount.d3', 'fee_table.discount.d1', 'fee_table.discount.d0', 'fee_table.standard.d7', 'fee_table.standard.d3', 'fee_table.standard.d1', 'fee_table.standard.d0')
+RULE_IDS = ('exception_flight_cancelled', 'exception_family_death', 'exception_infection_self',
+    'exception_infection_companion', 'exception_active_monitoring', 'no_show_nonrefundable', 'no_show_standard',
+    'same_day_free', 'fee_table.super_saver.d7', 'fee_table.super_saver.d3', 'fee_table.super_saver.d1',
+    'fee_table.super_saver.d0', 'fee_table.discount.d7', 'fee_table.discount.d3', 'fee_table.discount.d1',
+    'fee_table.discount.d0', 'fee_table.standard.d7', 'fee_table.standard.d3', 'fee_table.standard.d1',
+    'fee_table.standard.d0')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['booked_at', 'cancelled_at', 'card_amount', 'exception', 'no_show', 'pickup_at', 'point_amount', 'rate_plan'])
+_FIELDS = frozenset(['booked_at', 'cancelled_at', 'card_amount', 'exception', 'no_show', 'pickup_at', 'point_amount',
+        'rate_plan'])
 _ENUM_rate_plan_kind = frozenset(['discount', 'standard', 'super_saver'])
-_ENUM_cancel_exception = frozenset(['active_monitoring', 'family_death', 'flight_cancelled', 'infection_companion', 'infection_self'])
-_DT_SHAPES = _rt._FAST_SHAPES
+_ENUM_cancel_exception = frozenset(['active_monitoring', 'family_death', 'flight_cancelled', 'infection_companion',
+        'infection_self'])
+_168H = timedelta(hours=168)
+_24H = timedelta(hours=24)
+_72H = timedelta(hours=72)
 _GRID_fee_table = {'super_saver': (10, 30, 100, 100), 'discount': (0, 10, 30, 50), 'standard': (0, 0, 0, 30)}
-_GRID_fee_table_IDS = {'super_saver': ('fee_table.super_saver.d7', 'fee_table.super_saver.d3', 'fee_table.super_saver.d1', 'fee_table.super_saver.d0'), 'discount': ('fee_table.discount.d7', 'fee_table.discount.d3', 'fee_table.discount.d1', 'fee_table.discount.d0'), 'standard': ('fee_table.standard.d7', 'fee_table.standard.d3', 'fee_table.standard.d1', 'fee_table.standard.d0')}
-_SECONDS_259200 = timedelta(seconds=259200)
-_SECONDS_604800 = timedelta(seconds=604800)
-_SECONDS_86400 = timedelta(seconds=86400)
+_GRID_fee_table_IDS = {'super_saver': ('fee_table.super_saver.d7', 'fee_table.super_saver.d3',
+        'fee_table.super_saver.d1', 'fee_table.super_saver.d0'), 'discount': ('fee_table.discount.d7',
+        'fee_table.discount.d3', 'fee_table.discount.d1', 'fee_table.discount.d0'), 'standard': (
+        'fee_table.standard.d7', 'fee_table.standard.d3', 'fee_table.standard.d1', 'fee_table.standard.d0')}
 _UTC = _rt.UTC
-_fromisoformat = _rt._fromisoformat
+_read_datetime = _rt.datetime_reader(_ZONE)
 _zone_offset = _ZONE.utcoffset
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 예약 취소 수수료 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -56,85 +88,23 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/rate_plan', "message": "required field is missing"})
     else:
         if type(rate_plan) is not str or rate_plan not in _ENUM_rate_plan_kind:
-            rate_plan = _rt.read_enum(rate_plan, '/rate_plan', errors, _ENUM_rate_plan_kind, '"super_saver", "discount", "standard"')
+            rate_plan = _rt.read_enum(rate_plan, '/rate_plan', errors, _ENUM_rate_plan_kind,
+                '"super_saver", "discount", "standard"')
     booked_at = inputs.get('booked_at')
     if booked_at is None and 'booked_at' not in inputs:
         errors.append({"path": '/booked_at', "message": "required field is missing"})
     else:
-        if type(booked_at) is str and "1900" <= booked_at < "3":
-            _n = len(booked_at)
-            if _n == 25 and booked_at[4::3] in _DT_SHAPES and booked_at[23] < "6":
-                try:
-                    booked_at = _fromisoformat(booked_at)
-                except ValueError:
-                    booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
-            elif _n == 20 and booked_at[4::3] == "--T::Z":
-                try:
-                    booked_at = _fromisoformat(booked_at)
-                except ValueError:
-                    booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
-            elif _n == 19 and booked_at[4::3] == "--T::":
-                try:
-                    booked_at = _fromisoformat(booked_at + "Z")
-                    booked_at -= _zone_offset(booked_at)
-                except ValueError:
-                    booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
-            else:
-                booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
-        else:
-            booked_at = _rt.read_datetime(booked_at, '/booked_at', errors, _ZONE)
+        booked_at = _read_datetime(booked_at, '/booked_at', errors)
     cancelled_at = inputs.get('cancelled_at')
     if cancelled_at is None and 'cancelled_at' not in inputs:
         errors.append({"path": '/cancelled_at', "message": "required field is missing"})
     else:
-        if type(cancelled_at) is str and "1900" <= cancelled_at < "3":
-            _n = len(cancelled_at)
-            if _n == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            elif _n == 20 and cancelled_at[4::3] == "--T::Z":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            elif _n == 19 and cancelled_at[4::3] == "--T::":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at + "Z")
-                    cancelled_at -= _zone_offset(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            else:
-                cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-        else:
-            cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+        cancelled_at = _read_datetime(cancelled_at, '/cancelled_at', errors)
     pickup_at = inputs.get('pickup_at')
     if pickup_at is None and 'pickup_at' not in inputs:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        if type(pickup_at) is str and "1900" <= pickup_at < "3":
-            _n = len(pickup_at)
-            if _n == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            elif _n == 20 and pickup_at[4::3] == "--T::Z":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            elif _n == 19 and pickup_at[4::3] == "--T::":
-                try:
-                    pickup_at = _fromisoformat(pickup_at + "Z")
-                    pickup_at -= _zone_offset(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            else:
-                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-        else:
-            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        pickup_at = _read_datetime(pickup_at, '/pickup_at', errors)
     no_show = inputs.get('no_show', _MISSING)
     if no_show is _MISSING:
         no_show = False
@@ -156,7 +126,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     exception = inputs.get('exception')
     if exception is not None:
         if type(exception) is not str or exception not in _ENUM_cancel_exception:
-            exception = _rt.read_enum(exception, '/exception', errors, _ENUM_cancel_exception, '"family_death", "flight_cancelled", "infection_self", "infection_companion", "active_monitoring"')
+            exception = _rt.read_enum(exception, '/exception', errors, _ENUM_cancel_exception,
+                '"family_death", "flight_cancelled", "infection_self", "infection_companion", "active_monitoring"')
     if errors:
         raise InvalidInput(errors)
     # let hours_before: 차량 인수까지 남은 시간 (policies/jeju_rentcar/cancellation_fee.policy:49)
@@ -166,19 +137,19 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 0, 'exception_flight_cancelled'
         fee_percent = 0
     # rule exception_family_death: policies/jeju_rentcar/cancellation_fee.policy:56
-    elif ((exception is not None and exception == 'family_death') and hours_before < _SECONDS_86400):
+    elif ((exception is not None and exception == 'family_death') and hours_before < _24H):
         step, rule = 1, 'exception_family_death'
         fee_percent = 10
     # rule exception_infection_self: policies/jeju_rentcar/cancellation_fee.policy:60
-    elif ((exception is not None and exception == 'infection_self') and hours_before < _SECONDS_86400):
+    elif ((exception is not None and exception == 'infection_self') and hours_before < _24H):
         step, rule = 2, 'exception_infection_self'
         fee_percent = 0
     # rule exception_infection_companion: policies/jeju_rentcar/cancellation_fee.policy:64
-    elif ((exception is not None and exception == 'infection_companion') and hours_before < _SECONDS_86400):
+    elif ((exception is not None and exception == 'infection_companion') and hours_before < _24H):
         step, rule = 3, 'exception_infection_companion'
         fee_percent = 30
     # rule exception_active_monitoring: policies/jeju_rentcar/cancellation_fee.policy:68
-    elif ((exception is not None and exception == 'active_monitoring') and hours_before < _SECONDS_86400):
+    elif ((exception is not None and exception == 'active_monitoring') and hours_before < _24H):
         step, rule = 4, 'exception_active_monitoring'
         fee_percent = 100
     # rule no_show_nonrefundable: policies/jeju_rentcar/cancellation_fee.policy:72
@@ -190,13 +161,16 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 6, 'no_show_standard'
         fee_percent = 50
     # rule same_day_free: policies/jeju_rentcar/cancellation_fee.policy:80
-    elif ((cancelled_at.date() if cancelled_at.tzinfo is not _UTC and cancelled_at.utcoffset() == _zone_offset(cancelled_at) else cancelled_at.astimezone(_ZONE).date()) == (booked_at.date() if booked_at.tzinfo is not _UTC and booked_at.utcoffset() == _zone_offset(booked_at) else booked_at.astimezone(_ZONE).date()) and hours_before >= _SECONDS_86400):
+    elif ((cancelled_at.date() if cancelled_at.tzinfo is not _UTC and cancelled_at.utcoffset() == _zone_offset(
+                cancelled_at) else cancelled_at.astimezone(_ZONE).date()) == (booked_at.date()
+            if booked_at.tzinfo is not _UTC and booked_at.utcoffset() == _zone_offset(booked_at)
+            else booked_at.astimezone(_ZONE).date()) and hours_before >= _24H):
         step, rule = 7, 'same_day_free'
         fee_percent = 0
     else:
         # table fee_table: policies/jeju_rentcar/cancellation_fee.policy:85
         _row = rate_plan
-        _col = (3 if hours_before < _SECONDS_86400 else 2 if hours_before < _SECONDS_259200 else 1 if hours_before < _SECONDS_604800 else 0)
+        _col = (3 if hours_before < _24H else 2 if hours_before < _72H else 1 if hours_before < _168H else 0)
         step, rule = 8, _GRID_fee_table_IDS[_row][_col]
         fee_percent = _GRID_fee_table[_row][_col]
     # output card_fee: 카드 결제 취소 수수료 (policies/jeju_rentcar/cancellation_fee.policy:44)
@@ -215,36 +189,53 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         raise _rt.result_out_of_range('point_fee', point_fee, 0, 9007199254740991, ('/point_amount',))
     if not 0 <= point_refund <= 9007199254740991:
         raise _rt.result_out_of_range('point_refund', point_refund, 0, 9007199254740991, ('/point_amount',))
-    return Decision(_SPEC, {'fee_percent': fee_percent if type(fee_percent) is int else _rt.json_percent(fee_percent), 'card_fee': card_fee, 'card_refund': card_refund, 'point_fee': point_fee, 'point_refund': point_refund}, rule, step, (rate_plan, booked_at, cancelled_at, pickup_at, no_show, card_amount, point_amount, exception, hours_before, fee_percent, card_fee, card_refund, point_fee, point_refund))
+    outputs: Outputs = {'fee_percent': fee_percent if type(fee_percent) is int else _rt.json_percent(fee_percent),
+        'card_fee': card_fee, 'card_refund': card_refund, 'point_fee': point_fee, 'point_refund': point_refund}
+    return Decision(_SPEC, outputs, rule, step, (rate_plan, booked_at, cancelled_at, pickup_at, no_show, card_amount,
+            point_amount, exception, hours_before, fee_percent, card_fee, card_refund, point_fee, point_refund))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('rate_plan', 'booked_at', 'cancelled_at', 'pickup_at', 'no_show', 'card_amount', 'point_amount', 'exception', 'hours_before', 'fee_percent', 'card_fee', 'card_refund', 'point_fee', 'point_refund'),
-    ('enum:rate_plan_kind', 'datetime', 'datetime', 'datetime', 'bool', 'money', 'money', 'enum:cancel_exception', 'duration', 'percent', 'money', 'money', 'money', 'money'),
+    ('rate_plan', 'booked_at', 'cancelled_at', 'pickup_at', 'no_show', 'card_amount', 'point_amount', 'exception',
+        'hours_before', 'fee_percent', 'card_fee', 'card_refund', 'point_fee', 'point_refund'),
+    ('enum:rate_plan_kind', 'datetime', 'datetime', 'datetime', 'bool', 'money', 'money', 'enum:cancel_exception',
+        'duration', 'percent', 'money', 'money', 'money', 'money'),
     {
-        'exception_flight_cancelled': ('제주행 항공기 또는 선박의 결항: 결항 증명서 접수 후 전액 환불되며 취소 수수료가 없습니다.',),
-        'exception_family_death': ('인수 24시간 이내 취소, 인수고객 및 직계가족의 사망: 취소 수수료 10%',),
-        'exception_infection_self': ('인수 24시간 이내 취소, 전염병 밀접접촉·자가격리·확진 본인: 수수료가 없습니다.',),
-        'exception_infection_companion': ('인수 24시간 이내 취소, 전염병 밀접접촉·자가격리·확진으로 본인 외 취소: 취소 수수료 30%',),
-        'exception_active_monitoring': ('인수 24시간 이내 취소, 능동감시 대상자: 환불 불가(수수료 100%)',),
-        'no_show_nonrefundable': ('No-Show, 요금제 ', 0, ': 환불불가(수수료 100%)'),
-        'no_show_standard': ('No-Show, 요금제 ', 0, ': 수수료 50%'),
-        'same_day_free': ('예약 당일 취소: 수수료가 없습니다.',),
-        'fee_table.super_saver.d7': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.super_saver.d3': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.super_saver.d1': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.super_saver.d0': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.discount.d7': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.discount.d3': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.discount.d1': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.discount.d0': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.standard.d7': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.standard.d3': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.standard.d1': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
-        'fee_table.standard.d0': ('요금제 ', 0, ', 인수 ', 8, ' 전 취소: 수수료 ', 9),
+        'exception_flight_cancelled': '제주행 항공기 또는 선박의 결항: 결항 증명서 접수 후 전액 환불되며 취소 수수료가 없습니다.',
+        'exception_family_death': '인수 24시간 이내 취소, 인수고객 및 직계가족의 사망: 취소 수수료 10%',
+        'exception_infection_self': '인수 24시간 이내 취소, 전염병 밀접접촉·자가격리·확진 본인: 수수료가 없습니다.',
+        'exception_infection_companion': '인수 24시간 이내 취소, 전염병 밀접접촉·자가격리·확진으로 본인 외 취소: 취소 수수료 30%',
+        'exception_active_monitoring': '인수 24시간 이내 취소, 능동감시 대상자: 환불 불가(수수료 100%)',
+        'no_show_nonrefundable': 'No-Show, 요금제 {rate_plan}: 환불불가(수수료 100%)',
+        'no_show_standard': 'No-Show, 요금제 {rate_plan}: 수수료 50%',
+        'same_day_free': '예약 당일 취소: 수수료가 없습니다.',
+        'fee_table.super_saver.d7': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.super_saver.d3': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.super_saver.d1': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.super_saver.d0': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.discount.d7': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.discount.d3': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.discount.d1': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.discount.d0': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.standard.d7': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.standard.d3': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.standard.d1': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
+        'fee_table.standard.d0': '요금제 {rate_plan}, 인수 {hours_before} 전 취소: 수수료 {fee_percent}',
     },
-    (('exception_flight_cancelled', ()), ('exception_family_death', ()), ('exception_infection_self', ()), ('exception_infection_companion', ()), ('exception_active_monitoring', ()), ('no_show_nonrefundable', ()), ('no_show_standard', ()), ('same_day_free', ()), ('fee_table', ('rate_plan', 'hours_before'))),
-    {'rate_plan_kind': {'super_saver': '초특가', 'discount': '할인가', 'standard': '정상가'}, 'cancel_exception': {'family_death': '인수고객 및 직계가족의 사망', 'flight_cancelled': '제주행 항공기 또는 선박의 결항', 'infection_self': '전염병 밀접접촉·자가격리·확진(본인)', 'infection_companion': '전염병 밀접접촉·자가격리·확진(본인 외)', 'active_monitoring': '능동감시 대상자'}},
+    (
+        ('exception_flight_cancelled', ()),
+        ('exception_family_death', ()),
+        ('exception_infection_self', ()),
+        ('exception_infection_companion', ()),
+        ('exception_active_monitoring', ()),
+        ('no_show_nonrefundable', ()),
+        ('no_show_standard', ()),
+        ('same_day_free', ()),
+        ('fee_table', ('rate_plan', 'hours_before')),
+    ),
+    {'rate_plan_kind': {'super_saver': '초특가', 'discount': '할인가', 'standard': '정상가'}, 'cancel_exception': {
+            'family_death': '인수고객 및 직계가족의 사망', 'flight_cancelled': '제주행 항공기 또는 선박의 결항', 'infection_self':
+            '전염병 밀접접촉·자가격리·확진(본인)', 'infection_companion': '전염병 밀접접촉·자가격리·확진(본인 외)', 'active_monitoring': '능동감시 대상자'}},
     _ZONE,
 )

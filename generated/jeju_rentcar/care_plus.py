@@ -15,7 +15,21 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 케어플러스 보장 금액, as JSON."""
+
+        joined: bool
+        deductible: NotRequired[int]
+        downtime_fee: NotRequired[int]
+        over_limit: NotRequired[int]
+
+    class Outputs(TypedDict):
+        """The outputs of 케어플러스 보장 금액, as JSON."""
+
+        payout: int
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -28,7 +42,7 @@ _MISSING = object()
 _FIELDS = frozenset(['deductible', 'downtime_fee', 'joined', 'over_limit'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 케어플러스 보장 금액 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -73,8 +87,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 1, 'not_joined'
         payout = 0
     if not 0 <= payout <= 9007199254740991:
-        raise _rt.result_out_of_range('payout', payout, 0, 9007199254740991, ('/deductible', '/downtime_fee', '/over_limit'))
-    return Decision(_SPEC, {'payout': payout}, rule, step, (joined, deductible, downtime_fee, over_limit, paid, payout))
+        raise _rt.result_out_of_range('payout', payout, 0, 9007199254740991, ('/deductible', '/downtime_fee',
+                '/over_limit'))
+    outputs: Outputs = {'payout': payout}
+    return Decision(_SPEC, outputs, rule, step, (joined, deductible, downtime_fee, over_limit, paid, payout))
 
 
 _SPEC = _rt.Spec(
@@ -82,10 +98,13 @@ _SPEC = _rt.Spec(
     ('joined', 'deductible', 'downtime_fee', 'over_limit', 'paid', 'payout'),
     ('bool', 'money', 'money', 'money', 'money', 'money'),
     {
-        'covered': ("케어플러스: 사고로 인하여 업체에 납부한 '자기 부담금', '휴차보상료', '보상한도 초과금' ", 4, '에 대하여 보험사가 최대 100만원까지 보장합니다 → ', 5),
-        'not_joined': ('케어플러스에 가입하지 않아 보장 금액이 없습니다.',),
+        'covered': "케어플러스: 사고로 인하여 업체에 납부한 '자기 부담금', '휴차보상료', '보상한도 초과금' {paid}에 대하여 보험사가 최대 100만원까지 보장합니다 → {payout}",
+        'not_joined': '케어플러스에 가입하지 않아 보장 금액이 없습니다.',
     },
-    (('covered', ()), ('not_joined', ())),
+    (
+        ('covered', ()),
+        ('not_joined', ()),
+    ),
     {},
     _ZONE,
 )

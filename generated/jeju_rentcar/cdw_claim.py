@@ -15,7 +15,18 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 자차보험 처리 가능 여부, as JSON."""
+
+        earlier_claims: NotRequired[int]
+
+    class Outputs(TypedDict):
+        """The outputs of 자차보험 처리 가능 여부, as JSON."""
+
+        covered: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -28,7 +39,7 @@ _MISSING = object()
 _FIELDS = frozenset(['earlier_claims'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 자차보험 처리 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -55,7 +66,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'already_used'
         covered = False
-    return Decision(_SPEC, {'covered': covered}, rule, step, (earlier_claims, covered))
+    outputs: Outputs = {'covered': covered}
+    return Decision(_SPEC, outputs, rule, step, (earlier_claims, covered))
 
 
 _SPEC = _rt.Spec(
@@ -63,10 +75,13 @@ _SPEC = _rt.Spec(
     ('earlier_claims', 'covered'),
     ('int', 'bool'),
     {
-        'first_claim': ('이번 대여에서 처음 자차보험으로 처리하는 사고로 보험처리가 가능합니다. 대여 렌터카 회사로 꼭 사고/고장 접수를 해주시기 바랍니다.',),
-        'already_used': ('자차보험은 1회 소멸성으로 중복 보장이 되지 않습니다(이번 대여에서 이미 ', 0, '건 처리).'),
+        'first_claim': '이번 대여에서 처음 자차보험으로 처리하는 사고로 보험처리가 가능합니다. 대여 렌터카 회사로 꼭 사고/고장 접수를 해주시기 바랍니다.',
+        'already_used': '자차보험은 1회 소멸성으로 중복 보장이 되지 않습니다(이번 대여에서 이미 {earlier_claims}건 처리).',
     },
-    (('first_claim', ()), ('already_used', ())),
+    (
+        ('first_claim', ()),
+        ('already_used', ()),
+    ),
     {},
     _ZONE,
 )

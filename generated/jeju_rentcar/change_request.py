@@ -21,22 +21,37 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 예약 변경, as JSON."""
+
+        change: Literal['card', 'installment', 'insurance', 'car', 'schedule', 'shorten', 'extend', 'early_return',
+            'driver']
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 예약 변경, as JSON."""
+
+        method: Literal['cancel_and_rebook', 'rental_company', 'return_early', 'at_pickup']
+        cancellation_fee_applies: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
 POLICY_ID = 'jeju_rentcar.change_request'
 TITLE = '제주패스렌트카 예약 변경'
-RULE_IDS = ('payment_change', 'insurance_change', 'car_change', 'schedule_change', 'extension', 'early_return', 'driver_change')
+RULE_IDS = ('payment_change', 'insurance_change', 'car_change', 'schedule_change', 'extension', 'early_return',
+    'driver_change')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['change'])
-_ENUM_change_kind = frozenset(['car', 'card', 'driver', 'early_return', 'extend', 'installment', 'insurance', 'schedule', 'shorten'])
+_ENUM_change_kind = frozenset(['car', 'card', 'driver', 'early_return', 'extend', 'installment', 'insurance',
+        'schedule', 'shorten'])
 _ENUM_change_method = frozenset(['at_pickup', 'cancel_and_rebook', 'rental_company', 'return_early'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 예약 변경 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -49,7 +64,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/change', "message": "required field is missing"})
     else:
         if type(change) is not str or change not in _ENUM_change_kind:
-            change = _rt.read_enum(change, '/change', errors, _ENUM_change_kind, '"card", "installment", "insurance", "car", "schedule", "shorten", "extend", "early_return", "driver"')
+            change = _rt.read_enum(change, '/change', errors, _ENUM_change_kind, '"card", "installment", "insurance", '
+                '"car", "schedule", "shorten", "extend", "early_return", "driver"')
     if errors:
         raise InvalidInput(errors)
     # rule payment_change: policies/jeju_rentcar/change_request.policy:40
@@ -87,7 +103,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 6, 'driver_change'
         method = 'at_pickup'
         cancellation_fee_applies = False
-    return Decision(_SPEC, {'method': method, 'cancellation_fee_applies': cancellation_fee_applies}, rule, step, (change, method, cancellation_fee_applies))
+    outputs: Outputs = {'method': method, 'cancellation_fee_applies': cancellation_fee_applies}
+    return Decision(_SPEC, outputs, rule, step, (change, method, cancellation_fee_applies))
 
 
 _SPEC = _rt.Spec(
@@ -95,15 +112,32 @@ _SPEC = _rt.Spec(
     ('change', 'method', 'cancellation_fee_applies'),
     ('enum:change_kind', 'enum:change_method', 'bool'),
     {
-        'payment_change': ('실시간 예약 서비스를 제공하므로 결제와 동시에 예약이 확정되기에 결제 카드/할부 개월 변경은 불가합니다. 기존 예약 취소 후 신규 예약만 가능하며, 기존 예약 취소에 대한 수수료는 당사가 부담하지 않습니다. 취소하신 예약건은 복구가 불가하니 취소 수수료 규정을 꼭 참고하시기 바랍니다.',),
-        'insurance_change': ('렌터카 최초 예약시 보험 내용을 포함하여 예약이 확정됨으로 이후 보험 별도 추가 또는 취소가 불가합니다. 보험 변경은 예약 취소 후 신규 예약만 가능하며, 기존 예약 취소에 대한 수수료는 당사가 부담하지 않고 취소하신 예약건은 복구가 불가합니다.',),
-        'car_change': ('실시간 예약 확정 시스템으로 예약한 차량의 변경은 불가합니다. 기존 예약 취소 후 신규 예약만 가능하며, 기존 예약 취소에 대한 수수료는 당사가 부담하지 않습니다. 취소하신 예약건은 복구가 불가하니 취소 전 취소 수수료 규정을 꼭 참고하시기 바랍니다.',),
-        'schedule_change': ('실시간 예약 확정 시스템으로 예약한 일정(날짜/시간) 변경은 불가합니다. 대여기간 변경 및 대여기간 단축은 기존 예약 취소 후 신규 예약만 가능하며, 기존 예약 취소에 대한 수수료는 당사가 부담하지 않습니다. 취소하신 예약건은 복구가 불가하니 취소 전 취소 수수료 규정을 꼭 참고하시기 바랍니다.',),
-        'extension': ('대여시간의 단순 연장은 렌터카 업체로 문의하여 연장 가능 여부 및 연장요금(현장가)에 대한 상담을 받을 수 있습니다.',),
-        'early_return': ('렌터카 회사 운영 시간에 예약하신 반납 일정보다 일찍 차량을 반납하실 수 있으나, 미사용 시간에 대한 금액은 환불이 불가합니다.',),
-        'driver_change': ('운전자 변경 또는 보조 운전자 추가는 인수시 렌터카 업체에서 가능합니다. 인수받으실 렌터카 업체의 대여 및 자차 가입 규정에 부합하지 않는 분은 운전자 등록이 제한되며 운전자 본인이 면허증을 꼭 지참하여 내방하셔야 합니다.',),
+        'payment_change': '실시간 예약 서비스를 제공하므로 결제와 동시에 예약이 확정되기에 결제 카드/할부 개월 변경은 불가합니다. 기존 예약 취소 '
+            '후 신규 예약만 가능하며, 기존 예약 취소에 대한 수수료는 당사가 부담하지 않습니다. 취소하신 예약건은 복구가 불가하니 취소 수수료 규정을 꼭 참고하시기 바랍니다.',
+        'insurance_change': '렌터카 최초 예약시 보험 내용을 포함하여 예약이 확정됨으로 이후 보험 별도 추가 또는 취소가 불가합니다. 보험 변경은 '
+            '예약 취소 후 신규 예약만 가능하며, 기존 예약 취소에 대한 수수료는 당사가 부담하지 않고 취소하신 예약건은 복구가 불가합니다.',
+        'car_change': '실시간 예약 확정 시스템으로 예약한 차량의 변경은 불가합니다. 기존 예약 취소 후 신규 예약만 가능하며, 기존 예약 취소에 '
+            '대한 수수료는 당사가 부담하지 않습니다. 취소하신 예약건은 복구가 불가하니 취소 전 취소 수수료 규정을 꼭 참고하시기 바랍니다.',
+        'schedule_change': '실시간 예약 확정 시스템으로 예약한 일정(날짜/시간) 변경은 불가합니다. 대여기간 변경 및 대여기간 단축은 기존 예약 '
+            '취소 후 신규 예약만 가능하며, 기존 예약 취소에 대한 수수료는 당사가 부담하지 않습니다. 취소하신 예약건은 복구가 불가하니 취소 전 취소 수수료 규정을 꼭 참고하시기 바랍니다.',
+        'extension': '대여시간의 단순 연장은 렌터카 업체로 문의하여 연장 가능 여부 및 연장요금(현장가)에 대한 상담을 받을 수 있습니다.',
+        'early_return': '렌터카 회사 운영 시간에 예약하신 반납 일정보다 일찍 차량을 반납하실 수 있으나, 미사용 시간에 대한 금액은 환불이 불가합니다.',
+        'driver_change': '운전자 변경 또는 보조 운전자 추가는 인수시 렌터카 업체에서 가능합니다. 인수받으실 렌터카 업체의 대여 및 자차 가입 '
+            '규정에 부합하지 않는 분은 운전자 등록이 제한되며 운전자 본인이 면허증을 꼭 지참하여 내방하셔야 합니다.',
     },
-    (('payment_change', ()), ('insurance_change', ()), ('car_change', ()), ('schedule_change', ()), ('extension', ()), ('early_return', ()), ('driver_change', ())),
-    {'change_kind': {'card': '결제 카드 변경', 'installment': '할부 개월 변경', 'insurance': '보험 추가/취소(케어플러스만 추가/취소 포함)', 'car': '예약한 차종 변경', 'schedule': '예약 일정(날짜/시간) 변경', 'shorten': '대여기간 단축', 'extend': '대여시간의 단순 연장', 'early_return': '예약한 반납 일정보다 일찍 반납', 'driver': '운전자 변경 또는 보조 운전자 추가'}, 'change_method': {'cancel_and_rebook': '기존 예약 취소 후 신규 예약', 'rental_company': '렌터카 업체로 문의(연장 가능 여부, 연장요금 현장가)', 'return_early': '렌터카 회사 운영 시간에 일찍 반납(미사용 시간 환불 불가)', 'at_pickup': '인수시 렌터카 업체에서 변경'}},
+    (
+        ('payment_change', ()),
+        ('insurance_change', ()),
+        ('car_change', ()),
+        ('schedule_change', ()),
+        ('extension', ()),
+        ('early_return', ()),
+        ('driver_change', ()),
+    ),
+    {'change_kind': {'card': '결제 카드 변경', 'installment': '할부 개월 변경', 'insurance': '보험 추가/취소(케어플러스만 추가/취소 포함)', 'car':
+            '예약한 차종 변경', 'schedule': '예약 일정(날짜/시간) 변경', 'shorten': '대여기간 단축', 'extend': '대여시간의 단순 연장', 'early_return':
+            '예약한 반납 일정보다 일찍 반납', 'driver': '운전자 변경 또는 보조 운전자 추가'}, 'change_method': {'cancel_and_rebook':
+            '기존 예약 취소 후 신규 예약', 'rental_company': '렌터카 업체로 문의(연장 가능 여부, 연장요금 현장가)', 'return_early':
+            '렌터카 회사 운영 시간에 일찍 반납(미사용 시간 환불 불가)', 'at_pickup': '인수시 렌터카 업체에서 변경'}},
     _ZONE,
 )

@@ -25,7 +25,38 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Driver(TypedDict):
+        """운전자."""
+
+        name: str
+        age: int
+        licence: Literal['class1_ordinary', 'class2_ordinary', 'special', 'international', 'other_foreign']
+        licence_years: int
+        career_years: int
+        foreigner: bool
+        passport: bool
+        soldier: bool
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 운전자 대여 조건, as JSON."""
+
+        drivers: list[Driver]
+        seats: int
+        adults: int
+        children: NotRequired[int]
+        korean_speaker: NotRequired[bool]
+        english_speaker: NotRequired[bool]
+        licence_presented: NotRequired[bool | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 운전자 대여 조건, as JSON."""
+
+        outcome: Literal['eligible', 'needs_review', 'refused', 'pickup_refused']
+        reasons: list[str]
+        bring_career_certificate: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -35,11 +66,14 @@ RULE_IDS = ('no_licence_at_pickup', 'refused', 'review', 'eligible')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['adults', 'children', 'drivers', 'english_speaker', 'korean_speaker', 'licence_presented', 'seats'])
+_FIELDS = frozenset(['adults', 'children', 'drivers', 'english_speaker', 'korean_speaker', 'licence_presented',
+        'seats'])
 _ENUM_licence_kind = frozenset(['class1_ordinary', 'class2_ordinary', 'international', 'other_foreign', 'special'])
 _ENUM_eligibility = frozenset(['eligible', 'needs_review', 'pickup_refused', 'refused'])
-_FIELDS_driver = frozenset(['age', 'career_years', 'foreigner', 'licence', 'licence_years', 'name', 'passport', 'soldier'])
-_REFUSALS = frozenset(['active_duty_soldier', 'age_21', 'class1_van', 'foreign_korean', 'foreign_passport', 'main_driver', 'max_two_drivers', 'physical_licence', 'seat_capacity', 'valid_counts', 'valid_licence'])
+_FIELDS_driver = frozenset(['age', 'career_years', 'foreigner', 'licence', 'licence_years', 'name', 'passport',
+        'soldier'])
+_REFUSALS = frozenset(['active_duty_soldier', 'age_21', 'class1_van', 'foreign_korean', 'foreign_passport',
+        'main_driver', 'max_two_drivers', 'physical_licence', 'seat_capacity', 'valid_counts', 'valid_licence'])
 _REVIEWS = frozenset(['experience_1_year', 'foreign_company', 'foreign_english_only', 'ten_seat_van'])
 
 
@@ -70,7 +104,8 @@ def _read_driver(raw: Any, base: str, index: int, errors: list) -> tuple | None:
         errors.append({"path": f"{base}/{index}/licence", "message": "required field is missing"})
     else:
         if type(f_licence) is not str or f_licence not in _ENUM_licence_kind:
-            f_licence = _rt.read_enum(f_licence, f"{base}/{index}/licence", errors, _ENUM_licence_kind, '"class1_ordinary", "class2_ordinary", "special", "international", "other_foreign"')
+            f_licence = _rt.read_enum(f_licence, f"{base}/{index}/licence", errors, _ENUM_licence_kind,
+                '"class1_ordinary", "class2_ordinary", "special", "international", "other_foreign"')
     f_licence_years = raw.get('licence_years')
     if f_licence_years is None and 'licence_years' not in raw:
         errors.append({"path": f"{base}/{index}/licence_years", "message": "required field is missing"})
@@ -112,7 +147,7 @@ def _read_driver(raw: Any, base: str, index: int, errors: list) -> tuple | None:
     return (f_name, f_age, f_licence, f_licence_years, f_career_years, f_foreigner, f_passport, f_soldier)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 운전자 대여 조건 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -177,21 +212,29 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # let passengers: 탑승 인원(어린이 포함) (policies/jeju_rentcar/driver_eligibility.policy:63)
     passengers = (adults + children)
     # let too_young: 만 21세 미만 운전자 (policies/jeju_rentcar/driver_eligibility.policy:64)
-    too_young = [_r1[0] for _r1 in drivers if _r1[1] < 21]
+    too_young = [_name for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport,
+        _soldier in drivers if _age < 21]
     # let short_experience: 면허취득 후 1년 미만이고 운전 경력 1년 이상도 확인되지 않는 운전자 (policies/jeju_rentcar/driver_eligibility.policy:65)
-    short_experience = [_r1[0] for _r1 in drivers if (_r1[3] < 1 and _r1[4] < 1)]
+    short_experience = [_name for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport,
+        _soldier in drivers if (_licence_years < 1 and _career_years < 1)]
     # let not_class1: 2종보통·특수면허 운전자 (policies/jeju_rentcar/driver_eligibility.policy:66)
-    not_class1 = [_r1[0] for _r1 in drivers if _r1[2] in ('class2_ordinary', 'special')]
+    not_class1 = [_name for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport,
+        _soldier in drivers if _licence in ('class2_ordinary', 'special')]
     # let invalid_licence: 유효한 면허가 없는 운전자 (policies/jeju_rentcar/driver_eligibility.policy:67)
-    invalid_licence = [_r1[0] for _r1 in drivers if _r1[2] == 'other_foreign']
+    invalid_licence = [_name for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport,
+        _soldier in drivers if _licence == 'other_foreign']
     # let no_passport: 여권을 지참하지 않은 국제운전면허증 소지 외국인 (policies/jeju_rentcar/driver_eligibility.policy:68)
-    no_passport = [_r1[0] for _r1 in drivers if ((_r1[5] and _r1[2] == 'international') and not _r1[6])]
+    no_passport = [_name for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport,
+        _soldier in drivers if ((_foreigner and _licence == 'international') and not _passport)]
     # let foreigners: 외국인 운전자 수 (policies/jeju_rentcar/driver_eligibility.policy:69)
-    foreigners = sum(1 for _r1 in drivers if _r1[5])
+    foreigners = sum(1 for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport,
+        _soldier in drivers if _foreigner)
     # let soldiers: 군 복무 중인 국군 장병 운전자 (policies/jeju_rentcar/driver_eligibility.policy:70)
-    soldiers = [_r1[0] for _r1 in drivers if _r1[7]]
+    soldiers = [_name for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport,
+        _soldier in drivers if _soldier]
     # output bring_career_certificate: 운전경력증명서를 지참해야 하는 운전자 (policies/jeju_rentcar/driver_eligibility.policy:74)
-    bring_career_certificate = [_r1[0] for _r1 in drivers if (_r1[3] < 1 and _r1[4] >= 1)]
+    bring_career_certificate = [_name for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport,
+        _soldier in drivers if (_licence_years < 1 and _career_years >= 1)]
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check valid_counts: policies/jeju_rentcar/driver_eligibility.policy:76
@@ -205,31 +248,45 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # check max_two_drivers: policies/jeju_rentcar/driver_eligibility.policy:78
     if not (driver_count <= 2):
         failed_check_ids.append('max_two_drivers')
-        failed_checks.append(_rt.fill(('운전자는 총 2명까지 등록할 수 있습니다(기본 운전자 1명, 보조운전자 1인). 등록하려는 운전자 ', 0, '명'), (driver_count,), ('int',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('운전자는 총 2명까지 등록할 수 있습니다(기본 운전자 1명, 보조운전자 1인). 등록하려는 운전자 {driver_count}명', {
+                    'driver_count': driver_count}))
     # check age_21: policies/jeju_rentcar/driver_eligibility.policy:79
-    if not ((sum(1 for _r1 in drivers if _r1[1] < 21)) == 0):
+    if not ((sum(1 for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport, _soldier in drivers
+                if _age < 21)) == 0):
         failed_check_ids.append('age_21')
-        failed_checks.append(_rt.fill(('렌터카 대여는 만 21세 이상만 가능합니다(전연령 대여 불가). 만 21세 미만: ', 0), (too_young,), ('list',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('렌터카 대여는 만 21세 이상만 가능합니다(전연령 대여 불가). 만 21세 미만: {too_young}', {'too_young':
+                    too_young}))
     # check experience_1_year (review): policies/jeju_rentcar/driver_eligibility.policy:80
-    if not ((sum(1 for _r1 in drivers if (_r1[3] < 1 and _r1[4] < 1))) == 0):
+    if not ((sum(1 for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport, _soldier in drivers
+                if (_licence_years < 1 and _career_years < 1))) == 0):
         failed_check_ids.append('experience_1_year')
-        failed_checks.append(_rt.fill(('면허취득 후 1년이 경과하지 않았고 운전 경력 1년 이상도 확인되지 않습니다: ', 0, '. 일부 업체에서만 대여가 가능한 차량이 있으며 조건(서류)이 추가될 수 있으니 렌터카 회사로 대여 조건을 확인해야 합니다.'), (short_experience,), ('list',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('면허취득 후 1년이 경과하지 않았고 운전 경력 1년 이상도 확인되지 않습니다: {short_experience}. '
+                '일부 업체에서만 대여가 가능한 차량이 있으며 조건(서류)이 추가될 수 있으니 렌터카 회사로 대여 조건을 확인해야 합니다.', {'short_experience':
+                    short_experience}))
     # check valid_licence: policies/jeju_rentcar/driver_eligibility.policy:81
-    if not ((sum(1 for _r1 in drivers if _r1[2] == 'other_foreign')) == 0):
+    if not ((sum(1 for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport, _soldier in drivers
+                if _licence == 'other_foreign')) == 0):
         failed_check_ids.append('valid_licence')
-        failed_checks.append(_rt.fill(('외국인은 유효기간 내의 국제운전면허증(제네바 및 비엔나 협약국 발급)을 지참해야 합니다. 유효한 면허가 없는 운전자: ', 0), (invalid_licence,), ('list',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('외국인은 유효기간 내의 국제운전면허증(제네바 및 비엔나 협약국 발급)을 지참해야 합니다. 유효한 면허가 없는 운전자: '
+                '{invalid_licence}', {'invalid_licence': invalid_licence}))
     # check class1_van: policies/jeju_rentcar/driver_eligibility.policy:82
-    if not (seats < 11 or (sum(1 for _r1 in drivers if _r1[2] in ('class2_ordinary', 'special'))) == 0):
+    if not (seats < 11 or (sum(1 for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport,
+                _soldier in drivers if _licence in ('class2_ordinary', 'special'))) == 0):
         failed_check_ids.append('class1_van')
-        failed_checks.append(_rt.fill(('11인승 이상 승합은 1종보통 면허가 필요합니다(', 0, '인승). 특수면허로 대여 가능한 차량은 2종 차량까지입니다. 1종보통 면허가 아닌 운전자: ', 1), (seats, not_class1), ('int', 'list'), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('11인승 이상 승합은 1종보통 면허가 필요합니다({seats}인승). 특수면허로 대여 가능한 차량은 2종 차량까지입니다. 1종보통 '
+                '면허가 아닌 운전자: {not_class1}', {'seats': seats, 'not_class1': not_class1}))
     # check ten_seat_van (review): policies/jeju_rentcar/driver_eligibility.policy:83
-    if not (seats != 10 or (sum(1 for _r1 in drivers if _r1[2] in ('class2_ordinary', 'special'))) == 0):
+    if not (seats != 10 or (sum(1 for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport,
+                _soldier in drivers if _licence in ('class2_ordinary', 'special'))) == 0):
         failed_check_ids.append('ten_seat_van')
-        failed_checks.append(_rt.fill(('10인승 차량을 2종보통·특수면허로 대여할 수 있는지는 렌터카 회사로 확인이 필요합니다. 해당 운전자: ', 0), (not_class1,), ('list',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('10인승 차량을 2종보통·특수면허로 대여할 수 있는지는 렌터카 회사로 확인이 필요합니다. 해당 운전자: {not_class1}', {
+                    'not_class1': not_class1}))
     # check foreign_passport: policies/jeju_rentcar/driver_eligibility.policy:84
-    if not ((sum(1 for _r1 in drivers if ((_r1[5] and _r1[2] == 'international') and not _r1[6]))) == 0):
+    if not ((sum(1 for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport, _soldier in drivers
+                if ((_foreigner and _licence == 'international') and not _passport))) == 0):
         failed_check_ids.append('foreign_passport')
-        failed_checks.append(_rt.fill(('외국인은 국제운전면허증과 여권을 꼭 지참해야 합니다. 여권 미지참: ', 0), (no_passport,), ('list',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('외국인은 국제운전면허증과 여권을 꼭 지참해야 합니다. 여권 미지참: {no_passport}', {'no_passport':
+                    no_passport}))
     # check foreign_korean: policies/jeju_rentcar/driver_eligibility.policy:85
     if not ((foreigners == 0 or korean_speaker) or english_speaker):
         failed_check_ids.append('foreign_korean')
@@ -237,19 +294,24 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # check foreign_english_only (review): policies/jeju_rentcar/driver_eligibility.policy:86
     if not ((foreigners == 0 or korean_speaker) or not english_speaker):
         failed_check_ids.append('foreign_english_only')
-        failed_checks.append('한국어 소통이 가능한 동승자 없이 외국인만 이용하는 경우 일부 업체에서만 대여가 가능합니다(영어로 소통 가능해야 함). 대여 가능한 업체인지 확인이 필요합니다.')
+        failed_checks.append('한국어 소통이 가능한 동승자 없이 외국인만 이용하는 경우 일부 업체에서만 대여가 가능합니다(영어로 소통 가능해야 '
+            '함). 대여 가능한 업체인지 확인이 필요합니다.')
     # check foreign_company (review): policies/jeju_rentcar/driver_eligibility.policy:87
     if not (foreigners == 0):
         failed_check_ids.append('foreign_company')
-        failed_checks.append('렌터카 업체에 따라 외국인은 대여가 제한될 수 있어 예약 전 대여 가능 여부 확인이 꼭 필요합니다. 국내 면허증을 취득하였더라도 업체에 따라 여권 등 추가 서류를 요구할 수 있습니다.')
+        failed_checks.append('렌터카 업체에 따라 외국인은 대여가 제한될 수 있어 예약 전 대여 가능 여부 확인이 꼭 필요합니다. 국내 면허증을 '
+            '취득하였더라도 업체에 따라 여권 등 추가 서류를 요구할 수 있습니다.')
     # check active_duty_soldier: policies/jeju_rentcar/driver_eligibility.policy:88
-    if not ((sum(1 for _r1 in drivers if _r1[7])) == 0):
+    if not ((sum(1 for _name, _age, _licence, _licence_years, _career_years, _foreigner, _passport, _soldier in drivers
+                if _soldier)) == 0):
         failed_check_ids.append('active_duty_soldier')
-        failed_checks.append(_rt.fill(('직업 군인의 경우 가능하나, 군 복무 중인 국군 장병은 렌터카 대여가 제한됩니다: ', 0), (soldiers,), ('list',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('직업 군인의 경우 가능하나, 군 복무 중인 국군 장병은 렌터카 대여가 제한됩니다: {soldiers}', {'soldiers':
+                    soldiers}))
     # check seat_capacity: policies/jeju_rentcar/driver_eligibility.policy:89
     if not (passengers <= seats):
         failed_check_ids.append('seat_capacity')
-        failed_checks.append(_rt.fill(('어린이도 탑승인원에 포함됩니다. 탑승 인원 ', 0, '명이 차량 정원 ', 1, '인승보다 많아 교통법규와 안전상의 이유로 차량 대여가 거부될 수 있습니다. ', 0, '인승 이상의 차량을 예약하셔야 합니다.'), (passengers, seats), ('int', 'int'), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('어린이도 탑승인원에 포함됩니다. 탑승 인원 {passengers}명이 차량 정원 {seats}인승보다 많아 교통법규와 안전상의 '
+                '이유로 차량 대여가 거부될 수 있습니다. {passengers}인승 이상의 차량을 예약하셔야 합니다.', {'passengers': passengers, 'seats': seats}))
     # check physical_licence: policies/jeju_rentcar/driver_eligibility.policy:90
     if not (licence_presented is None or licence_presented):
         failed_check_ids.append('physical_licence')
@@ -274,21 +336,40 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 3, 'eligible'
         outcome = 'eligible'
-    return Decision(_SPEC, {'outcome': outcome, 'reasons': list(reasons), 'bring_career_certificate': list(bring_career_certificate)}, rule, step, (drivers, seats, adults, children, korean_speaker, english_speaker, licence_presented, driver_count, passengers, too_young, short_experience, not_class1, invalid_licence, no_passport, foreigners, soldiers, outcome, reasons, bring_career_certificate, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'outcome': outcome, 'reasons': list(reasons), 'bring_career_certificate': list(
+            bring_career_certificate)}
+    return Decision(_SPEC, outputs, rule, step, (drivers, seats, adults, children, korean_speaker, english_speaker,
+            licence_presented, driver_count, passengers, too_young, short_experience, not_class1, invalid_licence,
+            no_passport, foreigners, soldiers, outcome, reasons, bring_career_certificate, failed_checks,
+            failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('drivers', 'seats', 'adults', 'children', 'korean_speaker', 'english_speaker', 'licence_presented', 'driver_count', 'passengers', 'too_young', 'short_experience', 'not_class1', 'invalid_licence', 'no_passport', 'foreigners', 'soldiers', 'outcome', 'reasons', 'bring_career_certificate', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
-    ('list', 'int', 'int', 'int', 'bool', 'bool', 'bool', 'int', 'int', 'list', 'list', 'list', 'list', 'list', 'int', 'list', 'enum:eligibility', 'list', 'list', 'list', 'list', 'bool', 'bool'),
+    ('drivers', 'seats', 'adults', 'children', 'korean_speaker', 'english_speaker', 'licence_presented', 'driver_count',
+        'passengers', 'too_young', 'short_experience', 'not_class1', 'invalid_licence', 'no_passport', 'foreigners',
+        'soldiers', 'outcome', 'reasons', 'bring_career_certificate', 'failed_checks', 'failed_check_ids', 'refused',
+        'needs_review'),
+    ('list', 'int', 'int', 'int', 'bool', 'bool', 'bool', 'int', 'int', 'list', 'list', 'list', 'list', 'list', 'int',
+        'list', 'enum:eligibility', 'list', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'no_licence_at_pickup': ('실물 면허증 미지참으로 렌터카 인수가 거절되며, 이에 따른 환불은 불가합니다. 확인 결과: ', 17),
-        'refused': ('대여 조건을 충족하지 않아 렌터카 대여가 불가합니다: ', 17),
-        'review': ('렌터카 회사의 대여 조건 확인 후 대여 가능합니다: ', 17),
-        'eligible': ('기본 대여규정을 모두 충족하여 대여 가능합니다. 렌터카 회사 및 차종에 따라 연령 및 요구 경력이 더 높을 수 있으니 예약 전 대여규정/자차 가입규정을 꼭 확인해 주세요.',),
+        'no_licence_at_pickup': '실물 면허증 미지참으로 렌터카 인수가 거절되며, 이에 따른 환불은 불가합니다. 확인 결과: {reasons}',
+        'refused': '대여 조건을 충족하지 않아 렌터카 대여가 불가합니다: {reasons}',
+        'review': '렌터카 회사의 대여 조건 확인 후 대여 가능합니다: {reasons}',
+        'eligible': '기본 대여규정을 모두 충족하여 대여 가능합니다. 렌터카 회사 및 차종에 따라 연령 및 요구 경력이 더 높을 수 있으니 예약 전 대여규정/자차 가입규정을 꼭 확인해 주세요.',
     },
-    (('no_licence_at_pickup', ()), ('refused', ()), ('review', ()), ('eligible', ())),
-    {'licence_kind': {'class1_ordinary': '1종 보통', 'class2_ordinary': '2종 보통', 'special': '특수면허', 'international': '국제운전면허증(유효기간 내, 제네바 및 비엔나 협약국 발급)', 'other_foreign': '그 밖의 외국 면허증(협약국 외 발급 또는 유효기간 만료)'}, 'eligibility': {'eligible': '대여 가능', 'needs_review': '확인 필요(렌터카 회사 대여 조건 확인 후 가능)', 'refused': '대여 불가', 'pickup_refused': '인수 거절(환불 불가)'}},
+    (
+        ('no_licence_at_pickup', ()),
+        ('refused', ()),
+        ('review', ()),
+        ('eligible', ()),
+    ),
+    {'licence_kind': {'class1_ordinary': '1종 보통', 'class2_ordinary': '2종 보통', 'special': '특수면허', 'international':
+            '국제운전면허증(유효기간 내, 제네바 및 비엔나 협약국 발급)', 'other_foreign': '그 밖의 외국 면허증(협약국 외 발급 또는 유효기간 만료)'}, 'eligibility': {
+            'eligible': '대여 가능', 'needs_review': '확인 필요(렌터카 회사 대여 조건 확인 후 가능)', 'refused': '대여 불가', 'pickup_refused':
+            '인수 거절(환불 불가)'}},
     _ZONE,
-    ('valid_counts', 'main_driver', 'max_two_drivers', 'age_21', 'experience_1_year', 'valid_licence', 'class1_van', 'ten_seat_van', 'foreign_passport', 'foreign_korean', 'foreign_english_only', 'foreign_company', 'active_duty_soldier', 'seat_capacity', 'physical_licence'),
+    ('valid_counts', 'main_driver', 'max_two_drivers', 'age_21', 'experience_1_year', 'valid_licence', 'class1_van',
+        'ten_seat_van', 'foreign_passport', 'foreign_korean', 'foreign_english_only', 'foreign_company',
+        'active_duty_soldier', 'seat_capacity', 'physical_licence'),
 )

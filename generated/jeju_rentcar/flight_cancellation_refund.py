@@ -16,7 +16,24 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 항공기·선박 결항 시 렌터카 전액 환불, as JSON."""
+
+        cause: Literal['carrier_cancelled', 'own_decision']
+        travel_booking: NotRequired[bool]
+        cancellation_certificate: NotRequired[bool]
+        rental_booking_number: NotRequired[bool]
+        pickup_at: str
+
+    class Outputs(TypedDict):
+        """The outputs of 항공기·선박 결항 시 렌터카 전액 환불, as JSON."""
+
+        outcome: Literal['full_refund', 'documents_missing', 'not_refundable']
+        missing_documents: list[str]
+        company_first: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -29,38 +46,90 @@ _MISSING = object()
 _FIELDS = frozenset(['cancellation_certificate', 'cause', 'pickup_at', 'rental_booking_number', 'travel_booking'])
 _ENUM_cancel_cause = frozenset(['carrier_cancelled', 'own_decision'])
 _ENUM_flight_refund = frozenset(['documents_missing', 'full_refund', 'not_refundable'])
-_DT_SHAPES = _rt._FAST_SHAPES
 _HOLIDAYS = frozenset((
-    date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5), date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27), date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
-    date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1), date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15), date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
-    date(2017, 1, 1), date(2017, 1, 27), date(2017, 1, 28), date(2017, 1, 29), date(2017, 1, 30), date(2017, 3, 1), date(2017, 5, 3), date(2017, 5, 5), date(2017, 5, 9), date(2017, 6, 6), date(2017, 8, 15), date(2017, 10, 2), date(2017, 10, 3), date(2017, 10, 4), date(2017, 10, 5), date(2017, 10, 6), date(2017, 10, 9), date(2017, 12, 25),
-    date(2018, 1, 1), date(2018, 2, 15), date(2018, 2, 16), date(2018, 2, 17), date(2018, 3, 1), date(2018, 5, 5), date(2018, 5, 7), date(2018, 5, 22), date(2018, 6, 6), date(2018, 6, 13), date(2018, 8, 15), date(2018, 9, 23), date(2018, 9, 24), date(2018, 9, 25), date(2018, 9, 26), date(2018, 10, 3), date(2018, 10, 9), date(2018, 12, 25),
-    date(2019, 1, 1), date(2019, 2, 4), date(2019, 2, 5), date(2019, 2, 6), date(2019, 3, 1), date(2019, 5, 5), date(2019, 5, 6), date(2019, 5, 12), date(2019, 6, 6), date(2019, 8, 15), date(2019, 9, 12), date(2019, 9, 13), date(2019, 9, 14), date(2019, 10, 3), date(2019, 10, 9), date(2019, 12, 25),
-    date(2020, 1, 1), date(2020, 1, 24), date(2020, 1, 25), date(2020, 1, 26), date(2020, 1, 27), date(2020, 3, 1), date(2020, 4, 15), date(2020, 4, 30), date(2020, 5, 5), date(2020, 6, 6), date(2020, 8, 15), date(2020, 8, 17), date(2020, 9, 30), date(2020, 10, 1), date(2020, 10, 2), date(2020, 10, 3), date(2020, 10, 9), date(2020, 12, 25),
-    date(2021, 1, 1), date(2021, 2, 11), date(2021, 2, 12), date(2021, 2, 13), date(2021, 3, 1), date(2021, 5, 5), date(2021, 5, 19), date(2021, 6, 6), date(2021, 8, 15), date(2021, 8, 16), date(2021, 9, 20), date(2021, 9, 21), date(2021, 9, 22), date(2021, 10, 3), date(2021, 10, 4), date(2021, 10, 9), date(2021, 10, 11), date(2021, 12, 25),
-    date(2022, 1, 1), date(2022, 1, 31), date(2022, 2, 1), date(2022, 2, 2), date(2022, 3, 1), date(2022, 3, 9), date(2022, 5, 5), date(2022, 5, 8), date(2022, 6, 1), date(2022, 6, 6), date(2022, 8, 15), date(2022, 9, 9), date(2022, 9, 10), date(2022, 9, 11), date(2022, 9, 12), date(2022, 10, 3), date(2022, 10, 9), date(2022, 10, 10), date(2022, 12, 25),
-    date(2023, 1, 1), date(2023, 1, 21), date(2023, 1, 22), date(2023, 1, 23), date(2023, 1, 24), date(2023, 3, 1), date(2023, 5, 5), date(2023, 5, 27), date(2023, 5, 29), date(2023, 6, 6), date(2023, 8, 15), date(2023, 9, 28), date(2023, 9, 29), date(2023, 9, 30), date(2023, 10, 2), date(2023, 10, 3), date(2023, 10, 9), date(2023, 12, 25),
-    date(2024, 1, 1), date(2024, 2, 9), date(2024, 2, 10), date(2024, 2, 11), date(2024, 2, 12), date(2024, 3, 1), date(2024, 4, 10), date(2024, 5, 5), date(2024, 5, 6), date(2024, 5, 15), date(2024, 6, 6), date(2024, 8, 15), date(2024, 9, 16), date(2024, 9, 17), date(2024, 9, 18), date(2024, 10, 1), date(2024, 10, 3), date(2024, 10, 9), date(2024, 12, 25),
-    date(2025, 1, 1), date(2025, 1, 27), date(2025, 1, 28), date(2025, 1, 29), date(2025, 1, 30), date(2025, 3, 1), date(2025, 3, 3), date(2025, 5, 5), date(2025, 5, 6), date(2025, 6, 3), date(2025, 6, 6), date(2025, 8, 15), date(2025, 10, 3), date(2025, 10, 5), date(2025, 10, 6), date(2025, 10, 7), date(2025, 10, 8), date(2025, 10, 9), date(2025, 12, 25),
-    date(2026, 1, 1), date(2026, 2, 16), date(2026, 2, 17), date(2026, 2, 18), date(2026, 3, 1), date(2026, 3, 2), date(2026, 5, 1), date(2026, 5, 5), date(2026, 5, 24), date(2026, 5, 25), date(2026, 6, 3), date(2026, 6, 6), date(2026, 7, 17), date(2026, 8, 15), date(2026, 8, 17), date(2026, 9, 24), date(2026, 9, 25), date(2026, 9, 26), date(2026, 10, 3), date(2026, 10, 5), date(2026, 10, 9), date(2026, 12, 25),
-    date(2027, 1, 1), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8), date(2027, 2, 9), date(2027, 3, 1), date(2027, 5, 1), date(2027, 5, 3), date(2027, 5, 5), date(2027, 5, 13), date(2027, 6, 6), date(2027, 7, 17), date(2027, 7, 19), date(2027, 8, 15), date(2027, 8, 16), date(2027, 9, 14), date(2027, 9, 15), date(2027, 9, 16), date(2027, 10, 3), date(2027, 10, 4), date(2027, 10, 9), date(2027, 10, 11), date(2027, 12, 25), date(2027, 12, 27),
-    date(2028, 1, 1), date(2028, 1, 26), date(2028, 1, 27), date(2028, 1, 28), date(2028, 3, 1), date(2028, 4, 12), date(2028, 5, 1), date(2028, 5, 2), date(2028, 5, 5), date(2028, 6, 6), date(2028, 7, 17), date(2028, 8, 15), date(2028, 10, 2), date(2028, 10, 3), date(2028, 10, 4), date(2028, 10, 5), date(2028, 10, 9), date(2028, 12, 25),
-    date(2029, 1, 1), date(2029, 2, 12), date(2029, 2, 13), date(2029, 2, 14), date(2029, 3, 1), date(2029, 5, 1), date(2029, 5, 5), date(2029, 5, 7), date(2029, 5, 20), date(2029, 5, 21), date(2029, 6, 6), date(2029, 7, 17), date(2029, 8, 15), date(2029, 9, 21), date(2029, 9, 22), date(2029, 9, 23), date(2029, 9, 24), date(2029, 10, 3), date(2029, 10, 9), date(2029, 12, 25),
-    date(2030, 1, 1), date(2030, 2, 2), date(2030, 2, 3), date(2030, 2, 4), date(2030, 2, 5), date(2030, 3, 1), date(2030, 4, 3), date(2030, 5, 1), date(2030, 5, 5), date(2030, 5, 6), date(2030, 5, 9), date(2030, 6, 6), date(2030, 6, 12), date(2030, 7, 17), date(2030, 8, 15), date(2030, 9, 11), date(2030, 9, 12), date(2030, 9, 13), date(2030, 10, 3), date(2030, 10, 9), date(2030, 12, 25),
-    date(2031, 1, 1), date(2031, 1, 22), date(2031, 1, 23), date(2031, 1, 24), date(2031, 3, 1), date(2031, 3, 3), date(2031, 5, 1), date(2031, 5, 5), date(2031, 5, 28), date(2031, 6, 6), date(2031, 7, 17), date(2031, 8, 15), date(2031, 9, 30), date(2031, 10, 1), date(2031, 10, 2), date(2031, 10, 3), date(2031, 10, 9), date(2031, 12, 25),
-    date(2032, 1, 1), date(2032, 2, 10), date(2032, 2, 11), date(2032, 2, 12), date(2032, 3, 1), date(2032, 4, 14), date(2032, 5, 1), date(2032, 5, 3), date(2032, 5, 5), date(2032, 5, 16), date(2032, 5, 17), date(2032, 6, 6), date(2032, 7, 17), date(2032, 7, 19), date(2032, 8, 15), date(2032, 8, 16), date(2032, 9, 18), date(2032, 9, 19), date(2032, 9, 20), date(2032, 9, 21), date(2032, 10, 3), date(2032, 10, 4), date(2032, 10, 9), date(2032, 10, 11), date(2032, 12, 25), date(2032, 12, 27),
-    date(2033, 1, 1), date(2033, 1, 30), date(2033, 1, 31), date(2033, 2, 1), date(2033, 2, 2), date(2033, 3, 1), date(2033, 5, 1), date(2033, 5, 2), date(2033, 5, 5), date(2033, 5, 6), date(2033, 6, 6), date(2033, 7, 17), date(2033, 7, 18), date(2033, 8, 15), date(2033, 9, 7), date(2033, 9, 8), date(2033, 9, 9), date(2033, 10, 3), date(2033, 10, 9), date(2033, 10, 10), date(2033, 12, 25), date(2033, 12, 26),
-    date(2034, 1, 1), date(2034, 2, 18), date(2034, 2, 19), date(2034, 2, 20), date(2034, 2, 21), date(2034, 3, 1), date(2034, 5, 1), date(2034, 5, 5), date(2034, 5, 25), date(2034, 6, 6), date(2034, 6, 14), date(2034, 7, 17), date(2034, 8, 15), date(2034, 9, 26), date(2034, 9, 27), date(2034, 9, 28), date(2034, 10, 3), date(2034, 10, 9), date(2034, 12, 25),
-    date(2035, 1, 1), date(2035, 2, 7), date(2035, 2, 8), date(2035, 2, 9), date(2035, 3, 1), date(2035, 4, 4), date(2035, 5, 1), date(2035, 5, 5), date(2035, 5, 7), date(2035, 5, 15), date(2035, 6, 6), date(2035, 7, 17), date(2035, 8, 15), date(2035, 9, 15), date(2035, 9, 16), date(2035, 9, 17), date(2035, 9, 18), date(2035, 10, 3), date(2035, 10, 9), date(2035, 12, 25),
+    date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5),
+    date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27),
+    date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
+    date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1),
+    date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15),
+    date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
+    date(2017, 1, 1), date(2017, 1, 27), date(2017, 1, 28), date(2017, 1, 29), date(2017, 1, 30), date(2017, 3, 1),
+    date(2017, 5, 3), date(2017, 5, 5), date(2017, 5, 9), date(2017, 6, 6), date(2017, 8, 15), date(2017, 10, 2),
+    date(2017, 10, 3), date(2017, 10, 4), date(2017, 10, 5), date(2017, 10, 6), date(2017, 10, 9), date(2017, 12, 25),
+    date(2018, 1, 1), date(2018, 2, 15), date(2018, 2, 16), date(2018, 2, 17), date(2018, 3, 1), date(2018, 5, 5),
+    date(2018, 5, 7), date(2018, 5, 22), date(2018, 6, 6), date(2018, 6, 13), date(2018, 8, 15), date(2018, 9, 23),
+    date(2018, 9, 24), date(2018, 9, 25), date(2018, 9, 26), date(2018, 10, 3), date(2018, 10, 9), date(2018, 12, 25),
+    date(2019, 1, 1), date(2019, 2, 4), date(2019, 2, 5), date(2019, 2, 6), date(2019, 3, 1), date(2019, 5, 5),
+    date(2019, 5, 6), date(2019, 5, 12), date(2019, 6, 6), date(2019, 8, 15), date(2019, 9, 12), date(2019, 9, 13),
+    date(2019, 9, 14), date(2019, 10, 3), date(2019, 10, 9), date(2019, 12, 25),
+    date(2020, 1, 1), date(2020, 1, 24), date(2020, 1, 25), date(2020, 1, 26), date(2020, 1, 27), date(2020, 3, 1),
+    date(2020, 4, 15), date(2020, 4, 30), date(2020, 5, 5), date(2020, 6, 6), date(2020, 8, 15), date(2020, 8, 17),
+    date(2020, 9, 30), date(2020, 10, 1), date(2020, 10, 2), date(2020, 10, 3), date(2020, 10, 9), date(2020, 12, 25),
+    date(2021, 1, 1), date(2021, 2, 11), date(2021, 2, 12), date(2021, 2, 13), date(2021, 3, 1), date(2021, 5, 5),
+    date(2021, 5, 19), date(2021, 6, 6), date(2021, 8, 15), date(2021, 8, 16), date(2021, 9, 20), date(2021, 9, 21),
+    date(2021, 9, 22), date(2021, 10, 3), date(2021, 10, 4), date(2021, 10, 9), date(2021, 10, 11), date(2021, 12, 25),
+    date(2022, 1, 1), date(2022, 1, 31), date(2022, 2, 1), date(2022, 2, 2), date(2022, 3, 1), date(2022, 3, 9),
+    date(2022, 5, 5), date(2022, 5, 8), date(2022, 6, 1), date(2022, 6, 6), date(2022, 8, 15), date(2022, 9, 9),
+    date(2022, 9, 10), date(2022, 9, 11), date(2022, 9, 12), date(2022, 10, 3), date(2022, 10, 9), date(2022, 10, 10),
+    date(2022, 12, 25),
+    date(2023, 1, 1), date(2023, 1, 21), date(2023, 1, 22), date(2023, 1, 23), date(2023, 1, 24), date(2023, 3, 1),
+    date(2023, 5, 5), date(2023, 5, 27), date(2023, 5, 29), date(2023, 6, 6), date(2023, 8, 15), date(2023, 9, 28),
+    date(2023, 9, 29), date(2023, 9, 30), date(2023, 10, 2), date(2023, 10, 3), date(2023, 10, 9), date(2023, 12, 25),
+    date(2024, 1, 1), date(2024, 2, 9), date(2024, 2, 10), date(2024, 2, 11), date(2024, 2, 12), date(2024, 3, 1),
+    date(2024, 4, 10), date(2024, 5, 5), date(2024, 5, 6), date(2024, 5, 15), date(2024, 6, 6), date(2024, 8, 15),
+    date(2024, 9, 16), date(2024, 9, 17), date(2024, 9, 18), date(2024, 10, 1), date(2024, 10, 3), date(2024, 10, 9),
+    date(2024, 12, 25),
+    date(2025, 1, 1), date(2025, 1, 27), date(2025, 1, 28), date(2025, 1, 29), date(2025, 1, 30), date(2025, 3, 1),
+    date(2025, 3, 3), date(2025, 5, 5), date(2025, 5, 6), date(2025, 6, 3), date(2025, 6, 6), date(2025, 8, 15),
+    date(2025, 10, 3), date(2025, 10, 5), date(2025, 10, 6), date(2025, 10, 7), date(2025, 10, 8), date(2025, 10, 9),
+    date(2025, 12, 25),
+    date(2026, 1, 1), date(2026, 2, 16), date(2026, 2, 17), date(2026, 2, 18), date(2026, 3, 1), date(2026, 3, 2),
+    date(2026, 5, 1), date(2026, 5, 5), date(2026, 5, 24), date(2026, 5, 25), date(2026, 6, 3), date(2026, 6, 6),
+    date(2026, 7, 17), date(2026, 8, 15), date(2026, 8, 17), date(2026, 9, 24), date(2026, 9, 25), date(2026, 9, 26),
+    date(2026, 10, 3), date(2026, 10, 5), date(2026, 10, 9), date(2026, 12, 25),
+    date(2027, 1, 1), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8), date(2027, 2, 9), date(2027, 3, 1),
+    date(2027, 5, 1), date(2027, 5, 3), date(2027, 5, 5), date(2027, 5, 13), date(2027, 6, 6), date(2027, 7, 17),
+    date(2027, 7, 19), date(2027, 8, 15), date(2027, 8, 16), date(2027, 9, 14), date(2027, 9, 15), date(2027, 9, 16),
+    date(2027, 10, 3), date(2027, 10, 4), date(2027, 10, 9), date(2027, 10, 11), date(2027, 12, 25), date(2027, 12, 27),
+    date(2028, 1, 1), date(2028, 1, 26), date(2028, 1, 27), date(2028, 1, 28), date(2028, 3, 1), date(2028, 4, 12),
+    date(2028, 5, 1), date(2028, 5, 2), date(2028, 5, 5), date(2028, 6, 6), date(2028, 7, 17), date(2028, 8, 15),
+    date(2028, 10, 2), date(2028, 10, 3), date(2028, 10, 4), date(2028, 10, 5), date(2028, 10, 9), date(2028, 12, 25),
+    date(2029, 1, 1), date(2029, 2, 12), date(2029, 2, 13), date(2029, 2, 14), date(2029, 3, 1), date(2029, 5, 1),
+    date(2029, 5, 5), date(2029, 5, 7), date(2029, 5, 20), date(2029, 5, 21), date(2029, 6, 6), date(2029, 7, 17),
+    date(2029, 8, 15), date(2029, 9, 21), date(2029, 9, 22), date(2029, 9, 23), date(2029, 9, 24), date(2029, 10, 3),
+    date(2029, 10, 9), date(2029, 12, 25),
+    date(2030, 1, 1), date(2030, 2, 2), date(2030, 2, 3), date(2030, 2, 4), date(2030, 2, 5), date(2030, 3, 1),
+    date(2030, 4, 3), date(2030, 5, 1), date(2030, 5, 5), date(2030, 5, 6), date(2030, 5, 9), date(2030, 6, 6),
+    date(2030, 6, 12), date(2030, 7, 17), date(2030, 8, 15), date(2030, 9, 11), date(2030, 9, 12), date(2030, 9, 13),
+    date(2030, 10, 3), date(2030, 10, 9), date(2030, 12, 25),
+    date(2031, 1, 1), date(2031, 1, 22), date(2031, 1, 23), date(2031, 1, 24), date(2031, 3, 1), date(2031, 3, 3),
+    date(2031, 5, 1), date(2031, 5, 5), date(2031, 5, 28), date(2031, 6, 6), date(2031, 7, 17), date(2031, 8, 15),
+    date(2031, 9, 30), date(2031, 10, 1), date(2031, 10, 2), date(2031, 10, 3), date(2031, 10, 9), date(2031, 12, 25),
+    date(2032, 1, 1), date(2032, 2, 10), date(2032, 2, 11), date(2032, 2, 12), date(2032, 3, 1), date(2032, 4, 14),
+    date(2032, 5, 1), date(2032, 5, 3), date(2032, 5, 5), date(2032, 5, 16), date(2032, 5, 17), date(2032, 6, 6),
+    date(2032, 7, 17), date(2032, 7, 19), date(2032, 8, 15), date(2032, 8, 16), date(2032, 9, 18), date(2032, 9, 19),
+    date(2032, 9, 20), date(2032, 9, 21), date(2032, 10, 3), date(2032, 10, 4), date(2032, 10, 9), date(2032, 10, 11),
+    date(2032, 12, 25), date(2032, 12, 27),
+    date(2033, 1, 1), date(2033, 1, 30), date(2033, 1, 31), date(2033, 2, 1), date(2033, 2, 2), date(2033, 3, 1),
+    date(2033, 5, 1), date(2033, 5, 2), date(2033, 5, 5), date(2033, 5, 6), date(2033, 6, 6), date(2033, 7, 17),
+    date(2033, 7, 18), date(2033, 8, 15), date(2033, 9, 7), date(2033, 9, 8), date(2033, 9, 9), date(2033, 10, 3),
+    date(2033, 10, 9), date(2033, 10, 10), date(2033, 12, 25), date(2033, 12, 26),
+    date(2034, 1, 1), date(2034, 2, 18), date(2034, 2, 19), date(2034, 2, 20), date(2034, 2, 21), date(2034, 3, 1),
+    date(2034, 5, 1), date(2034, 5, 5), date(2034, 5, 25), date(2034, 6, 6), date(2034, 6, 14), date(2034, 7, 17),
+    date(2034, 8, 15), date(2034, 9, 26), date(2034, 9, 27), date(2034, 9, 28), date(2034, 10, 3), date(2034, 10, 9),
+    date(2034, 12, 25),
+    date(2035, 1, 1), date(2035, 2, 7), date(2035, 2, 8), date(2035, 2, 9), date(2035, 3, 1), date(2035, 4, 4),
+    date(2035, 5, 1), date(2035, 5, 5), date(2035, 5, 7), date(2035, 5, 15), date(2035, 6, 6), date(2035, 7, 17),
+    date(2035, 8, 15), date(2035, 9, 15), date(2035, 9, 16), date(2035, 9, 17), date(2035, 9, 18), date(2035, 10, 3),
+    date(2035, 10, 9), date(2035, 12, 25),
 ))
 _HOLIDAY_YEARS = (2015, 2035)
 _REFUSALS = frozenset(['booking_number_doc', 'certificate_doc', 'travel_booking_doc'])
 _REVIEWS = frozenset([])
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime_20150102_20351229 = _rt.datetime_reader(_ZONE, ('2015-01-02', '2035-12-29'))
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 항공기·선박 결항 시 렌터카 전액 환불 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -96,28 +165,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if pickup_at is None and 'pickup_at' not in inputs:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        if type(pickup_at) is str and '2015-01-02' <= pickup_at < '2035-12-30':
-            _n = len(pickup_at)
-            if _n == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-            elif _n == 20 and pickup_at[4::3] == "--T::Z":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-            elif _n == 19 and pickup_at[4::3] == "--T::":
-                try:
-                    pickup_at = _fromisoformat(pickup_at + "Z")
-                    pickup_at -= _zone_offset(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-            else:
-                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
-        else:
-            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE, ('2015-01-02', '2035-12-29'))
+        pickup_at = _read_datetime_20150102_20351229(pickup_at, '/pickup_at', errors)
     if errors:
         raise InvalidInput(errors)
     # let weekday_pickup: 인수일이 평일(토요일·일요일과 공휴일이 아닌 날) (policies/jeju_rentcar/flight_cancellation_refund.policy:29)
@@ -158,21 +206,36 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 3, 'full_refund'
         outcome = 'full_refund'
-    return Decision(_SPEC, {'outcome': outcome, 'missing_documents': list(missing_documents), 'company_first': company_first}, rule, step, (cause, travel_booking, cancellation_certificate, rental_booking_number, pickup_at, weekday_pickup, outcome, missing_documents, company_first, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'outcome': outcome, 'missing_documents': list(missing_documents), 'company_first':
+        company_first}
+    return Decision(_SPEC, outputs, rule, step, (cause, travel_booking, cancellation_certificate, rental_booking_number,
+            pickup_at, weekday_pickup, outcome, missing_documents, company_first, failed_checks, failed_check_ids,
+            refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('cause', 'travel_booking', 'cancellation_certificate', 'rental_booking_number', 'pickup_at', 'weekday_pickup', 'outcome', 'missing_documents', 'company_first', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
-    ('enum:cancel_cause', 'bool', 'bool', 'bool', 'datetime', 'bool', 'enum:flight_refund', 'list', 'bool', 'list', 'list', 'bool', 'bool'),
+    ('cause', 'travel_booking', 'cancellation_certificate', 'rental_booking_number', 'pickup_at', 'weekday_pickup',
+        'outcome', 'missing_documents', 'company_first', 'failed_checks', 'failed_check_ids', 'refused',
+        'needs_review'),
+    ('enum:cancel_cause', 'bool', 'bool', 'bool', 'datetime', 'bool', 'enum:flight_refund', 'list', 'bool', 'list',
+        'list', 'bool', 'bool'),
     {
-        'own_decision': ('항공사/선박사의 결항 통보를 제외한 본인의 판단으로 인한 취소 시 결항 환불은 불가합니다. 예약 취소는 요금제별 취소 수수료 규정을 따릅니다.',),
-        'documents_missing': ('세가지 제출 서류를 포함하여 환불 요청 이메일을 접수해야 합니다. 빠진 서류: ', 7),
-        'full_refund_weekend': ('결항 증명서 접수 후 전액 환불 가능합니다. 주말 인수 예약건이므로 렌터카 업체로 미리 차량 취소 후 제주패스렌트카 고객센터로 평일 09시~18시(점심시간 12시~13시) 사이 연락 부탁드립니다.',),
-        'full_refund': ('결항 증명서 접수 후 전액 환불 가능합니다. 세가지 제출 서류를 포함하여 환불 요청 이메일로 접수합니다.',),
+        'own_decision': '항공사/선박사의 결항 통보를 제외한 본인의 판단으로 인한 취소 시 결항 환불은 불가합니다. 예약 취소는 요금제별 취소 수수료 규정을 따릅니다.',
+        'documents_missing': '세가지 제출 서류를 포함하여 환불 요청 이메일을 접수해야 합니다. 빠진 서류: {missing_documents}',
+        'full_refund_weekend': '결항 증명서 접수 후 전액 환불 가능합니다. 주말 인수 예약건이므로 렌터카 업체로 미리 차량 취소 후 제주패스렌트카 '
+            '고객센터로 평일 09시~18시(점심시간 12시~13시) 사이 연락 부탁드립니다.',
+        'full_refund': '결항 증명서 접수 후 전액 환불 가능합니다. 세가지 제출 서류를 포함하여 환불 요청 이메일로 접수합니다.',
     },
-    (('own_decision', ()), ('documents_missing', ()), ('full_refund_weekend', ()), ('full_refund', ())),
-    {'cancel_cause': {'carrier_cancelled': '제주도로 입도하는 항공기/선박의 결항(항공사 사정으로 인한 비운항 포함)', 'own_decision': '항공사/선박사의 결항 통보가 아닌 본인의 판단'}, 'flight_refund': {'full_refund': '전액 환불', 'documents_missing': '제출 서류 보완 필요', 'not_refundable': '결항 환불 불가(요금제별 취소 수수료 규정 적용)'}},
+    (
+        ('own_decision', ()),
+        ('documents_missing', ()),
+        ('full_refund_weekend', ()),
+        ('full_refund', ()),
+    ),
+    {'cancel_cause': {'carrier_cancelled': '제주도로 입도하는 항공기/선박의 결항(항공사 사정으로 인한 비운항 포함)', 'own_decision':
+            '항공사/선박사의 결항 통보가 아닌 본인의 판단'}, 'flight_refund': {'full_refund': '전액 환불', 'documents_missing': '제출 서류 보완 필요',
+            'not_refundable': '결항 환불 불가(요금제별 취소 수수료 규정 적용)'}},
     _ZONE,
     ('travel_booking_doc', 'certificate_doc', 'booking_number_doc'),
 )

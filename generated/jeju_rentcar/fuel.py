@@ -16,7 +16,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 렌터카 연료·전기차 충전 비용, as JSON."""
+
+        electric: NotRequired[bool]
+        fuel_at_pickup: NotRequired[int | str | None]
+        fuel_at_return: NotRequired[int | str | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 렌터카 연료·전기차 충전 비용, as JSON."""
+
+        result: Literal['charging_by_driver', 'may_bill', 'no_bill', 'company_rule', 'driver_pays']
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -30,7 +43,7 @@ _FIELDS = frozenset(['electric', 'fuel_at_pickup', 'fuel_at_return'])
 _ENUM_fuel_outcome = frozenset(['charging_by_driver', 'company_rule', 'driver_pays', 'may_bill', 'no_bill'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 렌터카 연료·전기차 충전 비용 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -78,7 +91,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 4, 'fuel_unknown'
         result = 'driver_pays'
-    return Decision(_SPEC, {'result': result}, rule, step, (electric, fuel_at_pickup, fuel_at_return, result))
+    outputs: Outputs = {'result': result}
+    return Decision(_SPEC, outputs, rule, step, (electric, fuel_at_pickup, fuel_at_return, result))
 
 
 _SPEC = _rt.Spec(
@@ -86,13 +100,23 @@ _SPEC = _rt.Spec(
     ('electric', 'fuel_at_pickup', 'fuel_at_return', 'result'),
     ('bool', 'percent', 'percent', 'enum:fuel_outcome'),
     {
-        'electric_car': ('제주패스렌트카를 통한 전기차 예약은 차량 대여료만 포함된 금액으로 충전비용은 운전자가 별도로 부담하셔야 합니다. 렌터카 업체에서 제공하는 충전 카드를 사용하거나, 교통카드 후불 기능이 지원되는 개인 신용/체크카드로 사용 가능합니다.',),
-        'fuel_short': ('차량 반납 시 연료(', 2, ')가 인수 시(', 1, ')보다 부족하여 유류비가 청구될 수 있습니다. 인수 시 확인한 연료량만큼 연료를 채운 후 반납하셔야 합니다.'),
-        'fuel_surplus': ('연료가 남았을 경우(반납 ', 2, ', 인수 ', 1, ') 초과한 연료에 대한 환불 가능 유무는 업체마다 다르므로 업체 규정을 확인해 주시기 바랍니다.'),
-        'fuel_same': ('인수 시 확인한 연료량(', 1, ')만큼 채워 반납하여 유류비가 청구되지 않습니다.'),
-        'fuel_unknown': ('렌터카 이용 시 사용하는 연료는 운전자 별도 부담입니다. 렌터카 인수/반납 시 잔여 연료량을 확인하니, 인수 시 확인한 연료량만큼 연료를 채운 후 반납하셔야 합니다.',),
+        'electric_car': '제주패스렌트카를 통한 전기차 예약은 차량 대여료만 포함된 금액으로 충전비용은 운전자가 별도로 부담하셔야 합니다. '
+            '렌터카 업체에서 제공하는 충전 카드를 사용하거나, 교통카드 후불 기능이 지원되는 개인 신용/체크카드로 사용 가능합니다.',
+        'fuel_short': '차량 반납 시 연료({fuel_at_return})가 인수 시({fuel_at_pickup})보다 부족하여 유류비가 청구될 수 있습니다. 인수 시 확인한 연료량만큼 연료를 '
+            '채운 후 반납하셔야 합니다.',
+        'fuel_surplus': '연료가 남았을 경우(반납 {fuel_at_return}, 인수 {fuel_at_pickup}) 초과한 연료에 대한 '
+            '환불 가능 유무는 업체마다 다르므로 업체 규정을 확인해 주시기 바랍니다.',
+        'fuel_same': '인수 시 확인한 연료량({fuel_at_pickup})만큼 채워 반납하여 유류비가 청구되지 않습니다.',
+        'fuel_unknown': '렌터카 이용 시 사용하는 연료는 운전자 별도 부담입니다. 렌터카 인수/반납 시 잔여 연료량을 확인하니, 인수 시 확인한 연료량만큼 연료를 채운 후 반납하셔야 합니다.',
     },
-    (('electric_car', ()), ('fuel_short', ()), ('fuel_surplus', ()), ('fuel_same', ()), ('fuel_unknown', ())),
-    {'fuel_outcome': {'charging_by_driver': '충전비용 운전자 별도 부담', 'may_bill': '유류비가 청구될 수 있음', 'no_bill': '유류비 청구 없음', 'company_rule': '초과 연료 환불 가능 여부는 업체 규정 확인', 'driver_pays': '연료비 운전자 별도 부담(인수/반납 시 잔여 연료량 확인)'}},
+    (
+        ('electric_car', ()),
+        ('fuel_short', ()),
+        ('fuel_surplus', ()),
+        ('fuel_same', ()),
+        ('fuel_unknown', ()),
+    ),
+    {'fuel_outcome': {'charging_by_driver': '충전비용 운전자 별도 부담', 'may_bill': '유류비가 청구될 수 있음', 'no_bill': '유류비 청구 없음',
+            'company_rule': '초과 연료 환불 가능 여부는 업체 규정 확인', 'driver_pays': '연료비 운전자 별도 부담(인수/반납 시 잔여 연료량 확인)'}},
     _ZONE,
 )

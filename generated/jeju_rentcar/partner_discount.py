@@ -15,7 +15,18 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 제휴 할인 적용, as JSON."""
+
+        route: Literal['partner_site', 'jejupass_direct']
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 제휴 할인 적용, as JSON."""
+
+        applies: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -29,7 +40,7 @@ _FIELDS = frozenset(['route'])
 _ENUM_booking_route = frozenset(['jejupass_direct', 'partner_site'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 제휴 할인 적용 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -53,7 +64,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'direct'
         applies = False
-    return Decision(_SPEC, {'applies': applies}, rule, step, (route, applies))
+    outputs: Outputs = {'applies': applies}
+    return Decision(_SPEC, outputs, rule, step, (route, applies))
 
 
 _SPEC = _rt.Spec(
@@ -61,10 +73,13 @@ _SPEC = _rt.Spec(
     ('route', 'applies'),
     ('enum:booking_route', 'bool'),
     {
-        'via_partner': ('제휴사 홈페이지를 통한 제주패스렌트카 홈페이지 예약이므로 제휴 할인이 적용됩니다.',),
-        'direct': ('제주패스렌트카 홈페이지를 통한 예약 시 제휴 할인이 적용되지 않습니다.',),
+        'via_partner': '제휴사 홈페이지를 통한 제주패스렌트카 홈페이지 예약이므로 제휴 할인이 적용됩니다.',
+        'direct': '제주패스렌트카 홈페이지를 통한 예약 시 제휴 할인이 적용되지 않습니다.',
     },
-    (('via_partner', ()), ('direct', ())),
+    (
+        ('via_partner', ()),
+        ('direct', ()),
+    ),
     {'booking_route': {'partner_site': '제휴사 홈페이지를 통한 제주패스렌트카 홈페이지 예약', 'jejupass_direct': '제주패스렌트카 홈페이지를 통한 예약'}},
     _ZONE,
 )

@@ -17,7 +17,19 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 결제 취소 환불 소요 기간, as JSON."""
+
+        kind: NotRequired[Literal['card_cancel', 'flight_cancel']]
+        received_at: str
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 결제 취소 환불 소요 기간, as JSON."""
+
+        refund_by: str
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -29,36 +41,88 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['kind', 'received_at'])
 _ENUM_refund_kind = frozenset(['card_cancel', 'flight_cancel'])
-_DT_SHAPES = _rt._FAST_SHAPES
 _HOLIDAYS = frozenset((
-    date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5), date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27), date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
-    date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1), date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15), date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
-    date(2017, 1, 1), date(2017, 1, 27), date(2017, 1, 28), date(2017, 1, 29), date(2017, 1, 30), date(2017, 3, 1), date(2017, 5, 3), date(2017, 5, 5), date(2017, 5, 9), date(2017, 6, 6), date(2017, 8, 15), date(2017, 10, 2), date(2017, 10, 3), date(2017, 10, 4), date(2017, 10, 5), date(2017, 10, 6), date(2017, 10, 9), date(2017, 12, 25),
-    date(2018, 1, 1), date(2018, 2, 15), date(2018, 2, 16), date(2018, 2, 17), date(2018, 3, 1), date(2018, 5, 5), date(2018, 5, 7), date(2018, 5, 22), date(2018, 6, 6), date(2018, 6, 13), date(2018, 8, 15), date(2018, 9, 23), date(2018, 9, 24), date(2018, 9, 25), date(2018, 9, 26), date(2018, 10, 3), date(2018, 10, 9), date(2018, 12, 25),
-    date(2019, 1, 1), date(2019, 2, 4), date(2019, 2, 5), date(2019, 2, 6), date(2019, 3, 1), date(2019, 5, 5), date(2019, 5, 6), date(2019, 5, 12), date(2019, 6, 6), date(2019, 8, 15), date(2019, 9, 12), date(2019, 9, 13), date(2019, 9, 14), date(2019, 10, 3), date(2019, 10, 9), date(2019, 12, 25),
-    date(2020, 1, 1), date(2020, 1, 24), date(2020, 1, 25), date(2020, 1, 26), date(2020, 1, 27), date(2020, 3, 1), date(2020, 4, 15), date(2020, 4, 30), date(2020, 5, 5), date(2020, 6, 6), date(2020, 8, 15), date(2020, 8, 17), date(2020, 9, 30), date(2020, 10, 1), date(2020, 10, 2), date(2020, 10, 3), date(2020, 10, 9), date(2020, 12, 25),
-    date(2021, 1, 1), date(2021, 2, 11), date(2021, 2, 12), date(2021, 2, 13), date(2021, 3, 1), date(2021, 5, 5), date(2021, 5, 19), date(2021, 6, 6), date(2021, 8, 15), date(2021, 8, 16), date(2021, 9, 20), date(2021, 9, 21), date(2021, 9, 22), date(2021, 10, 3), date(2021, 10, 4), date(2021, 10, 9), date(2021, 10, 11), date(2021, 12, 25),
-    date(2022, 1, 1), date(2022, 1, 31), date(2022, 2, 1), date(2022, 2, 2), date(2022, 3, 1), date(2022, 3, 9), date(2022, 5, 5), date(2022, 5, 8), date(2022, 6, 1), date(2022, 6, 6), date(2022, 8, 15), date(2022, 9, 9), date(2022, 9, 10), date(2022, 9, 11), date(2022, 9, 12), date(2022, 10, 3), date(2022, 10, 9), date(2022, 10, 10), date(2022, 12, 25),
-    date(2023, 1, 1), date(2023, 1, 21), date(2023, 1, 22), date(2023, 1, 23), date(2023, 1, 24), date(2023, 3, 1), date(2023, 5, 5), date(2023, 5, 27), date(2023, 5, 29), date(2023, 6, 6), date(2023, 8, 15), date(2023, 9, 28), date(2023, 9, 29), date(2023, 9, 30), date(2023, 10, 2), date(2023, 10, 3), date(2023, 10, 9), date(2023, 12, 25),
-    date(2024, 1, 1), date(2024, 2, 9), date(2024, 2, 10), date(2024, 2, 11), date(2024, 2, 12), date(2024, 3, 1), date(2024, 4, 10), date(2024, 5, 5), date(2024, 5, 6), date(2024, 5, 15), date(2024, 6, 6), date(2024, 8, 15), date(2024, 9, 16), date(2024, 9, 17), date(2024, 9, 18), date(2024, 10, 1), date(2024, 10, 3), date(2024, 10, 9), date(2024, 12, 25),
-    date(2025, 1, 1), date(2025, 1, 27), date(2025, 1, 28), date(2025, 1, 29), date(2025, 1, 30), date(2025, 3, 1), date(2025, 3, 3), date(2025, 5, 5), date(2025, 5, 6), date(2025, 6, 3), date(2025, 6, 6), date(2025, 8, 15), date(2025, 10, 3), date(2025, 10, 5), date(2025, 10, 6), date(2025, 10, 7), date(2025, 10, 8), date(2025, 10, 9), date(2025, 12, 25),
-    date(2026, 1, 1), date(2026, 2, 16), date(2026, 2, 17), date(2026, 2, 18), date(2026, 3, 1), date(2026, 3, 2), date(2026, 5, 1), date(2026, 5, 5), date(2026, 5, 24), date(2026, 5, 25), date(2026, 6, 3), date(2026, 6, 6), date(2026, 7, 17), date(2026, 8, 15), date(2026, 8, 17), date(2026, 9, 24), date(2026, 9, 25), date(2026, 9, 26), date(2026, 10, 3), date(2026, 10, 5), date(2026, 10, 9), date(2026, 12, 25),
-    date(2027, 1, 1), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8), date(2027, 2, 9), date(2027, 3, 1), date(2027, 5, 1), date(2027, 5, 3), date(2027, 5, 5), date(2027, 5, 13), date(2027, 6, 6), date(2027, 7, 17), date(2027, 7, 19), date(2027, 8, 15), date(2027, 8, 16), date(2027, 9, 14), date(2027, 9, 15), date(2027, 9, 16), date(2027, 10, 3), date(2027, 10, 4), date(2027, 10, 9), date(2027, 10, 11), date(2027, 12, 25), date(2027, 12, 27),
-    date(2028, 1, 1), date(2028, 1, 26), date(2028, 1, 27), date(2028, 1, 28), date(2028, 3, 1), date(2028, 4, 12), date(2028, 5, 1), date(2028, 5, 2), date(2028, 5, 5), date(2028, 6, 6), date(2028, 7, 17), date(2028, 8, 15), date(2028, 10, 2), date(2028, 10, 3), date(2028, 10, 4), date(2028, 10, 5), date(2028, 10, 9), date(2028, 12, 25),
-    date(2029, 1, 1), date(2029, 2, 12), date(2029, 2, 13), date(2029, 2, 14), date(2029, 3, 1), date(2029, 5, 1), date(2029, 5, 5), date(2029, 5, 7), date(2029, 5, 20), date(2029, 5, 21), date(2029, 6, 6), date(2029, 7, 17), date(2029, 8, 15), date(2029, 9, 21), date(2029, 9, 22), date(2029, 9, 23), date(2029, 9, 24), date(2029, 10, 3), date(2029, 10, 9), date(2029, 12, 25),
-    date(2030, 1, 1), date(2030, 2, 2), date(2030, 2, 3), date(2030, 2, 4), date(2030, 2, 5), date(2030, 3, 1), date(2030, 4, 3), date(2030, 5, 1), date(2030, 5, 5), date(2030, 5, 6), date(2030, 5, 9), date(2030, 6, 6), date(2030, 6, 12), date(2030, 7, 17), date(2030, 8, 15), date(2030, 9, 11), date(2030, 9, 12), date(2030, 9, 13), date(2030, 10, 3), date(2030, 10, 9), date(2030, 12, 25),
-    date(2031, 1, 1), date(2031, 1, 22), date(2031, 1, 23), date(2031, 1, 24), date(2031, 3, 1), date(2031, 3, 3), date(2031, 5, 1), date(2031, 5, 5), date(2031, 5, 28), date(2031, 6, 6), date(2031, 7, 17), date(2031, 8, 15), date(2031, 9, 30), date(2031, 10, 1), date(2031, 10, 2), date(2031, 10, 3), date(2031, 10, 9), date(2031, 12, 25),
-    date(2032, 1, 1), date(2032, 2, 10), date(2032, 2, 11), date(2032, 2, 12), date(2032, 3, 1), date(2032, 4, 14), date(2032, 5, 1), date(2032, 5, 3), date(2032, 5, 5), date(2032, 5, 16), date(2032, 5, 17), date(2032, 6, 6), date(2032, 7, 17), date(2032, 7, 19), date(2032, 8, 15), date(2032, 8, 16), date(2032, 9, 18), date(2032, 9, 19), date(2032, 9, 20), date(2032, 9, 21), date(2032, 10, 3), date(2032, 10, 4), date(2032, 10, 9), date(2032, 10, 11), date(2032, 12, 25), date(2032, 12, 27),
-    date(2033, 1, 1), date(2033, 1, 30), date(2033, 1, 31), date(2033, 2, 1), date(2033, 2, 2), date(2033, 3, 1), date(2033, 5, 1), date(2033, 5, 2), date(2033, 5, 5), date(2033, 5, 6), date(2033, 6, 6), date(2033, 7, 17), date(2033, 7, 18), date(2033, 8, 15), date(2033, 9, 7), date(2033, 9, 8), date(2033, 9, 9), date(2033, 10, 3), date(2033, 10, 9), date(2033, 10, 10), date(2033, 12, 25), date(2033, 12, 26),
-    date(2034, 1, 1), date(2034, 2, 18), date(2034, 2, 19), date(2034, 2, 20), date(2034, 2, 21), date(2034, 3, 1), date(2034, 5, 1), date(2034, 5, 5), date(2034, 5, 25), date(2034, 6, 6), date(2034, 6, 14), date(2034, 7, 17), date(2034, 8, 15), date(2034, 9, 26), date(2034, 9, 27), date(2034, 9, 28), date(2034, 10, 3), date(2034, 10, 9), date(2034, 12, 25),
-    date(2035, 1, 1), date(2035, 2, 7), date(2035, 2, 8), date(2035, 2, 9), date(2035, 3, 1), date(2035, 4, 4), date(2035, 5, 1), date(2035, 5, 5), date(2035, 5, 7), date(2035, 5, 15), date(2035, 6, 6), date(2035, 7, 17), date(2035, 8, 15), date(2035, 9, 15), date(2035, 9, 16), date(2035, 9, 17), date(2035, 9, 18), date(2035, 10, 3), date(2035, 10, 9), date(2035, 12, 25),
+    date(2015, 1, 1), date(2015, 2, 18), date(2015, 2, 19), date(2015, 2, 20), date(2015, 3, 1), date(2015, 5, 5),
+    date(2015, 5, 25), date(2015, 6, 6), date(2015, 8, 14), date(2015, 8, 15), date(2015, 9, 26), date(2015, 9, 27),
+    date(2015, 9, 28), date(2015, 9, 29), date(2015, 10, 3), date(2015, 10, 9), date(2015, 12, 25),
+    date(2016, 1, 1), date(2016, 2, 7), date(2016, 2, 8), date(2016, 2, 9), date(2016, 2, 10), date(2016, 3, 1),
+    date(2016, 4, 13), date(2016, 5, 5), date(2016, 5, 6), date(2016, 5, 14), date(2016, 6, 6), date(2016, 8, 15),
+    date(2016, 9, 14), date(2016, 9, 15), date(2016, 9, 16), date(2016, 10, 3), date(2016, 10, 9), date(2016, 12, 25),
+    date(2017, 1, 1), date(2017, 1, 27), date(2017, 1, 28), date(2017, 1, 29), date(2017, 1, 30), date(2017, 3, 1),
+    date(2017, 5, 3), date(2017, 5, 5), date(2017, 5, 9), date(2017, 6, 6), date(2017, 8, 15), date(2017, 10, 2),
+    date(2017, 10, 3), date(2017, 10, 4), date(2017, 10, 5), date(2017, 10, 6), date(2017, 10, 9), date(2017, 12, 25),
+    date(2018, 1, 1), date(2018, 2, 15), date(2018, 2, 16), date(2018, 2, 17), date(2018, 3, 1), date(2018, 5, 5),
+    date(2018, 5, 7), date(2018, 5, 22), date(2018, 6, 6), date(2018, 6, 13), date(2018, 8, 15), date(2018, 9, 23),
+    date(2018, 9, 24), date(2018, 9, 25), date(2018, 9, 26), date(2018, 10, 3), date(2018, 10, 9), date(2018, 12, 25),
+    date(2019, 1, 1), date(2019, 2, 4), date(2019, 2, 5), date(2019, 2, 6), date(2019, 3, 1), date(2019, 5, 5),
+    date(2019, 5, 6), date(2019, 5, 12), date(2019, 6, 6), date(2019, 8, 15), date(2019, 9, 12), date(2019, 9, 13),
+    date(2019, 9, 14), date(2019, 10, 3), date(2019, 10, 9), date(2019, 12, 25),
+    date(2020, 1, 1), date(2020, 1, 24), date(2020, 1, 25), date(2020, 1, 26), date(2020, 1, 27), date(2020, 3, 1),
+    date(2020, 4, 15), date(2020, 4, 30), date(2020, 5, 5), date(2020, 6, 6), date(2020, 8, 15), date(2020, 8, 17),
+    date(2020, 9, 30), date(2020, 10, 1), date(2020, 10, 2), date(2020, 10, 3), date(2020, 10, 9), date(2020, 12, 25),
+    date(2021, 1, 1), date(2021, 2, 11), date(2021, 2, 12), date(2021, 2, 13), date(2021, 3, 1), date(2021, 5, 5),
+    date(2021, 5, 19), date(2021, 6, 6), date(2021, 8, 15), date(2021, 8, 16), date(2021, 9, 20), date(2021, 9, 21),
+    date(2021, 9, 22), date(2021, 10, 3), date(2021, 10, 4), date(2021, 10, 9), date(2021, 10, 11), date(2021, 12, 25),
+    date(2022, 1, 1), date(2022, 1, 31), date(2022, 2, 1), date(2022, 2, 2), date(2022, 3, 1), date(2022, 3, 9),
+    date(2022, 5, 5), date(2022, 5, 8), date(2022, 6, 1), date(2022, 6, 6), date(2022, 8, 15), date(2022, 9, 9),
+    date(2022, 9, 10), date(2022, 9, 11), date(2022, 9, 12), date(2022, 10, 3), date(2022, 10, 9), date(2022, 10, 10),
+    date(2022, 12, 25),
+    date(2023, 1, 1), date(2023, 1, 21), date(2023, 1, 22), date(2023, 1, 23), date(2023, 1, 24), date(2023, 3, 1),
+    date(2023, 5, 5), date(2023, 5, 27), date(2023, 5, 29), date(2023, 6, 6), date(2023, 8, 15), date(2023, 9, 28),
+    date(2023, 9, 29), date(2023, 9, 30), date(2023, 10, 2), date(2023, 10, 3), date(2023, 10, 9), date(2023, 12, 25),
+    date(2024, 1, 1), date(2024, 2, 9), date(2024, 2, 10), date(2024, 2, 11), date(2024, 2, 12), date(2024, 3, 1),
+    date(2024, 4, 10), date(2024, 5, 5), date(2024, 5, 6), date(2024, 5, 15), date(2024, 6, 6), date(2024, 8, 15),
+    date(2024, 9, 16), date(2024, 9, 17), date(2024, 9, 18), date(2024, 10, 1), date(2024, 10, 3), date(2024, 10, 9),
+    date(2024, 12, 25),
+    date(2025, 1, 1), date(2025, 1, 27), date(2025, 1, 28), date(2025, 1, 29), date(2025, 1, 30), date(2025, 3, 1),
+    date(2025, 3, 3), date(2025, 5, 5), date(2025, 5, 6), date(2025, 6, 3), date(2025, 6, 6), date(2025, 8, 15),
+    date(2025, 10, 3), date(2025, 10, 5), date(2025, 10, 6), date(2025, 10, 7), date(2025, 10, 8), date(2025, 10, 9),
+    date(2025, 12, 25),
+    date(2026, 1, 1), date(2026, 2, 16), date(2026, 2, 17), date(2026, 2, 18), date(2026, 3, 1), date(2026, 3, 2),
+    date(2026, 5, 1), date(2026, 5, 5), date(2026, 5, 24), date(2026, 5, 25), date(2026, 6, 3), date(2026, 6, 6),
+    date(2026, 7, 17), date(2026, 8, 15), date(2026, 8, 17), date(2026, 9, 24), date(2026, 9, 25), date(2026, 9, 26),
+    date(2026, 10, 3), date(2026, 10, 5), date(2026, 10, 9), date(2026, 12, 25),
+    date(2027, 1, 1), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8), date(2027, 2, 9), date(2027, 3, 1),
+    date(2027, 5, 1), date(2027, 5, 3), date(2027, 5, 5), date(2027, 5, 13), date(2027, 6, 6), date(2027, 7, 17),
+    date(2027, 7, 19), date(2027, 8, 15), date(2027, 8, 16), date(2027, 9, 14), date(2027, 9, 15), date(2027, 9, 16),
+    date(2027, 10, 3), date(2027, 10, 4), date(2027, 10, 9), date(2027, 10, 11), date(2027, 12, 25), date(2027, 12, 27),
+    date(2028, 1, 1), date(2028, 1, 26), date(2028, 1, 27), date(2028, 1, 28), date(2028, 3, 1), date(2028, 4, 12),
+    date(2028, 5, 1), date(2028, 5, 2), date(2028, 5, 5), date(2028, 6, 6), date(2028, 7, 17), date(2028, 8, 15),
+    date(2028, 10, 2), date(2028, 10, 3), date(2028, 10, 4), date(2028, 10, 5), date(2028, 10, 9), date(2028, 12, 25),
+    date(2029, 1, 1), date(2029, 2, 12), date(2029, 2, 13), date(2029, 2, 14), date(2029, 3, 1), date(2029, 5, 1),
+    date(2029, 5, 5), date(2029, 5, 7), date(2029, 5, 20), date(2029, 5, 21), date(2029, 6, 6), date(2029, 7, 17),
+    date(2029, 8, 15), date(2029, 9, 21), date(2029, 9, 22), date(2029, 9, 23), date(2029, 9, 24), date(2029, 10, 3),
+    date(2029, 10, 9), date(2029, 12, 25),
+    date(2030, 1, 1), date(2030, 2, 2), date(2030, 2, 3), date(2030, 2, 4), date(2030, 2, 5), date(2030, 3, 1),
+    date(2030, 4, 3), date(2030, 5, 1), date(2030, 5, 5), date(2030, 5, 6), date(2030, 5, 9), date(2030, 6, 6),
+    date(2030, 6, 12), date(2030, 7, 17), date(2030, 8, 15), date(2030, 9, 11), date(2030, 9, 12), date(2030, 9, 13),
+    date(2030, 10, 3), date(2030, 10, 9), date(2030, 12, 25),
+    date(2031, 1, 1), date(2031, 1, 22), date(2031, 1, 23), date(2031, 1, 24), date(2031, 3, 1), date(2031, 3, 3),
+    date(2031, 5, 1), date(2031, 5, 5), date(2031, 5, 28), date(2031, 6, 6), date(2031, 7, 17), date(2031, 8, 15),
+    date(2031, 9, 30), date(2031, 10, 1), date(2031, 10, 2), date(2031, 10, 3), date(2031, 10, 9), date(2031, 12, 25),
+    date(2032, 1, 1), date(2032, 2, 10), date(2032, 2, 11), date(2032, 2, 12), date(2032, 3, 1), date(2032, 4, 14),
+    date(2032, 5, 1), date(2032, 5, 3), date(2032, 5, 5), date(2032, 5, 16), date(2032, 5, 17), date(2032, 6, 6),
+    date(2032, 7, 17), date(2032, 7, 19), date(2032, 8, 15), date(2032, 8, 16), date(2032, 9, 18), date(2032, 9, 19),
+    date(2032, 9, 20), date(2032, 9, 21), date(2032, 10, 3), date(2032, 10, 4), date(2032, 10, 9), date(2032, 10, 11),
+    date(2032, 12, 25), date(2032, 12, 27),
+    date(2033, 1, 1), date(2033, 1, 30), date(2033, 1, 31), date(2033, 2, 1), date(2033, 2, 2), date(2033, 3, 1),
+    date(2033, 5, 1), date(2033, 5, 2), date(2033, 5, 5), date(2033, 5, 6), date(2033, 6, 6), date(2033, 7, 17),
+    date(2033, 7, 18), date(2033, 8, 15), date(2033, 9, 7), date(2033, 9, 8), date(2033, 9, 9), date(2033, 10, 3),
+    date(2033, 10, 9), date(2033, 10, 10), date(2033, 12, 25), date(2033, 12, 26),
+    date(2034, 1, 1), date(2034, 2, 18), date(2034, 2, 19), date(2034, 2, 20), date(2034, 2, 21), date(2034, 3, 1),
+    date(2034, 5, 1), date(2034, 5, 5), date(2034, 5, 25), date(2034, 6, 6), date(2034, 6, 14), date(2034, 7, 17),
+    date(2034, 8, 15), date(2034, 9, 26), date(2034, 9, 27), date(2034, 9, 28), date(2034, 10, 3), date(2034, 10, 9),
+    date(2034, 12, 25),
+    date(2035, 1, 1), date(2035, 2, 7), date(2035, 2, 8), date(2035, 2, 9), date(2035, 3, 1), date(2035, 4, 4),
+    date(2035, 5, 1), date(2035, 5, 5), date(2035, 5, 7), date(2035, 5, 15), date(2035, 6, 6), date(2035, 7, 17),
+    date(2035, 8, 15), date(2035, 9, 15), date(2035, 9, 16), date(2035, 9, 17), date(2035, 9, 18), date(2035, 10, 3),
+    date(2035, 10, 9), date(2035, 12, 25),
 ))
 _HOLIDAY_YEARS = (2015, 2035)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime_20150102_20351217 = _rt.datetime_reader(_ZONE, ('2015-01-02', '2035-12-17'))
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 결제 취소 환불 소요 기간 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -76,28 +140,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if received_at is None and 'received_at' not in inputs:
         errors.append({"path": '/received_at', "message": "required field is missing"})
     else:
-        if type(received_at) is str and '2015-01-02' <= received_at < '2035-12-18':
-            _n = len(received_at)
-            if _n == 25 and received_at[4::3] in _DT_SHAPES and received_at[23] < "6":
-                try:
-                    received_at = _fromisoformat(received_at)
-                except ValueError:
-                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
-            elif _n == 20 and received_at[4::3] == "--T::Z":
-                try:
-                    received_at = _fromisoformat(received_at)
-                except ValueError:
-                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
-            elif _n == 19 and received_at[4::3] == "--T::":
-                try:
-                    received_at = _fromisoformat(received_at + "Z")
-                    received_at -= _zone_offset(received_at)
-                except ValueError:
-                    received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
-            else:
-                received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
-        else:
-            received_at = _rt.read_datetime(received_at, '/received_at', errors, _ZONE, ('2015-01-02', '2035-12-17'))
+        received_at = _read_datetime_20150102_20351217(received_at, '/received_at', errors)
     if errors:
         raise InvalidInput(errors)
     # let business_days: 환불 소요 기간(영업일 수) (policies/jeju_rentcar/refund_deadline.policy:23)
@@ -110,7 +153,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # rule flight_cancel: policies/jeju_rentcar/refund_deadline.policy:30
     else:
         step, rule = 1, 'flight_cancel'
-    return Decision(_SPEC, {'refund_by': refund_by.isoformat()}, rule, step, (kind, received_at, business_days, refund_by))
+    outputs: Outputs = {'refund_by': refund_by.isoformat()}
+    return Decision(_SPEC, outputs, rule, step, (kind, received_at, business_days, refund_by))
 
 
 _SPEC = _rt.Spec(
@@ -118,10 +162,14 @@ _SPEC = _rt.Spec(
     ('kind', 'received_at', 'business_days', 'refund_by'),
     ('enum:refund_kind', 'datetime', 'int', 'date'),
     {
-        'card_cancel': ('결제 취소 접수 후 카드사 사정에 따라 영업일 기준 ', 2, '일 이내(', 3, '까지)로 확인 가능합니다. 이후에도 확인이 안될 경우 제주패스 고객센터로 문의 부탁드립니다.'),
-        'flight_cancel': ('결항·비운항 환불 소요 기간은 카드사 사정에 따라 영업일 기준 ', 2, '일 이내(', 3, '까지)로 소요됩니다.'),
+        'card_cancel': '결제 취소 접수 후 카드사 사정에 따라 영업일 기준 {business_days}일 이내({refund_by}까지)로 확인 가능합니다. 이후에도 '
+            '확인이 안될 경우 제주패스 고객센터로 문의 부탁드립니다.',
+        'flight_cancel': '결항·비운항 환불 소요 기간은 카드사 사정에 따라 영업일 기준 {business_days}일 이내({refund_by}까지)로 소요됩니다.',
     },
-    (('card_cancel', ()), ('flight_cancel', ())),
+    (
+        ('card_cancel', ()),
+        ('flight_cancel', ()),
+    ),
     {'refund_kind': {'card_cancel': '결제 취소(예약 취소)', 'flight_cancel': '항공기/선박 결항·비운항 전액 환불'}},
     _ZONE,
 )

@@ -16,7 +16,31 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class SameCompanyBooking(TypedDict):
+        """같은 렌터카 업체의 다른 예약."""
+
+        starts_at: str
+        hours: str
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 대여 기간, as JSON."""
+
+        pickup_at: str
+        return_at: str
+        same_company_bookings: NotRequired[list[SameCompanyBooking] | None]
+        prior_agreement: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 대여 기간, as JSON."""
+
+        outcome: Literal['allowed', 'needs_review', 'refused']
+        reasons: list[str]
+        rental_hours: str
+        hours_30_days_before: str
+        hours_30_days_after: str
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -29,17 +53,15 @@ _MISSING = object()
 _FIELDS = frozenset(['pickup_at', 'prior_agreement', 'return_at', 'same_company_bookings'])
 _ENUM_period_outcome = frozenset(['allowed', 'needs_review', 'refused'])
 _FIELDS_same_company_booking = frozenset(['hours', 'starts_at'])
-_DT_SHAPES = _rt._FAST_SHAPES
+_0D = timedelta(0)
+_144H = timedelta(hours=144)
+_20H = timedelta(hours=20)
+_24H = timedelta(hours=24)
+_30D = timedelta(days=30)
+_8H = timedelta(hours=8)
 _REFUSALS = frozenset(['minimum_24h', 'same_company_30_days'])
 _REVIEWS = frozenset(['maximum_144h', 'pickup_hours', 'return_hours'])
-_SECONDS_0 = timedelta(seconds=0)
-_SECONDS_2592000 = timedelta(seconds=2592000)
-_SECONDS_28800 = timedelta(seconds=28800)
-_SECONDS_518400 = timedelta(seconds=518400)
-_SECONDS_72000 = timedelta(seconds=72000)
-_SECONDS_86400 = timedelta(seconds=86400)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def _read_same_company_booking(raw: Any, base: str, index: int, errors: list) -> tuple | None:
@@ -54,28 +76,7 @@ def _read_same_company_booking(raw: Any, base: str, index: int, errors: list) ->
     if f_starts_at is None and 'starts_at' not in raw:
         errors.append({"path": f"{base}/{index}/starts_at", "message": "required field is missing"})
     else:
-        if type(f_starts_at) is str and "1900" <= f_starts_at < "3":
-            _n = len(f_starts_at)
-            if _n == 25 and f_starts_at[4::3] in _DT_SHAPES and f_starts_at[23] < "6":
-                try:
-                    f_starts_at = _fromisoformat(f_starts_at)
-                except ValueError:
-                    f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
-            elif _n == 20 and f_starts_at[4::3] == "--T::Z":
-                try:
-                    f_starts_at = _fromisoformat(f_starts_at)
-                except ValueError:
-                    f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
-            elif _n == 19 and f_starts_at[4::3] == "--T::":
-                try:
-                    f_starts_at = _fromisoformat(f_starts_at + "Z")
-                    f_starts_at -= _zone_offset(f_starts_at)
-                except ValueError:
-                    f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
-            else:
-                f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
-        else:
-            f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
+        f_starts_at = _read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors)
     f_hours = raw.get('hours')
     if f_hours is None and 'hours' not in raw:
         errors.append({"path": f"{base}/{index}/hours", "message": "required field is missing"})
@@ -86,7 +87,7 @@ def _read_same_company_booking(raw: Any, base: str, index: int, errors: list) ->
     return (f_starts_at, f_hours)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 대여 기간 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -98,61 +99,20 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if pickup_at is None and 'pickup_at' not in inputs:
         errors.append({"path": '/pickup_at', "message": "required field is missing"})
     else:
-        if type(pickup_at) is str and "1900" <= pickup_at < "3":
-            _n = len(pickup_at)
-            if _n == 25 and pickup_at[4::3] in _DT_SHAPES and pickup_at[23] < "6":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            elif _n == 20 and pickup_at[4::3] == "--T::Z":
-                try:
-                    pickup_at = _fromisoformat(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            elif _n == 19 and pickup_at[4::3] == "--T::":
-                try:
-                    pickup_at = _fromisoformat(pickup_at + "Z")
-                    pickup_at -= _zone_offset(pickup_at)
-                except ValueError:
-                    pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-            else:
-                pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
-        else:
-            pickup_at = _rt.read_datetime(pickup_at, '/pickup_at', errors, _ZONE)
+        pickup_at = _read_datetime(pickup_at, '/pickup_at', errors)
     return_at = inputs.get('return_at')
     if return_at is None and 'return_at' not in inputs:
         errors.append({"path": '/return_at', "message": "required field is missing"})
     else:
-        if type(return_at) is str and "1900" <= return_at < "3":
-            _n = len(return_at)
-            if _n == 25 and return_at[4::3] in _DT_SHAPES and return_at[23] < "6":
-                try:
-                    return_at = _fromisoformat(return_at)
-                except ValueError:
-                    return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
-            elif _n == 20 and return_at[4::3] == "--T::Z":
-                try:
-                    return_at = _fromisoformat(return_at)
-                except ValueError:
-                    return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
-            elif _n == 19 and return_at[4::3] == "--T::":
-                try:
-                    return_at = _fromisoformat(return_at + "Z")
-                    return_at -= _zone_offset(return_at)
-                except ValueError:
-                    return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
-            else:
-                return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
-        else:
-            return_at = _rt.read_datetime(return_at, '/return_at', errors, _ZONE)
+        return_at = _read_datetime(return_at, '/return_at', errors)
     same_company_bookings = inputs.get('same_company_bookings', _MISSING)
     if same_company_bookings is _MISSING or same_company_bookings is None:
         same_company_bookings = ()
     else:
         same_company_bookings = _rt.read_list(same_company_bookings, '/same_company_bookings', errors, 100)
         if same_company_bookings is not None:
-            same_company_bookings = tuple([_read_same_company_booking(_x, '/same_company_bookings', _i, errors) for _i, _x in enumerate(same_company_bookings)])
+            same_company_bookings = tuple([_read_same_company_booking(_x, '/same_company_bookings', _i, errors) for _i,
+                    _x in enumerate(same_company_bookings)])
     prior_agreement = inputs.get('prior_agreement', _MISSING)
     if prior_agreement is _MISSING:
         prior_agreement = False
@@ -164,18 +124,24 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     try:
         # let rental_time: 대여 시간 (policies/jeju_rentcar/rental_period.policy:33)
         rental_time = (return_at - pickup_at)
-        # let bookings_before: 인수 전 30일(이 예약 인수 시각까지) 안에 인수하는 같은 업체의 다른 예약 수 (policies/jeju_rentcar/rental_period.policy:34)
-        bookings_before = sum(1 for _r1 in same_company_bookings if (_SECONDS_0 <= (pickup_at - _r1[0]) <= _SECONDS_2592000))
-        # let bookings_after: 인수 후 30일(이 예약 인수 시각부터) 안에 인수하는 같은 업체의 다른 예약 수 (policies/jeju_rentcar/rental_period.policy:35)
-        bookings_after = sum(1 for _r1 in same_company_bookings if (_SECONDS_0 <= (_r1[0] - pickup_at) <= _SECONDS_2592000))
+        # let bookings_before: 인수 전 30일(이 예약 인수 시각까지) 안에 인수하는 같은 업체의 다른 예약 수
+        # (policies/jeju_rentcar/rental_period.policy:34)
+        bookings_before = sum(1 for _starts_at, _hours in same_company_bookings if (_0D <= (
+                    pickup_at - _starts_at) <= _30D))
+        # let bookings_after: 인수 후 30일(이 예약 인수 시각부터) 안에 인수하는 같은 업체의 다른 예약 수
+        # (policies/jeju_rentcar/rental_period.policy:35)
+        bookings_after = sum(1 for _starts_at, _hours in same_company_bookings if (_0D <= (
+                    _starts_at - pickup_at) <= _30D))
         # let total_before: 인수 전 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:36)
-        total_before = (rental_time + (sum((_r1[1] for _r1 in same_company_bookings if (_SECONDS_0 <= (pickup_at - _r1[0]) <= _SECONDS_2592000)), timedelta(0))))
+        total_before = (rental_time + (sum((_hours for _starts_at, _hours in same_company_bookings if (_0D <= (
+                                pickup_at - _starts_at) <= _30D)), timedelta(0))))
         # let total_after: 인수 후 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:37)
-        total_after = (rental_time + (sum((_r1[1] for _r1 in same_company_bookings if (_SECONDS_0 <= (_r1[0] - pickup_at) <= _SECONDS_2592000)), timedelta(0))))
+        total_after = (rental_time + (sum((_hours for _starts_at, _hours in same_company_bookings if (_0D <= (
+                                _starts_at - pickup_at) <= _30D)), timedelta(0))))
         # let pickup_in_hours: 인수 시각이 08시~20시 사이 (policies/jeju_rentcar/rental_period.policy:38)
-        pickup_in_hours = (_SECONDS_28800 <= (_rt.clock(pickup_at, _ZONE)) < _SECONDS_72000)
+        pickup_in_hours = (_8H <= (_rt.clock(pickup_at, _ZONE)) < _20H)
         # let return_in_hours: 반납 시각이 08시~20시 사이 (policies/jeju_rentcar/rental_period.policy:39)
-        return_in_hours = (_SECONDS_28800 <= (_rt.clock(return_at, _ZONE)) < _SECONDS_72000)
+        return_in_hours = (_8H <= (_rt.clock(return_at, _ZONE)) < _20H)
         # output rental_hours: 대여 시간 (policies/jeju_rentcar/rental_period.policy:43)
         rental_hours = rental_time
         # output hours_30_days_before: 인수 전 30일 같은 업체 대여 시간 합계(이 예약 포함) (policies/jeju_rentcar/rental_period.policy:44)
@@ -185,25 +151,33 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         failed_check_ids: list[str] = []
         failed_checks: list[str] = []
         # check minimum_24h: policies/jeju_rentcar/rental_period.policy:47
-        if not (rental_time >= _SECONDS_86400):
+        if not (rental_time >= _24H):
             failed_check_ids.append('minimum_24h')
-            failed_checks.append(_rt.fill(('렌터카 대여는 사용 시간 최소 24시간 이상부터 가능합니다(대여 시간 ', 0, ').'), (rental_time,), ('duration',), _SPEC.labels, _ZONE))
+            failed_checks.append(_SPEC.fill('렌터카 대여는 사용 시간 최소 24시간 이상부터 가능합니다(대여 시간 {rental_time}).', {'rental_time':
+                        rental_time}))
         # check maximum_144h (review): policies/jeju_rentcar/rental_period.policy:48
-        if not (rental_time <= _SECONDS_518400):
+        if not (rental_time <= _144H):
             failed_check_ids.append('maximum_144h')
-            failed_checks.append(_rt.fill(('최대 대여 기간은 대부분 업체가 144시간까지입니다(대여 시간 ', 0, '). 일부 업체는 그 이상 대여도 진행하고 있으나, 일정 조회시 결과가 표기되지 않을 경우 대여가 불가합니다.'), (rental_time,), ('duration',), _SPEC.labels, _ZONE))
+            failed_checks.append(_SPEC.fill('최대 대여 기간은 대부분 업체가 144시간까지입니다(대여 시간 {rental_time}). 일부 업체는 그 이상 '
+                    '대여도 진행하고 있으나, 일정 조회시 결과가 표기되지 않을 경우 대여가 불가합니다.', {'rental_time': rental_time}))
         # check same_company_30_days: policies/jeju_rentcar/rental_period.policy:49
-        if not (prior_agreement or ((bookings_before == 0 or total_before <= _SECONDS_518400) and (bookings_after == 0 or total_after <= _SECONDS_518400))):
+        if not (prior_agreement or ((bookings_before == 0 or total_before <= _144H) and (bookings_after == 0
+                    or total_after <= _144H))):
             failed_check_ids.append('same_company_30_days')
-            failed_checks.append(_rt.fill(('같은 업체에서 30일 이내에 144시간을 초과합니다(인수 전 30일 합계 ', 0, ', 인수 후 30일 합계 ', 1, '). 사전협의 없이 동일 업체에 추가 일정으로 2차 예약을 하는 경우 2차 예약은 취소될 수 있으며 인수가 거절될 수 있으니, 이후 일정은 타 업체에서 예약해야 합니다.'), (total_before, total_after), ('duration', 'duration'), _SPEC.labels, _ZONE))
+            failed_checks.append(_SPEC.fill('같은 업체에서 30일 이내에 144시간을 초과합니다(인수 전 30일 합계 {total_before}, 인수 후 30일 '
+                    '합계 {total_after}). 사전협의 없이 동일 업체에 추가 일정으로 2차 예약을 하는 경우 2차 예약은 취소될 '
+                    '수 있으며 인수가 거절될 수 있으니, 이후 일정은 타 업체에서 예약해야 합니다.', {'total_before': total_before, 'total_after':
+                        total_after}))
         # check pickup_hours (review): policies/jeju_rentcar/rental_period.policy:50
         if not pickup_in_hours:
             failed_check_ids.append('pickup_hours')
-            failed_checks.append(_rt.fill(('렌터카 사의 평균 운영 시간은 08시~20시까지입니다. 이 외 시간에 야간인수 또는 조기반납이 필요한 경우 해당 서비스의 제공 여부를 확인 후 예약이 필요합니다(인수 ', 0, ').'), (pickup_at,), ('datetime',), _SPEC.labels, _ZONE))
+            failed_checks.append(_SPEC.fill('렌터카 사의 평균 운영 시간은 08시~20시까지입니다. 이 외 시간에 야간인수 또는 조기반납이 필요한 경우 해당 '
+                    '서비스의 제공 여부를 확인 후 예약이 필요합니다(인수 {pickup_at}).', {'pickup_at': pickup_at}))
         # check return_hours (review): policies/jeju_rentcar/rental_period.policy:51
         if not return_in_hours:
             failed_check_ids.append('return_hours')
-            failed_checks.append(_rt.fill(('렌터카 사의 평균 운영 시간은 08시~20시까지입니다. 이 외 시간에 야간인수 또는 조기반납이 필요한 경우 해당 서비스의 제공 여부를 확인 후 예약이 필요합니다(반납 ', 0, ').'), (return_at,), ('datetime',), _SPEC.labels, _ZONE))
+            failed_checks.append(_SPEC.fill('렌터카 사의 평균 운영 시간은 08시~20시까지입니다. 이 외 시간에 야간인수 또는 조기반납이 필요한 경우 해당 '
+                    '서비스의 제공 여부를 확인 후 예약이 필요합니다(반납 {return_at}).', {'return_at': return_at}))
         refused = not _REFUSALS.isdisjoint(failed_check_ids)
         needs_review = not _REVIEWS.isdisjoint(failed_check_ids)
         # output reasons: 대여 기간 확인 결과(충족하지 않은 조건) (policies/jeju_rentcar/rental_period.policy:42)
@@ -220,21 +194,35 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         else:
             step, rule = 2, 'allowed'
             outcome = 'allowed'
-        return Decision(_SPEC, {'outcome': outcome, 'reasons': list(reasons), 'rental_hours': _rt.json_duration(rental_hours), 'hours_30_days_before': _rt.json_duration(hours_30_days_before), 'hours_30_days_after': _rt.json_duration(hours_30_days_after)}, rule, step, (pickup_at, return_at, same_company_bookings, prior_agreement, rental_time, bookings_before, bookings_after, total_before, total_after, pickup_in_hours, return_in_hours, outcome, reasons, rental_hours, hours_30_days_before, hours_30_days_after, failed_checks, failed_check_ids, refused, needs_review))
+        outputs: Outputs = {'outcome': outcome, 'reasons': list(reasons), 'rental_hours': _rt.json_duration(
+                rental_hours), 'hours_30_days_before': _rt.json_duration(hours_30_days_before), 'hours_30_days_after':
+            _rt.json_duration(hours_30_days_after)}
+        return Decision(_SPEC, outputs, rule, step, (pickup_at, return_at, same_company_bookings, prior_agreement,
+                rental_time, bookings_before, bookings_after, total_before, total_after, pickup_in_hours,
+                return_in_hours, outcome, reasons, rental_hours, hours_30_days_before, hours_30_days_after,
+                failed_checks, failed_check_ids, refused, needs_review))
     except OverflowError:
         raise _rt.out_of_range(('/pickup_at', '/return_at', '/same_company_bookings')) from None
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('pickup_at', 'return_at', 'same_company_bookings', 'prior_agreement', 'rental_time', 'bookings_before', 'bookings_after', 'total_before', 'total_after', 'pickup_in_hours', 'return_in_hours', 'outcome', 'reasons', 'rental_hours', 'hours_30_days_before', 'hours_30_days_after', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
-    ('datetime', 'datetime', 'list', 'bool', 'duration', 'int', 'int', 'duration', 'duration', 'bool', 'bool', 'enum:period_outcome', 'list', 'duration', 'duration', 'duration', 'list', 'list', 'bool', 'bool'),
+    ('pickup_at', 'return_at', 'same_company_bookings', 'prior_agreement', 'rental_time', 'bookings_before',
+        'bookings_after', 'total_before', 'total_after', 'pickup_in_hours', 'return_in_hours', 'outcome', 'reasons',
+        'rental_hours', 'hours_30_days_before', 'hours_30_days_after', 'failed_checks', 'failed_check_ids', 'refused',
+        'needs_review'),
+    ('datetime', 'datetime', 'list', 'bool', 'duration', 'int', 'int', 'duration', 'duration', 'bool', 'bool',
+        'enum:period_outcome', 'list', 'duration', 'duration', 'duration', 'list', 'list', 'bool', 'bool'),
     {
-        'refused': ('이 일정으로는 예약할 수 없습니다: ', 12),
-        'review': ('렌터카 업체의 대여 기준을 확인한 후 예약할 수 있습니다: ', 12),
-        'allowed': ('대여 시간 ', 13, '으로 예약할 수 있습니다.'),
+        'refused': '이 일정으로는 예약할 수 없습니다: {reasons}',
+        'review': '렌터카 업체의 대여 기준을 확인한 후 예약할 수 있습니다: {reasons}',
+        'allowed': '대여 시간 {rental_hours}으로 예약할 수 있습니다.',
     },
-    (('refused', ()), ('review', ()), ('allowed', ())),
+    (
+        ('refused', ()),
+        ('review', ()),
+        ('allowed', ()),
+    ),
     {'period_outcome': {'allowed': '예약 가능', 'needs_review': '확인 필요(업체 대여 기준 확인 후 가능)', 'refused': '예약 불가'}},
     _ZONE,
     ('minimum_24h', 'maximum_144h', 'same_company_30_days', 'pickup_hours', 'return_hours'),

@@ -15,7 +15,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 제주패스렌트카 웰컴패키지 할인 쿠폰팩, as JSON."""
+
+        signed_up_on: str
+        first_signup: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 제주패스렌트카 웰컴패키지 할인 쿠폰팩, as JSON."""
+
+        coupon_pack: bool
+        coupon_value: int
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -26,10 +39,10 @@ RULE_IDS = ('issued', 'ended', 'not_first_signup')
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['first_signup', 'signed_up_on'])
-_DATE_20211231 = date(2021, 12, 31)
+_2021_12_31 = date(2021, 12, 31)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 제주패스렌트카 웰컴패키지 할인 쿠폰팩 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -51,7 +64,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if errors:
         raise InvalidInput(errors)
     # let last_signup_day: 쿠폰팩 발급 대상 마지막 가입일 (policies/jeju_rentcar/welcome_coupon.policy:13)
-    last_signup_day = _DATE_20211231
+    last_signup_day = _2021_12_31
     # rule issued: policies/jeju_rentcar/welcome_coupon.policy:18
     if (first_signup and signed_up_on <= last_signup_day):
         step, rule = 0, 'issued'
@@ -67,7 +80,9 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 2, 'not_first_signup'
         coupon_pack = False
         coupon_value = 0
-    return Decision(_SPEC, {'coupon_pack': coupon_pack, 'coupon_value': coupon_value}, rule, step, (signed_up_on, first_signup, last_signup_day, coupon_pack, coupon_value))
+    outputs: Outputs = {'coupon_pack': coupon_pack, 'coupon_value': coupon_value}
+    return Decision(_SPEC, outputs, rule, step, (signed_up_on, first_signup, last_signup_day, coupon_pack,
+            coupon_value))
 
 
 _SPEC = _rt.Spec(
@@ -75,11 +90,16 @@ _SPEC = _rt.Spec(
     ('signed_up_on', 'first_signup', 'last_signup_day', 'coupon_pack', 'coupon_value'),
     ('date', 'bool', 'date', 'bool', 'money'),
     {
-        'issued': ('최초 회원가입시 ', 4, ' 상당의 웰컴패키지 할인 쿠폰팩을 제공합니다(', 2, ' 가입자까지). 사용은 렌터카 예약시 결제부분 쿠폰 선택에서 가능합니다.'),
-        'ended': ('쿠폰팩 발급은 ', 2, ' 가입자까지 가능하여 ', 0, ' 가입자는 발급 대상이 아닙니다.'),
-        'not_first_signup': ('웰컴패키지 할인 쿠폰팩은 최초 회원가입시에만 제공합니다.',),
+        'issued': '최초 회원가입시 {coupon_value} 상당의 웰컴패키지 할인 쿠폰팩을 제공합니다({last_signup_day} '
+            '가입자까지). 사용은 렌터카 예약시 결제부분 쿠폰 선택에서 가능합니다.',
+        'ended': '쿠폰팩 발급은 {last_signup_day} 가입자까지 가능하여 {signed_up_on} 가입자는 발급 대상이 아닙니다.',
+        'not_first_signup': '웰컴패키지 할인 쿠폰팩은 최초 회원가입시에만 제공합니다.',
     },
-    (('issued', ()), ('ended', ()), ('not_first_signup', ())),
+    (
+        ('issued', ()),
+        ('ended', ()),
+        ('not_first_signup', ()),
+    ),
     {},
     _ZONE,
 )

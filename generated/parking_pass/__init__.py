@@ -1,1 +1,8 @@
-"""Generated evaluators of the `parking_pass` domain: `benefit`, `duplicate_registration`, `push_registration`, `registration`, `termination`."""
+"""Generated evaluators of the `parking_pass` domain:
+
+- `benefit`
+- `duplicate_registration`
+- `push_registration`
+- `registration`
+- `termination`
+"""

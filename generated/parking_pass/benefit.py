@@ -15,7 +15,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 주차패스 이용 혜택, as JSON."""
+
+        lot: Literal['everland', 'seoul_grand_park', 'coex', 'hyundai_department_store', 'other_partner', 'not_partner']
+
+    class Outputs(TypedDict):
+        """The outputs of 주차패스 이용 혜택, as JSON."""
+
+        auto_payment: bool
+        benefit: Literal['none', 'fee_discount', 'free_parking']
+        free_parking_max: str
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -26,13 +39,14 @@ RULE_IDS = ('not_partner', 'fee_discount', 'free_parking', 'auto_payment_only')
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['lot'])
-_ENUM_lot_kind = frozenset(['coex', 'everland', 'hyundai_department_store', 'not_partner', 'other_partner', 'seoul_grand_park'])
+_ENUM_lot_kind = frozenset(['coex', 'everland', 'hyundai_department_store', 'not_partner', 'other_partner',
+        'seoul_grand_park'])
 _ENUM_benefit_kind = frozenset(['fee_discount', 'free_parking', 'none'])
-_SECONDS_0 = timedelta(seconds=0)
-_SECONDS_3600 = timedelta(seconds=3600)
+_0MIN = timedelta(0)
+_1H = timedelta(hours=1)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 주차패스 이용 혜택 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -45,7 +59,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/lot', "message": "required field is missing"})
     else:
         if type(lot) is not str or lot not in _ENUM_lot_kind:
-            lot = _rt.read_enum(lot, '/lot', errors, _ENUM_lot_kind, '"everland", "seoul_grand_park", "coex", "hyundai_department_store", "other_partner", "not_partner"')
+            lot = _rt.read_enum(lot, '/lot', errors, _ENUM_lot_kind, '"everland", "seoul_grand_park", '
+                '"coex", "hyundai_department_store", "other_partner", "not_partner"')
     if errors:
         raise InvalidInput(errors)
     # rule not_partner: policies/parking_pass/benefit.policy:29
@@ -53,26 +68,28 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 0, 'not_partner'
         auto_payment = False
         benefit = 'none'
-        free_parking_max = _SECONDS_0
+        free_parking_max = _0MIN
     # rule fee_discount: policies/parking_pass/benefit.policy:33
     elif lot in ('everland', 'seoul_grand_park', 'coex'):
         step, rule = 1, 'fee_discount'
         auto_payment = True
         benefit = 'fee_discount'
-        free_parking_max = _SECONDS_0
+        free_parking_max = _0MIN
     # rule free_parking: policies/parking_pass/benefit.policy:37
     elif lot == 'hyundai_department_store':
         step, rule = 2, 'free_parking'
         auto_payment = True
         benefit = 'free_parking'
-        free_parking_max = _SECONDS_3600
+        free_parking_max = _1H
     # rule auto_payment_only: policies/parking_pass/benefit.policy:41
     else:
         step, rule = 3, 'auto_payment_only'
         auto_payment = True
         benefit = 'none'
-        free_parking_max = _SECONDS_0
-    return Decision(_SPEC, {'auto_payment': auto_payment, 'benefit': benefit, 'free_parking_max': _rt.json_duration(free_parking_max)}, rule, step, (lot, auto_payment, benefit, free_parking_max))
+        free_parking_max = _0MIN
+    outputs: Outputs = {'auto_payment': auto_payment, 'benefit': benefit, 'free_parking_max': _rt.json_duration(
+            free_parking_max)}
+    return Decision(_SPEC, outputs, rule, step, (lot, auto_payment, benefit, free_parking_max))
 
 
 _SPEC = _rt.Spec(
@@ -80,12 +97,19 @@ _SPEC = _rt.Spec(
     ('lot', 'auto_payment', 'benefit', 'free_parking_max'),
     ('enum:lot_kind', 'bool', 'enum:benefit_kind', 'duration'),
     {
-        'not_partner': ('카카오 T 주차패스 아이콘이 있는 제휴 주차장에서만 주차패스로 자동결제됩니다. 이 주차장에서는 주차패스를 이용할 수 없습니다.',),
-        'fee_discount': ('주차패스 이용 시 ', 0, ' 주차장에서는 앱을 통해 자동결제되고 주차요금 할인도 제공합니다.'),
-        'free_parking': ('주차패스 이용 시 현대백화점에서는 앱을 통해 자동결제되고 무료주차 최대 ', 3, '도 제공합니다.'),
-        'auto_payment_only': ('카카오 T 주차패스 아이콘이 있는 제휴 주차장에서는 앱을 통해 자동결제되어 빠르고 더 편리하게 이용할 수 있습니다.',),
+        'not_partner': '카카오 T 주차패스 아이콘이 있는 제휴 주차장에서만 주차패스로 자동결제됩니다. 이 주차장에서는 주차패스를 이용할 수 없습니다.',
+        'fee_discount': '주차패스 이용 시 {lot} 주차장에서는 앱을 통해 자동결제되고 주차요금 할인도 제공합니다.',
+        'free_parking': '주차패스 이용 시 현대백화점에서는 앱을 통해 자동결제되고 무료주차 최대 {free_parking_max}도 제공합니다.',
+        'auto_payment_only': '카카오 T 주차패스 아이콘이 있는 제휴 주차장에서는 앱을 통해 자동결제되어 빠르고 더 편리하게 이용할 수 있습니다.',
     },
-    (('not_partner', ()), ('fee_discount', ()), ('free_parking', ()), ('auto_payment_only', ())),
-    {'lot_kind': {'everland': '에버랜드', 'seoul_grand_park': '서울대공원', 'coex': '코엑스', 'hyundai_department_store': '현대백화점', 'other_partner': '그 외 주차패스 아이콘이 있는 제휴 주차장', 'not_partner': '주차패스 아이콘이 없는 주차장'}, 'benefit_kind': {'none': '추가 혜택 없음', 'fee_discount': '주차요금 할인', 'free_parking': '무료주차'}},
+    (
+        ('not_partner', ()),
+        ('fee_discount', ()),
+        ('free_parking', ()),
+        ('auto_payment_only', ()),
+    ),
+    {'lot_kind': {'everland': '에버랜드', 'seoul_grand_park': '서울대공원', 'coex': '코엑스', 'hyundai_department_store': '현대백화점',
+            'other_partner': '그 외 주차패스 아이콘이 있는 제휴 주차장', 'not_partner': '주차패스 아이콘이 없는 주차장'}, 'benefit_kind': {'none':
+            '추가 혜택 없음', 'fee_discount': '주차요금 할인', 'free_parking': '무료주차'}},
     _ZONE,
 )

@@ -15,23 +15,39 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 주차패스 타계정 등록 차량의 등록 가능 여부, as JSON."""
+
+        relation: Literal['family_or_acquaintance', 'rental_user', 'shared_car_user', 'new_owner', 'other']
+        existing_holder: Literal['owner_verified', 'owner', 'non_owner']
+        inquirer_verified: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 주차패스 타계정 등록 차량의 등록 가능 여부, as JSON."""
+
+        outcome: Literal['register_after_termination', 'not_possible', 'verify_ownership_first', 'needs_review']
+        terminate_existing: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
 POLICY_ID = 'parking_pass.duplicate_registration'
 TITLE = '주차패스 타계정 등록 차량의 등록 가능 여부'
-RULE_IDS = ('sold_verify_first', 'sold_only_inquirer_verified', 'sold_both_verified', 'owner_verified_exclusive', 'current_user_priority', 'owner_in_use', 'unclear')
+RULE_IDS = ('sold_verify_first', 'sold_only_inquirer_verified', 'sold_both_verified', 'owner_verified_exclusive',
+    'current_user_priority', 'owner_in_use', 'unclear')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['existing_holder', 'inquirer_verified', 'relation'])
 _ENUM_relation_kind = frozenset(['family_or_acquaintance', 'new_owner', 'other', 'rental_user', 'shared_car_user'])
 _ENUM_holder_kind = frozenset(['non_owner', 'owner', 'owner_verified'])
-_ENUM_registration_outcome = frozenset(['needs_review', 'not_possible', 'register_after_termination', 'verify_ownership_first'])
+_ENUM_registration_outcome = frozenset(['needs_review', 'not_possible', 'register_after_termination',
+        'verify_ownership_first'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 주차패스 타계정 등록 차량의 등록 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -44,13 +60,15 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/relation', "message": "required field is missing"})
     else:
         if type(relation) is not str or relation not in _ENUM_relation_kind:
-            relation = _rt.read_enum(relation, '/relation', errors, _ENUM_relation_kind, '"family_or_acquaintance", "rental_user", "shared_car_user", "new_owner", "other"')
+            relation = _rt.read_enum(relation, '/relation', errors, _ENUM_relation_kind,
+                '"family_or_acquaintance", "rental_user", "shared_car_user", "new_owner", "other"')
     existing_holder = inputs.get('existing_holder')
     if existing_holder is None and 'existing_holder' not in inputs:
         errors.append({"path": '/existing_holder', "message": "required field is missing"})
     else:
         if type(existing_holder) is not str or existing_holder not in _ENUM_holder_kind:
-            existing_holder = _rt.read_enum(existing_holder, '/existing_holder', errors, _ENUM_holder_kind, '"owner_verified", "owner", "non_owner"')
+            existing_holder = _rt.read_enum(existing_holder, '/existing_holder', errors, _ENUM_holder_kind,
+                '"owner_verified", "owner", "non_owner"')
     inquirer_verified = inputs.get('inquirer_verified', _MISSING)
     if inquirer_verified is _MISSING:
         inquirer_verified = False
@@ -89,7 +107,9 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         outcome = 'needs_review'
     # output terminate_existing: 기존 등록건 해지 (policies/parking_pass/duplicate_registration.policy:36)
     terminate_existing = outcome == 'register_after_termination'
-    return Decision(_SPEC, {'outcome': outcome, 'terminate_existing': terminate_existing}, rule, step, (relation, existing_holder, inquirer_verified, outcome, terminate_existing))
+    outputs: Outputs = {'outcome': outcome, 'terminate_existing': terminate_existing}
+    return Decision(_SPEC, outputs, rule, step, (relation, existing_holder, inquirer_verified, outcome,
+            terminate_existing))
 
 
 _SPEC = _rt.Spec(
@@ -97,15 +117,30 @@ _SPEC = _rt.Spec(
     ('relation', 'existing_holder', 'inquirer_verified', 'outcome', 'terminate_existing'),
     ('enum:relation_kind', 'enum:holder_kind', 'bool', 'enum:registration_outcome', 'bool'),
     {
-        'sold_verify_first': ('매각, 양도차량은 소유 인증 상태부터 확인합니다. 문의자가 아직 해당 차량을 소유 인증하지 않았으니, 소유 인증 후 다시 확인해 주세요.',),
-        'sold_only_inquirer_verified': ("매각, 양도차량으로 문의자만 해당 차량을 소유 인증한 경우여서 기존 등록을 해지합니다. 해지 후 '기다려주셔서 감사합니다. 지금 앱을 재구동하신 후 다시 시도해 보시겠습니까?'로 안내해 주세요.",),
-        'sold_both_verified': ('기존 등록자도 소유 인증 후 등록한 상태여서 문의자만 소유 인증한 경우가 아닙니다. 명의자 본인이 소유 인증 후 주차패스를 등록한 경우 인증한 본인 외 등록이 불가합니다.',),
-        'owner_verified_exclusive': ('명의자 본인이 소유 인증 후 주차패스를 등록한 경우 인증한 본인 외 등록이 불가합니다.',),
-        'current_user_priority': ("렌터카, 공용차량 등의 경우 현재 실이용자를 우선합니다. 기존 등록건 해지 후 '기다려주셔서 감사합니다. 지금 앱을 재구동하신 후 다시 시도해 보시겠습니까?'로 안내해 주세요.",),
-        'owner_in_use': ('차량 명의자 분이 주차패스를 등록하여 이용 중인 경우 중복등록은 어렵습니다.',),
-        'unclear': ('명의자 소유 인증 등록, 렌터카·공용차량, 매각·양도차량 중 어디에도 해당하지 않아 확인이 필요합니다.',),
+        'sold_verify_first': '매각, 양도차량은 소유 인증 상태부터 확인합니다. 문의자가 아직 해당 차량을 소유 인증하지 않았으니, 소유 인증 후 다시 확인해 주세요.',
+        'sold_only_inquirer_verified': "매각, 양도차량으로 문의자만 해당 차량을 소유 인증한 경우여서 기존 등록을 해지합니다. 해지 후 '기다려주셔서 감사합니다. "
+            "지금 앱을 재구동하신 후 다시 시도해 보시겠습니까?'로 안내해 주세요.",
+        'sold_both_verified': '기존 등록자도 소유 인증 후 등록한 상태여서 문의자만 소유 인증한 경우가 아닙니다. 명의자 본인이 소유 인증 후 주차패스를 '
+            '등록한 경우 인증한 본인 외 등록이 불가합니다.',
+        'owner_verified_exclusive': '명의자 본인이 소유 인증 후 주차패스를 등록한 경우 인증한 본인 외 등록이 불가합니다.',
+        'current_user_priority': "렌터카, 공용차량 등의 경우 현재 실이용자를 우선합니다. 기존 등록건 해지 후 '기다려주셔서 감사합니다. 지금 앱을 "
+            "재구동하신 후 다시 시도해 보시겠습니까?'로 안내해 주세요.",
+        'owner_in_use': '차량 명의자 분이 주차패스를 등록하여 이용 중인 경우 중복등록은 어렵습니다.',
+        'unclear': '명의자 소유 인증 등록, 렌터카·공용차량, 매각·양도차량 중 어디에도 해당하지 않아 확인이 필요합니다.',
     },
-    (('sold_verify_first', ()), ('sold_only_inquirer_verified', ()), ('sold_both_verified', ()), ('owner_verified_exclusive', ()), ('current_user_priority', ()), ('owner_in_use', ()), ('unclear', ())),
-    {'relation_kind': {'family_or_acquaintance': '차량을 같이 등록한 지인/가족', 'rental_user': '렌터카의 현재 이용자', 'shared_car_user': '공용차량의 현재 실이용자', 'new_owner': '중고차 매입/차량 양도 등으로 명의자가 문의자 본인으로 변경', 'other': '그 외'}, 'holder_kind': {'owner_verified': '소유 인증 후 등록한 명의자', 'owner': '소유 인증 없이 등록한 명의자', 'non_owner': '명의자가 아닌 이용자(소유 인증 없음)'}, 'registration_outcome': {'register_after_termination': '기존 등록건 해지 후 문의자 등록 가능', 'not_possible': '중복등록 불가', 'verify_ownership_first': '문의자 소유 인증 후 다시 확인', 'needs_review': '확인 필요'}},
+    (
+        ('sold_verify_first', ()),
+        ('sold_only_inquirer_verified', ()),
+        ('sold_both_verified', ()),
+        ('owner_verified_exclusive', ()),
+        ('current_user_priority', ()),
+        ('owner_in_use', ()),
+        ('unclear', ()),
+    ),
+    {'relation_kind': {'family_or_acquaintance': '차량을 같이 등록한 지인/가족', 'rental_user': '렌터카의 현재 이용자', 'shared_car_user':
+            '공용차량의 현재 실이용자', 'new_owner': '중고차 매입/차량 양도 등으로 명의자가 문의자 본인으로 변경', 'other': '그 외'}, 'holder_kind': {
+            'owner_verified': '소유 인증 후 등록한 명의자', 'owner': '소유 인증 없이 등록한 명의자', 'non_owner': '명의자가 아닌 이용자(소유 인증 없음)'},
+        'registration_outcome': {'register_after_termination': '기존 등록건 해지 후 문의자 등록 가능', 'not_possible': '중복등록 불가',
+            'verify_ownership_first': '문의자 소유 인증 후 다시 확인', 'needs_review': '확인 필요'}},
     _ZONE,
 )

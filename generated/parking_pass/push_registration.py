@@ -15,7 +15,19 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 주차패스 앱 푸시 등록하기 안내, as JSON."""
+
+        button: Literal['popup', 'bottom', 'unknown']
+        far_from_facility: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 주차패스 앱 푸시 등록하기 안내, as JSON."""
+
+        guidance: Literal['confirm_button', 'use_popup_button', 'register_near_vehicle', 'escalate']
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -30,7 +42,7 @@ _ENUM_button_kind = frozenset(['bottom', 'popup', 'unknown'])
 _ENUM_guidance_kind = frozenset(['confirm_button', 'escalate', 'register_near_vehicle', 'use_popup_button'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 주차패스 앱 푸시 등록하기 안내 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -68,7 +80,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 3, 'no_known_cause'
         guidance = 'escalate'
-    return Decision(_SPEC, {'guidance': guidance}, rule, step, (button, far_from_facility, guidance))
+    outputs: Outputs = {'guidance': guidance}
+    return Decision(_SPEC, outputs, rule, step, (button, far_from_facility, guidance))
 
 
 _SPEC = _rt.Spec(
@@ -76,12 +89,20 @@ _SPEC = _rt.Spec(
     ('button', 'far_from_facility', 'guidance'),
     ('enum:button_kind', 'bool', 'enum:guidance_kind'),
     {
-        'confirm_button': ('앱 푸시 팝업의 등록하기를 눌렀는지 확인이 필요합니다.',),
-        'bottom_button': ('팝업의 등록하기가 아닌 앱 화면 하단의 등록하기를 누를 경우 차량 소유 인증으로 진행됩니다. 앱 푸시 [카카오 T 주차장에 들어왔어요. 현장결제 없이 빠르고 편리한 주차패스를 등록해 보세요.]에 있는 [등록하기]를 눌러주시면 주차패스 등록이 됩니다.',),
-        'too_far': ('주차장 설비와 고객님 차량의 거리가 너무 멀 경우 주차패스 등록이 원활하지 않을 수 있습니다. 차량 근처에서 등록 부탁드립니다.',),
-        'no_known_cause': ('앱 푸시 팝업의 등록하기를 눌렀고 차량도 주차장 설비 근처였다면 특별한 원인이 파악되지 않는 경우입니다. 캡처 요청하여 아지트로 전달해 주세요.',),
+        'confirm_button': '앱 푸시 팝업의 등록하기를 눌렀는지 확인이 필요합니다.',
+        'bottom_button': '팝업의 등록하기가 아닌 앱 화면 하단의 등록하기를 누를 경우 차량 소유 인증으로 진행됩니다. 앱 푸시 [카카오 '
+            'T 주차장에 들어왔어요. 현장결제 없이 빠르고 편리한 주차패스를 등록해 보세요.]에 있는 [등록하기]를 눌러주시면 주차패스 등록이 됩니다.',
+        'too_far': '주차장 설비와 고객님 차량의 거리가 너무 멀 경우 주차패스 등록이 원활하지 않을 수 있습니다. 차량 근처에서 등록 부탁드립니다.',
+        'no_known_cause': '앱 푸시 팝업의 등록하기를 눌렀고 차량도 주차장 설비 근처였다면 특별한 원인이 파악되지 않는 경우입니다. 캡처 요청하여 아지트로 전달해 주세요.',
     },
-    (('confirm_button', ()), ('bottom_button', ()), ('too_far', ()), ('no_known_cause', ())),
-    {'button_kind': {'popup': '앱 푸시 팝업의 [등록하기]', 'bottom': '앱 화면 하단의 [등록하기]', 'unknown': '확인 안 됨'}, 'guidance_kind': {'confirm_button': '앱 푸시 팝업의 등록하기 눌렀는지 확인', 'use_popup_button': '앱 푸시 팝업의 등록하기로 다시 등록', 'register_near_vehicle': '차량 근처에서 다시 등록', 'escalate': '캡처 요청하여 아지트로 전달'}},
+    (
+        ('confirm_button', ()),
+        ('bottom_button', ()),
+        ('too_far', ()),
+        ('no_known_cause', ()),
+    ),
+    {'button_kind': {'popup': '앱 푸시 팝업의 [등록하기]', 'bottom': '앱 화면 하단의 [등록하기]', 'unknown': '확인 안 됨'}, 'guidance_kind': {
+            'confirm_button': '앱 푸시 팝업의 등록하기 눌렀는지 확인', 'use_popup_button': '앱 푸시 팝업의 등록하기로 다시 등록',
+            'register_near_vehicle': '차량 근처에서 다시 등록', 'escalate': '캡처 요청하여 아지트로 전달'}},
     _ZONE,
 )

@@ -16,7 +16,22 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 주차패스 등록 상태, as JSON."""
+
+        ownership_verified: bool
+        registered_at: str
+        first_entry_at: NotRequired[str | None]
+        as_of: str
+
+    class Outputs(TypedDict):
+        """The outputs of 주차패스 등록 상태, as JSON."""
+
+        status: Literal['registered', 'provisional', 'expired']
+        provisional_expires_at: str | None
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -28,14 +43,12 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'first_entry_at', 'ownership_verified', 'registered_at'])
 _ENUM_registration_status = frozenset(['expired', 'provisional', 'registered'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_0 = timedelta(seconds=0)
-_SECONDS_86400 = timedelta(seconds=86400)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_0MIN = timedelta(0)
+_24H = timedelta(hours=24)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 주차패스 등록 상태 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -53,78 +66,15 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if registered_at is None and 'registered_at' not in inputs:
         errors.append({"path": '/registered_at', "message": "required field is missing"})
     else:
-        if type(registered_at) is str and "1900" <= registered_at < "3":
-            _n = len(registered_at)
-            if _n == 25 and registered_at[4::3] in _DT_SHAPES and registered_at[23] < "6":
-                try:
-                    registered_at = _fromisoformat(registered_at)
-                except ValueError:
-                    registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
-            elif _n == 20 and registered_at[4::3] == "--T::Z":
-                try:
-                    registered_at = _fromisoformat(registered_at)
-                except ValueError:
-                    registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
-            elif _n == 19 and registered_at[4::3] == "--T::":
-                try:
-                    registered_at = _fromisoformat(registered_at + "Z")
-                    registered_at -= _zone_offset(registered_at)
-                except ValueError:
-                    registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
-            else:
-                registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
-        else:
-            registered_at = _rt.read_datetime(registered_at, '/registered_at', errors, _ZONE)
+        registered_at = _read_datetime(registered_at, '/registered_at', errors)
     first_entry_at = inputs.get('first_entry_at')
     if first_entry_at is not None:
-        if type(first_entry_at) is str and "1900" <= first_entry_at < "3":
-            _n = len(first_entry_at)
-            if _n == 25 and first_entry_at[4::3] in _DT_SHAPES and first_entry_at[23] < "6":
-                try:
-                    first_entry_at = _fromisoformat(first_entry_at)
-                except ValueError:
-                    first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
-            elif _n == 20 and first_entry_at[4::3] == "--T::Z":
-                try:
-                    first_entry_at = _fromisoformat(first_entry_at)
-                except ValueError:
-                    first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
-            elif _n == 19 and first_entry_at[4::3] == "--T::":
-                try:
-                    first_entry_at = _fromisoformat(first_entry_at + "Z")
-                    first_entry_at -= _zone_offset(first_entry_at)
-                except ValueError:
-                    first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
-            else:
-                first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
-        else:
-            first_entry_at = _rt.read_datetime(first_entry_at, '/first_entry_at', errors, _ZONE)
+        first_entry_at = _read_datetime(first_entry_at, '/first_entry_at', errors)
     as_of = inputs.get('as_of')
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     if errors:
         raise InvalidInput(errors)
     provisional_expires_at = None
@@ -133,20 +83,24 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 0, 'ownership_verified_registered'
         status = 'registered'
     # rule entered_within_24h: policies/parking_pass/registration.policy:29
-    elif ((first_entry_at is not None and (_SECONDS_0 <= (first_entry_at - registered_at) <= _SECONDS_86400)) and first_entry_at <= as_of):
+    elif ((first_entry_at is not None and (_0MIN <= (first_entry_at - registered_at) <= _24H))
+        and first_entry_at <= as_of):
         step, rule = 1, 'entered_within_24h'
         status = 'registered'
     # rule provisional_pending: policies/parking_pass/registration.policy:34
-    elif as_of <= (registered_at + _SECONDS_86400):
+    elif as_of <= (registered_at + _24H):
         step, rule = 2, 'provisional_pending'
         status = 'provisional'
-        provisional_expires_at = (registered_at + _SECONDS_86400)
+        provisional_expires_at = (registered_at + _24H)
     # rule provisional_expired: policies/parking_pass/registration.policy:39
     else:
         step, rule = 3, 'provisional_expired'
         status = 'expired'
-        provisional_expires_at = (registered_at + _SECONDS_86400)
-    return Decision(_SPEC, {'status': status, 'provisional_expires_at': None if provisional_expires_at is None else _rt.json_datetime(provisional_expires_at, _ZONE)}, rule, step, (ownership_verified, registered_at, first_entry_at, as_of, status, provisional_expires_at))
+        provisional_expires_at = (registered_at + _24H)
+    outputs: Outputs = {'status': status, 'provisional_expires_at': None if provisional_expires_at is None
+        else _rt.json_datetime(provisional_expires_at, _ZONE)}
+    return Decision(_SPEC, outputs, rule, step, (ownership_verified, registered_at, first_entry_at, as_of, status,
+            provisional_expires_at))
 
 
 _SPEC = _rt.Spec(
@@ -154,12 +108,18 @@ _SPEC = _rt.Spec(
     ('ownership_verified', 'registered_at', 'first_entry_at', 'as_of', 'status', 'provisional_expires_at'),
     ('bool', 'datetime', 'datetime', 'datetime', 'enum:registration_status', 'datetime'),
     {
-        'ownership_verified_registered': ('소유인증 차량: 주차패스 가입 시 등록이 완료됩니다.',),
-        'entered_within_24h': ('등록 후 24시간 이내(', 2, ') 주차패스 지원 주차장에 입차하여 등록이 완료되었습니다.'),
-        'provisional_pending': ('등록된 주차패스는 임시 등록(가등록) 상태입니다. 등록 후 24시간 이내 주차패스 주차장에 입차하지 않을 경우 자동해지되니, ', 5, ' 이전에 제휴주차장 이용 부탁드립니다.'),
-        'provisional_expired': ('등록 후 24시간 이내 주차패스 주차장에 입차하지 않아 가등록이 자동해지되었습니다(', 5, ' 만료).'),
+        'ownership_verified_registered': '소유인증 차량: 주차패스 가입 시 등록이 완료됩니다.',
+        'entered_within_24h': '등록 후 24시간 이내({first_entry_at}) 주차패스 지원 주차장에 입차하여 등록이 완료되었습니다.',
+        'provisional_pending': '등록된 주차패스는 임시 등록(가등록) 상태입니다. 등록 후 24시간 이내 주차패스 주차장에 입차하지 않을 경우 '
+            '자동해지되니, {provisional_expires_at} 이전에 제휴주차장 이용 부탁드립니다.',
+        'provisional_expired': '등록 후 24시간 이내 주차패스 주차장에 입차하지 않아 가등록이 자동해지되었습니다({provisional_expires_at} 만료).',
     },
-    (('ownership_verified_registered', ()), ('entered_within_24h', ()), ('provisional_pending', ()), ('provisional_expired', ())),
+    (
+        ('ownership_verified_registered', ()),
+        ('entered_within_24h', ()),
+        ('provisional_pending', ()),
+        ('provisional_expired', ()),
+    ),
     {'registration_status': {'registered': '등록완료', 'provisional': '가등록', 'expired': '가등록 만료(자동해지)'}},
     _ZONE,
 )

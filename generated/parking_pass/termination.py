@@ -15,7 +15,22 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 주차패스 해지 가능 여부, as JSON."""
+
+        parking_in_use: bool
+        season_ticket: bool
+        vehicle: NotRequired[Literal['own', 'sold', 'rental', 'other_unused']]
+
+    class Outputs(TypedDict):
+        """The outputs of 주차패스 해지 가능 여부, as JSON."""
+
+        outcome: Literal['terminate_in_app', 'delete_vehicle', 'finish_parking_first', 'needs_review']
+        can_terminate_now: bool
+        problems: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -32,7 +47,7 @@ _REFUSALS = frozenset(['not_in_use'])
 _REVIEWS = frozenset(['no_season_ticket'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 주차패스 해지 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -57,7 +72,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         vehicle = 'own'
     else:
         if type(vehicle) is not str or vehicle not in _ENUM_vehicle_use:
-            vehicle = _rt.read_enum(vehicle, '/vehicle', errors, _ENUM_vehicle_use, '"own", "sold", "rental", "other_unused"')
+            vehicle = _rt.read_enum(vehicle, '/vehicle', errors, _ENUM_vehicle_use,
+                '"own", "sold", "rental", "other_unused"')
     if errors:
         raise InvalidInput(errors)
     failed_check_ids: list[str] = []
@@ -92,21 +108,31 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         outcome = 'terminate_in_app'
     # output can_terminate_now: 지금 해지(또는 차량삭제) 진행 가능 (policies/parking_pass/termination.policy:28)
     can_terminate_now = outcome in ('terminate_in_app', 'delete_vehicle')
-    return Decision(_SPEC, {'outcome': outcome, 'can_terminate_now': can_terminate_now, 'problems': list(problems)}, rule, step, (parking_in_use, season_ticket, vehicle, outcome, can_terminate_now, problems, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'outcome': outcome, 'can_terminate_now': can_terminate_now, 'problems': list(problems)}
+    return Decision(_SPEC, outputs, rule, step, (parking_in_use, season_ticket, vehicle, outcome, can_terminate_now,
+            problems, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('parking_in_use', 'season_ticket', 'vehicle', 'outcome', 'can_terminate_now', 'problems', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
+    ('parking_in_use', 'season_ticket', 'vehicle', 'outcome', 'can_terminate_now', 'problems', 'failed_checks',
+        'failed_check_ids', 'refused', 'needs_review'),
     ('bool', 'bool', 'enum:vehicle_use', 'enum:termination_outcome', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'in_use': ('이용 중 상태에서는 주차패스 해지가 불가합니다. 주차 이용완료 또는 주차 이용 중 취소(현장결제 필요) 후 주차패스 해지가 가능합니다. 해지 전 확인 사항: ', 5),
-        'season_ticket_review': ('정기권 이용여부 확인이 필요합니다: ', 5, '. 확인 후 해지를 진행해 주세요.'),
-        'unused_vehicle': ('본인 미사용 차량(', 2, ')은 차량삭제를 안내해 주세요. 차량삭제 시 주차패스는 자동해지됩니다.'),
-        'self_service': ('주차패스는 앱을 통해 직접 해지할 수 있습니다. 아래쪽 팝업 [등록정보 확인하기] - 오른쪽 위 [ ⋮ ] - 주차패스 해지 순서로 안내해 주세요.',),
+        'in_use': '이용 중 상태에서는 주차패스 해지가 불가합니다. 주차 이용완료 또는 주차 이용 중 취소(현장결제 필요) 후 주차패스 해지가 가능합니다. 해지 전 확인 사항: {problems}',
+        'season_ticket_review': '정기권 이용여부 확인이 필요합니다: {problems}. 확인 후 해지를 진행해 주세요.',
+        'unused_vehicle': '본인 미사용 차량({vehicle})은 차량삭제를 안내해 주세요. 차량삭제 시 주차패스는 자동해지됩니다.',
+        'self_service': '주차패스는 앱을 통해 직접 해지할 수 있습니다. 아래쪽 팝업 [등록정보 확인하기] - 오른쪽 위 [ ⋮ ] - 주차패스 해지 순서로 안내해 주세요.',
     },
-    (('in_use', ()), ('season_ticket_review', ()), ('unused_vehicle', ()), ('self_service', ())),
-    {'vehicle_use': {'own': '본인이 사용하는 차량', 'sold': '판매차량', 'rental': '렌터카', 'other_unused': '그 외 본인 미사용 차량'}, 'termination_outcome': {'terminate_in_app': '앱에서 주차패스 해지', 'delete_vehicle': '차량삭제 안내(주차패스 자동해지)', 'finish_parking_first': '주차 이용완료 또는 이용 중 취소 후 해지', 'needs_review': '정기권 이용 확인 후 가능'}},
+    (
+        ('in_use', ()),
+        ('season_ticket_review', ()),
+        ('unused_vehicle', ()),
+        ('self_service', ()),
+    ),
+    {'vehicle_use': {'own': '본인이 사용하는 차량', 'sold': '판매차량', 'rental': '렌터카', 'other_unused': '그 외 본인 미사용 차량'},
+        'termination_outcome': {'terminate_in_app': '앱에서 주차패스 해지', 'delete_vehicle': '차량삭제 안내(주차패스 자동해지)',
+            'finish_parking_first': '주차 이용완료 또는 이용 중 취소 후 해지', 'needs_review': '정기권 이용 확인 후 가능'}},
     _ZONE,
     ('not_in_use', 'no_season_ticket'),
 )

@@ -19,7 +19,35 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Pet(TypedDict):
+        """탑승 반려동물."""
+
+        species: Literal['dog', 'cat', 'other_animal']
+        breed: NotRequired[Literal['tosa', 'american_pit_bull_terrier', 'staffordshire_terrier',
+                'staffordshire_bull_terrier', 'rottweiler', 'mastiff', 'laika', 'ovcharka', 'kangal', 'wolfdog'] | None]
+
+    class Inputs(TypedDict):
+        """The input of 펫 예약 접수 조건, as JSON."""
+
+        requested_at: str
+        departure_at: str
+        booking_type: Literal['general', 'hourly']
+        reserved_for: NotRequired[str | None]
+        waypoint_count: NotRequired[int]
+        request: NotRequired[str]
+        people: int
+        pets: list[Pet]
+        member_age: int
+        origin_region: Literal['seoul', 'incheon', 'gyeonggi', 'outside_capital_area']
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 예약 접수 조건, as JSON."""
+
+        accepted: bool
+        violations: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -29,21 +57,23 @@ RULE_IDS = ('rejected', 'ok')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['booking_type', 'departure_at', 'member_age', 'origin_region', 'people', 'pets', 'request', 'requested_at', 'reserved_for', 'waypoint_count'])
+_FIELDS = frozenset(['booking_type', 'departure_at', 'member_age', 'origin_region', 'people', 'pets', 'request',
+        'requested_at', 'reserved_for', 'waypoint_count'])
 _ENUM_booking_kind = frozenset(['general', 'hourly'])
 _ENUM_pet_species = frozenset(['cat', 'dog', 'other_animal'])
-_ENUM_dangerous_breed = frozenset(['american_pit_bull_terrier', 'kangal', 'laika', 'mastiff', 'ovcharka', 'rottweiler', 'staffordshire_bull_terrier', 'staffordshire_terrier', 'tosa', 'wolfdog'])
+_ENUM_dangerous_breed = frozenset(['american_pit_bull_terrier', 'kangal', 'laika', 'mastiff', 'ovcharka', 'rottweiler',
+        'staffordshire_bull_terrier', 'staffordshire_terrier', 'tosa', 'wolfdog'])
 _ENUM_region = frozenset(['gyeonggi', 'incheon', 'outside_capital_area', 'seoul'])
 _FIELDS_pet = frozenset(['breed', 'species'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_REFUSALS = frozenset(['dangerous_breed', 'departure_grid', 'hourly_length_missing', 'hourly_length_range', 'hourly_length_unit', 'member_age_under_15', 'no_people', 'no_pets', 'request_too_long', 'service_area', 'species', 'too_early', 'too_late', 'too_many_people', 'too_many_pets', 'too_many_waypoints'])
+_10MIN = timedelta(minutes=10)
+_12H = timedelta(hours=12)
+_14D = timedelta(days=14)
+_30MIN = timedelta(minutes=30)
+_REFUSALS = frozenset(['dangerous_breed', 'departure_grid', 'hourly_length_missing', 'hourly_length_range',
+        'hourly_length_unit', 'member_age_under_15', 'no_people', 'no_pets', 'request_too_long', 'service_area',
+        'species', 'too_early', 'too_late', 'too_many_people', 'too_many_pets', 'too_many_waypoints'])
 _REVIEWS = frozenset([])
-_SECONDS_1209600 = timedelta(seconds=1209600)
-_SECONDS_1800 = timedelta(seconds=1800)
-_SECONDS_43200 = timedelta(seconds=43200)
-_SECONDS_600 = timedelta(seconds=600)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def _read_pet(raw: Any, base: str, index: int, errors: list) -> tuple | None:
@@ -59,17 +89,20 @@ def _read_pet(raw: Any, base: str, index: int, errors: list) -> tuple | None:
         errors.append({"path": f"{base}/{index}/species", "message": "required field is missing"})
     else:
         if type(f_species) is not str or f_species not in _ENUM_pet_species:
-            f_species = _rt.read_enum(f_species, f"{base}/{index}/species", errors, _ENUM_pet_species, '"dog", "cat", "other_animal"')
+            f_species = _rt.read_enum(f_species, f"{base}/{index}/species", errors, _ENUM_pet_species,
+                '"dog", "cat", "other_animal"')
     f_breed = raw.get('breed')
     if f_breed is not None:
         if type(f_breed) is not str or f_breed not in _ENUM_dangerous_breed:
-            f_breed = _rt.read_enum(f_breed, f"{base}/{index}/breed", errors, _ENUM_dangerous_breed, '"tosa", "american_pit_bull_terrier", "staffordshire_terrier", "staffordshire_bull_terrier", "rottweiler", "mastiff", "laika", "ovcharka", "kangal", "wolfdog"')
+            f_breed = _rt.read_enum(f_breed, f"{base}/{index}/breed", errors, _ENUM_dangerous_breed,
+                '"tosa", "american_pit_bull_terrier", "staffordshire_terrier", "staffordshire_bull_terrier", '
+                '"rottweiler", "mastiff", "laika", "ovcharka", "kangal", "wolfdog"')
     if len(errors) != before:
         return None
     return (f_species, f_breed)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 예약 접수 조건 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -81,60 +114,19 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if requested_at is None and 'requested_at' not in inputs:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        if type(requested_at) is str and "1900" <= requested_at < "3":
-            _n = len(requested_at)
-            if _n == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 20 and requested_at[4::3] == "--T::Z":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 19 and requested_at[4::3] == "--T::":
-                try:
-                    requested_at = _fromisoformat(requested_at + "Z")
-                    requested_at -= _zone_offset(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            else:
-                requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-        else:
-            requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        requested_at = _read_datetime(requested_at, '/requested_at', errors)
     departure_at = inputs.get('departure_at')
     if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and "1900" <= departure_at < "3":
-            _n = len(departure_at)
-            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 20 and departure_at[4::3] == "--T::Z":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 19 and departure_at[4::3] == "--T::":
-                try:
-                    departure_at = _fromisoformat(departure_at + "Z")
-                    departure_at -= _zone_offset(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            else:
-                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-        else:
-            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        departure_at = _read_datetime(departure_at, '/departure_at', errors)
     booking_type = inputs.get('booking_type')
     if booking_type is None and 'booking_type' not in inputs:
         errors.append({"path": '/booking_type', "message": "required field is missing"})
     else:
         if type(booking_type) is not str or booking_type not in _ENUM_booking_kind:
-            booking_type = _rt.read_enum(booking_type, '/booking_type', errors, _ENUM_booking_kind, '"general", "hourly"')
+            booking_type = _rt.read_enum(booking_type, '/booking_type', errors, _ENUM_booking_kind,
+                '"general", "hourly"')
     reserved_for = inputs.get('reserved_for')
     if reserved_for is not None:
         reserved_for = _rt.read_duration(reserved_for, '/reserved_for', errors)
@@ -182,7 +174,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/origin_region', "message": "required field is missing"})
     else:
         if type(origin_region) is not str or origin_region not in _ENUM_region:
-            origin_region = _rt.read_enum(origin_region, '/origin_region', errors, _ENUM_region, '"seoul", "incheon", "gyeonggi", "outside_capital_area"')
+            origin_region = _rt.read_enum(origin_region, '/origin_region', errors, _ENUM_region,
+                '"seoul", "incheon", "gyeonggi", "outside_capital_area"')
     if errors:
         raise InvalidInput(errors)
     # let lead: 예약 접수 시 출발까지 남은 시간 (policies/pet_taxi/booking_request.policy:67)
@@ -190,15 +183,15 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check too_late: policies/pet_taxi/booking_request.policy:69
-    if not (lead >= _SECONDS_1800):
+    if not (lead >= _30MIN):
         failed_check_ids.append('too_late')
-        failed_checks.append(_rt.fill(('예약은 출발 30분 전까지 가능합니다(출발까지 ', 0, ' 남음).'), (lead,), ('duration',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('예약은 출발 30분 전까지 가능합니다(출발까지 {lead} 남음).', {'lead': lead}))
     # check too_early: policies/pet_taxi/booking_request.policy:73
-    if not (lead <= _SECONDS_1209600):
+    if not (lead <= _14D):
         failed_check_ids.append('too_early')
         failed_checks.append('예약은 출발 2주(14일) 전부터 가능합니다.')
     # check departure_grid: policies/pet_taxi/booking_request.policy:77
-    if not (_rt.aligned(departure_at, _SECONDS_600, _ZONE)):
+    if not (_rt.aligned(departure_at, _10MIN, _ZONE)):
         failed_check_ids.append('departure_grid')
         failed_checks.append('출발시간은 10분 단위로 설정할 수 있습니다.')
     # check hourly_length_missing: policies/pet_taxi/booking_request.policy:80
@@ -206,13 +199,14 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         failed_check_ids.append('hourly_length_missing')
         failed_checks.append('시간 예약은 이용 시간을 정해야 합니다.')
     # check hourly_length_range: policies/pet_taxi/booking_request.policy:83
-    if not ((booking_type != 'hourly' or reserved_for is None) or (_SECONDS_1800 <= reserved_for <= _SECONDS_43200)):
+    if not ((booking_type != 'hourly' or reserved_for is None) or (_30MIN <= reserved_for <= _12H)):
         failed_check_ids.append('hourly_length_range')
-        failed_checks.append(_rt.fill(('시간 예약 이용 시간은 최소 30분 ~ 최대 12시간입니다(', 0, ').'), (reserved_for,), ('duration',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('시간 예약 이용 시간은 최소 30분 ~ 최대 12시간입니다({reserved_for}).', {'reserved_for':
+                    reserved_for}))
     # check hourly_length_unit: policies/pet_taxi/booking_request.policy:87
-    if not ((booking_type != 'hourly' or reserved_for is None) or _rt.aligned(reserved_for, _SECONDS_1800, _ZONE)):
+    if not ((booking_type != 'hourly' or reserved_for is None) or _rt.aligned(reserved_for, _30MIN, _ZONE)):
         failed_check_ids.append('hourly_length_unit')
-        failed_checks.append(_rt.fill(('시간 예약은 30분 단위로 예약할 수 있습니다(', 0, ').'), (reserved_for,), ('duration',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('시간 예약은 30분 단위로 예약할 수 있습니다({reserved_for}).', {'reserved_for': reserved_for}))
     # check too_many_waypoints: policies/pet_taxi/booking_request.policy:90
     if not (waypoint_count <= 5):
         failed_check_ids.append('too_many_waypoints')
@@ -238,11 +232,11 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         failed_check_ids.append('too_many_pets')
         failed_checks.append('반려동물은 최대 3마리까지 탑승할 수 있습니다.')
     # check species: policies/pet_taxi/booking_request.policy:108
-    if not ((sum(1 for _r1 in pets if _r1[0] == 'other_animal')) == 0):
+    if not ((sum(1 for _species, _breed in pets if _species == 'other_animal')) == 0):
         failed_check_ids.append('species')
         failed_checks.append('강아지, 고양이만 탑승할 수 있습니다.')
     # check dangerous_breed: policies/pet_taxi/booking_request.policy:111
-    if not ((sum(1 for _r1 in pets if _r1[1] is not None)) == 0):
+    if not ((sum(1 for _species, _breed in pets if _breed is not None)) == 0):
         failed_check_ids.append('dangerous_breed')
         failed_checks.append('맹견(도사견, 아메리칸 핏불테리어, 스태퍼드셔 테리어, 스태퍼드셔 불테리어, 로트와일러, 마스티프, 라이카, 오브차카, 캉갈, 울프독)은 탑승할 수 없습니다.')
     # check member_age_under_15: policies/pet_taxi/booking_request.policy:114
@@ -265,19 +259,34 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'ok'
         accepted = True
-    return Decision(_SPEC, {'accepted': accepted, 'violations': list(violations)}, rule, step, (requested_at, departure_at, booking_type, reserved_for, waypoint_count, request, people, pets, member_age, origin_region, lead, accepted, violations, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'accepted': accepted, 'violations': list(violations)}
+    return Decision(_SPEC, outputs, rule, step, (requested_at, departure_at, booking_type, reserved_for, waypoint_count,
+            request, people, pets, member_age, origin_region, lead, accepted, violations, failed_checks,
+            failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('requested_at', 'departure_at', 'booking_type', 'reserved_for', 'waypoint_count', 'request', 'people', 'pets', 'member_age', 'origin_region', 'lead', 'accepted', 'violations', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
-    ('datetime', 'datetime', 'enum:booking_kind', 'duration', 'int', 'text', 'int', 'list', 'int', 'enum:region', 'duration', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
+    ('requested_at', 'departure_at', 'booking_type', 'reserved_for', 'waypoint_count', 'request', 'people', 'pets',
+        'member_age', 'origin_region', 'lead', 'accepted', 'violations', 'failed_checks', 'failed_check_ids', 'refused',
+        'needs_review'),
+    ('datetime', 'datetime', 'enum:booking_kind', 'duration', 'int', 'text', 'int', 'list', 'int', 'enum:region',
+        'duration', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'rejected': ('예약할 수 없습니다: ', 12),
-        'ok': ('예약을 접수할 수 있습니다.',),
+        'rejected': '예약할 수 없습니다: {violations}',
+        'ok': '예약을 접수할 수 있습니다.',
     },
-    (('rejected', ()), ('ok', ())),
-    {'booking_kind': {'general': '일반 예약', 'hourly': '시간 예약'}, 'pet_species': {'dog': '강아지', 'cat': '고양이', 'other_animal': '그 밖의 동물'}, 'dangerous_breed': {'tosa': '도사견', 'american_pit_bull_terrier': '아메리칸 핏불테리어', 'staffordshire_terrier': '스태퍼드셔 테리어', 'staffordshire_bull_terrier': '스태퍼드셔 불테리어', 'rottweiler': '로트와일러', 'mastiff': '마스티프', 'laika': '라이카', 'ovcharka': '오브차카', 'kangal': '캉갈', 'wolfdog': '울프독'}, 'region': {'seoul': '서울', 'incheon': '인천', 'gyeonggi': '경기', 'outside_capital_area': '수도권 밖 지역'}},
+    (
+        ('rejected', ()),
+        ('ok', ()),
+    ),
+    {'booking_kind': {'general': '일반 예약', 'hourly': '시간 예약'}, 'pet_species': {'dog': '강아지', 'cat': '고양이',
+            'other_animal': '그 밖의 동물'}, 'dangerous_breed': {'tosa': '도사견', 'american_pit_bull_terrier': '아메리칸 핏불테리어',
+            'staffordshire_terrier': '스태퍼드셔 테리어', 'staffordshire_bull_terrier': '스태퍼드셔 불테리어', 'rottweiler': '로트와일러',
+            'mastiff': '마스티프', 'laika': '라이카', 'ovcharka': '오브차카', 'kangal': '캉갈', 'wolfdog': '울프독'}, 'region': {
+            'seoul': '서울', 'incheon': '인천', 'gyeonggi': '경기', 'outside_capital_area': '수도권 밖 지역'}},
     _ZONE,
-    ('too_late', 'too_early', 'departure_grid', 'hourly_length_missing', 'hourly_length_range', 'hourly_length_unit', 'too_many_waypoints', 'request_too_long', 'no_people', 'no_pets', 'too_many_people', 'too_many_pets', 'species', 'dangerous_breed', 'member_age_under_15', 'service_area'),
+    ('too_late', 'too_early', 'departure_grid', 'hourly_length_missing', 'hourly_length_range', 'hourly_length_unit',
+        'too_many_waypoints', 'request_too_long', 'no_people', 'no_pets', 'too_many_people', 'too_many_pets', 'species',
+        'dangerous_breed', 'member_age_under_15', 'service_area'),
 )

@@ -16,29 +16,46 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 예약 취소수수료, as JSON."""
+
+        fare: int
+        departure_at: str
+        cancelled_at: str
+        dispatched_at: NotRequired[str | None]
+        no_show: NotRequired[bool]
+        driver_departed_at: NotRequired[str | None]
+        driver_arrived_at: NotRequired[str | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 예약 취소수수료, as JSON."""
+
+        fee: int
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
 POLICY_ID = 'pet_taxi.cancellation_fee'
 TITLE = '펫 예약 취소수수료'
-RULE_IDS = ('driver_not_departed', 'driver_not_arrived', 'passenger_no_show', 'dispatch_grace', 'by_time.free', 'by_time.early', 'by_time.late', 'by_time.last')
+RULE_IDS = ('driver_not_departed', 'driver_not_arrived', 'passenger_no_show', 'dispatch_grace', 'by_time.free',
+    'by_time.early', 'by_time.late', 'by_time.last')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['cancelled_at', 'departure_at', 'dispatched_at', 'driver_arrived_at', 'driver_departed_at', 'fare', 'no_show'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_0 = timedelta(seconds=0)
-_SECONDS_300 = timedelta(seconds=300)
-_SECONDS_32400 = timedelta(seconds=32400)
-_SECONDS_3600 = timedelta(seconds=3600)
-_SECONDS_600 = timedelta(seconds=600)
-_SECONDS_86400 = timedelta(seconds=86400)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_FIELDS = frozenset(['cancelled_at', 'departure_at', 'dispatched_at', 'driver_arrived_at', 'driver_departed_at', 'fare',
+        'no_show'])
+_0MIN = timedelta(0)
+_10MIN = timedelta(minutes=10)
+_1H = timedelta(hours=1)
+_24H = timedelta(hours=24)
+_5MIN = timedelta(minutes=5)
+_9H = timedelta(hours=9)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 예약 취소수수료 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -56,78 +73,15 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and "1900" <= departure_at < "3":
-            _n = len(departure_at)
-            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 20 and departure_at[4::3] == "--T::Z":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 19 and departure_at[4::3] == "--T::":
-                try:
-                    departure_at = _fromisoformat(departure_at + "Z")
-                    departure_at -= _zone_offset(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            else:
-                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-        else:
-            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        departure_at = _read_datetime(departure_at, '/departure_at', errors)
     cancelled_at = inputs.get('cancelled_at')
     if cancelled_at is None and 'cancelled_at' not in inputs:
         errors.append({"path": '/cancelled_at', "message": "required field is missing"})
     else:
-        if type(cancelled_at) is str and "1900" <= cancelled_at < "3":
-            _n = len(cancelled_at)
-            if _n == 25 and cancelled_at[4::3] in _DT_SHAPES and cancelled_at[23] < "6":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            elif _n == 20 and cancelled_at[4::3] == "--T::Z":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            elif _n == 19 and cancelled_at[4::3] == "--T::":
-                try:
-                    cancelled_at = _fromisoformat(cancelled_at + "Z")
-                    cancelled_at -= _zone_offset(cancelled_at)
-                except ValueError:
-                    cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-            else:
-                cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
-        else:
-            cancelled_at = _rt.read_datetime(cancelled_at, '/cancelled_at', errors, _ZONE)
+        cancelled_at = _read_datetime(cancelled_at, '/cancelled_at', errors)
     dispatched_at = inputs.get('dispatched_at')
     if dispatched_at is not None:
-        if type(dispatched_at) is str and "1900" <= dispatched_at < "3":
-            _n = len(dispatched_at)
-            if _n == 25 and dispatched_at[4::3] in _DT_SHAPES and dispatched_at[23] < "6":
-                try:
-                    dispatched_at = _fromisoformat(dispatched_at)
-                except ValueError:
-                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-            elif _n == 20 and dispatched_at[4::3] == "--T::Z":
-                try:
-                    dispatched_at = _fromisoformat(dispatched_at)
-                except ValueError:
-                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-            elif _n == 19 and dispatched_at[4::3] == "--T::":
-                try:
-                    dispatched_at = _fromisoformat(dispatched_at + "Z")
-                    dispatched_at -= _zone_offset(dispatched_at)
-                except ValueError:
-                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-            else:
-                dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-        else:
-            dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+        dispatched_at = _read_datetime(dispatched_at, '/dispatched_at', errors)
     no_show = inputs.get('no_show', _MISSING)
     if no_show is _MISSING:
         no_show = False
@@ -136,52 +90,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
             no_show = _rt.read_bool(no_show, '/no_show', errors)
     driver_departed_at = inputs.get('driver_departed_at')
     if driver_departed_at is not None:
-        if type(driver_departed_at) is str and "1900" <= driver_departed_at < "3":
-            _n = len(driver_departed_at)
-            if _n == 25 and driver_departed_at[4::3] in _DT_SHAPES and driver_departed_at[23] < "6":
-                try:
-                    driver_departed_at = _fromisoformat(driver_departed_at)
-                except ValueError:
-                    driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
-            elif _n == 20 and driver_departed_at[4::3] == "--T::Z":
-                try:
-                    driver_departed_at = _fromisoformat(driver_departed_at)
-                except ValueError:
-                    driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
-            elif _n == 19 and driver_departed_at[4::3] == "--T::":
-                try:
-                    driver_departed_at = _fromisoformat(driver_departed_at + "Z")
-                    driver_departed_at -= _zone_offset(driver_departed_at)
-                except ValueError:
-                    driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
-            else:
-                driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
-        else:
-            driver_departed_at = _rt.read_datetime(driver_departed_at, '/driver_departed_at', errors, _ZONE)
+        driver_departed_at = _read_datetime(driver_departed_at, '/driver_departed_at', errors)
     driver_arrived_at = inputs.get('driver_arrived_at')
     if driver_arrived_at is not None:
-        if type(driver_arrived_at) is str and "1900" <= driver_arrived_at < "3":
-            _n = len(driver_arrived_at)
-            if _n == 25 and driver_arrived_at[4::3] in _DT_SHAPES and driver_arrived_at[23] < "6":
-                try:
-                    driver_arrived_at = _fromisoformat(driver_arrived_at)
-                except ValueError:
-                    driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
-            elif _n == 20 and driver_arrived_at[4::3] == "--T::Z":
-                try:
-                    driver_arrived_at = _fromisoformat(driver_arrived_at)
-                except ValueError:
-                    driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
-            elif _n == 19 and driver_arrived_at[4::3] == "--T::":
-                try:
-                    driver_arrived_at = _fromisoformat(driver_arrived_at + "Z")
-                    driver_arrived_at -= _zone_offset(driver_arrived_at)
-                except ValueError:
-                    driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
-            else:
-                driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
-        else:
-            driver_arrived_at = _rt.read_datetime(driver_arrived_at, '/driver_arrived_at', errors, _ZONE)
+        driver_arrived_at = _read_datetime(driver_arrived_at, '/driver_arrived_at', errors)
     if errors:
         raise InvalidInput(errors)
     # let before: 출발까지 남은 시간 (policies/pet_taxi/cancellation_fee.policy:20)
@@ -191,7 +103,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 0, 'driver_not_departed'
         fee = 0
     # rule driver_not_arrived: policies/pet_taxi/cancellation_fee.policy:27
-    elif (driver_arrived_at is not None and driver_arrived_at > (departure_at + _SECONDS_300)):
+    elif (driver_arrived_at is not None and driver_arrived_at > (departure_at + _5MIN)):
         step, rule = 1, 'driver_not_arrived'
         fee = 0
     # rule passenger_no_show: policies/pet_taxi/cancellation_fee.policy:32
@@ -199,44 +111,53 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 2, 'passenger_no_show'
         fee = min(fare, 30000)
     # rule dispatch_grace: policies/pet_taxi/cancellation_fee.policy:36
-    elif (dispatched_at is not None and (_SECONDS_0 <= (cancelled_at - dispatched_at) <= _SECONDS_600)):
+    elif (dispatched_at is not None and (_0MIN <= (cancelled_at - dispatched_at) <= _10MIN)):
         step, rule = 3, 'dispatch_grace'
         fee = 0
     else:
         # table by_time: policies/pet_taxi/cancellation_fee.policy:41
         _key = before
-        if _key <= _SECONDS_3600:  # (-∞, 1h]
-            step, rule = 4, 'by_time.last'
-            fee = min(fare, 15000)
-        elif _key <= _SECONDS_32400:  # (1h, 9h]
-            step, rule = 4, 'by_time.late'
-            fee = min(fare * 50 // 100, 8000)
-        elif _key <= _SECONDS_86400:  # (9h, 24h]
-            step, rule = 4, 'by_time.early'
-            fee = min(fare * 10 // 100, 8000)
-        else:  # (24h, ∞): the rows above cover the rest
+        if _key > _24H:  # (24h, ∞)
             step, rule = 4, 'by_time.free'
             fee = 0
+        elif _key > _9H:  # (9h, 24h]
+            step, rule = 4, 'by_time.early'
+            fee = min(fare * 10 // 100, 8000)
+        elif _key > _1H:  # (1h, 9h]
+            step, rule = 4, 'by_time.late'
+            fee = min(fare * 50 // 100, 8000)
+        else:  # (-∞, 1h]: the rows above cover the rest
+            step, rule = 4, 'by_time.last'
+            fee = min(fare, 15000)
     if not 0 <= fee <= 9007199254740991:
         raise _rt.result_out_of_range('fee', fee, 0, 9007199254740991, ('/fare',))
-    return Decision(_SPEC, {'fee': fee}, rule, step, (fare, departure_at, cancelled_at, dispatched_at, no_show, driver_departed_at, driver_arrived_at, before, fee))
+    outputs: Outputs = {'fee': fee}
+    return Decision(_SPEC, outputs, rule, step, (fare, departure_at, cancelled_at, dispatched_at, no_show,
+            driver_departed_at, driver_arrived_at, before, fee))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('fare', 'departure_at', 'cancelled_at', 'dispatched_at', 'no_show', 'driver_departed_at', 'driver_arrived_at', 'before', 'fee'),
+    ('fare', 'departure_at', 'cancelled_at', 'dispatched_at', 'no_show', 'driver_departed_at', 'driver_arrived_at',
+        'before', 'fee'),
     ('money', 'datetime', 'datetime', 'datetime', 'bool', 'datetime', 'datetime', 'duration', 'money'),
     {
-        'driver_not_departed': ('출발 시간까지 기사가 [출발하기]를 누르지 않아 취소수수료가 없습니다.',),
-        'driver_not_arrived': ('출발 시간 5분 후까지 기사가 [손님위치에 도착]을 누르지 않아 취소수수료가 없습니다.',),
-        'passenger_no_show': ('승객 노쇼: 운임 ', 0, '의 100%, 최대 30,000원 → 취소수수료 ', 8),
-        'dispatch_grace': ('기사 배차 완료 후 10분 이내 취소: 취소수수료가 없습니다.',),
-        'by_time.free': ('출발 24시간 전보다 일찍 취소: 취소수수료가 없습니다.',),
-        'by_time.early': ('출발 ', 7, ' 전 취소(24시간 전 ~ 9시간 전): 운임 ', 0, '의 10%, 최대 8,000원 → 취소수수료 ', 8),
-        'by_time.late': ('출발 ', 7, ' 전 취소(9시간 전 ~ 1시간 전): 운임 ', 0, '의 50%, 최대 8,000원 → 취소수수료 ', 8),
-        'by_time.last': ('출발 1시간 전부터 취소: 운임 ', 0, '의 100%, 최대 15,000원 → 취소수수료 ', 8),
+        'driver_not_departed': '출발 시간까지 기사가 [출발하기]를 누르지 않아 취소수수료가 없습니다.',
+        'driver_not_arrived': '출발 시간 5분 후까지 기사가 [손님위치에 도착]을 누르지 않아 취소수수료가 없습니다.',
+        'passenger_no_show': '승객 노쇼: 운임 {fare}의 100%, 최대 30,000원 → 취소수수료 {fee}',
+        'dispatch_grace': '기사 배차 완료 후 10분 이내 취소: 취소수수료가 없습니다.',
+        'by_time.free': '출발 24시간 전보다 일찍 취소: 취소수수료가 없습니다.',
+        'by_time.early': '출발 {before} 전 취소(24시간 전 ~ 9시간 전): 운임 {fare}의 10%, 최대 8,000원 → 취소수수료 {fee}',
+        'by_time.late': '출발 {before} 전 취소(9시간 전 ~ 1시간 전): 운임 {fare}의 50%, 최대 8,000원 → 취소수수료 {fee}',
+        'by_time.last': '출발 1시간 전부터 취소: 운임 {fare}의 100%, 최대 15,000원 → 취소수수료 {fee}',
     },
-    (('driver_not_departed', ()), ('driver_not_arrived', ()), ('passenger_no_show', ()), ('dispatch_grace', ()), ('by_time', ('before',))),
+    (
+        ('driver_not_departed', ()),
+        ('driver_not_arrived', ()),
+        ('passenger_no_show', ()),
+        ('dispatch_grace', ()),
+        ('by_time', ('before',)),
+    ),
     {},
     _ZONE,
 )

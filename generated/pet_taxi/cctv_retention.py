@@ -16,7 +16,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 차량 내부 CCTV 녹화본 보관 기간, as JSON."""
+
+        recorded_at: str
+        as_of: str
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 차량 내부 CCTV 녹화본 보관 기간, as JSON."""
+
+        kept: bool
+        kept_until: str
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -27,13 +40,11 @@ RULE_IDS = ('by_age.kept_30d', 'by_age.expired')
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'recorded_at'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_2592000 = timedelta(seconds=2592000)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_30D = timedelta(days=30)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 차량 내부 CCTV 녹화본 보관 기간 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -45,67 +56,26 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if recorded_at is None and 'recorded_at' not in inputs:
         errors.append({"path": '/recorded_at', "message": "required field is missing"})
     else:
-        if type(recorded_at) is str and "1900" <= recorded_at < "3":
-            _n = len(recorded_at)
-            if _n == 25 and recorded_at[4::3] in _DT_SHAPES and recorded_at[23] < "6":
-                try:
-                    recorded_at = _fromisoformat(recorded_at)
-                except ValueError:
-                    recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
-            elif _n == 20 and recorded_at[4::3] == "--T::Z":
-                try:
-                    recorded_at = _fromisoformat(recorded_at)
-                except ValueError:
-                    recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
-            elif _n == 19 and recorded_at[4::3] == "--T::":
-                try:
-                    recorded_at = _fromisoformat(recorded_at + "Z")
-                    recorded_at -= _zone_offset(recorded_at)
-                except ValueError:
-                    recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
-            else:
-                recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
-        else:
-            recorded_at = _rt.read_datetime(recorded_at, '/recorded_at', errors, _ZONE)
+        recorded_at = _read_datetime(recorded_at, '/recorded_at', errors)
     as_of = inputs.get('as_of')
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     if errors:
         raise InvalidInput(errors)
     # output kept_until: 녹화본 보관 기한 (policies/pet_taxi/cctv_retention.policy:14)
-    kept_until = (recorded_at + _SECONDS_2592000)
+    kept_until = (recorded_at + _30D)
     # table by_age: policies/pet_taxi/cctv_retention.policy:16
     _key = (as_of - recorded_at)
-    if _key <= _SECONDS_2592000:  # (-∞, 720h]
+    if _key <= _30D:  # (-∞, 720h]
         step, rule = 0, 'by_age.kept_30d'
         kept = True
     else:  # (720h, ∞): the rows above cover the rest
         step, rule = 0, 'by_age.expired'
         kept = False
-    return Decision(_SPEC, {'kept': kept, 'kept_until': _rt.json_datetime(kept_until, _ZONE)}, rule, step, (recorded_at, as_of, kept, kept_until))
+    outputs: Outputs = {'kept': kept, 'kept_until': _rt.json_datetime(kept_until, _ZONE)}
+    return Decision(_SPEC, outputs, rule, step, (recorded_at, as_of, kept, kept_until))
 
 
 _SPEC = _rt.Spec(
@@ -113,10 +83,12 @@ _SPEC = _rt.Spec(
     ('recorded_at', 'as_of', 'kept', 'kept_until'),
     ('datetime', 'datetime', 'bool', 'datetime'),
     {
-        'by_age.kept_30d': ('녹화본은 30일까지 보관합니다. ', 3, '까지 확인할 수 있습니다.'),
-        'by_age.expired': ('녹화 후 30일이 지나 녹화본이 보관되지 않습니다(', 3, '까지 보관).'),
+        'by_age.kept_30d': '녹화본은 30일까지 보관합니다. {kept_until}까지 확인할 수 있습니다.',
+        'by_age.expired': '녹화 후 30일이 지나 녹화본이 보관되지 않습니다({kept_until}까지 보관).',
     },
-    (('by_age', ()),),
+    (
+        ('by_age', ()),
+    ),
     {},
     _ZONE,
 )

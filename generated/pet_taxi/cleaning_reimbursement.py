@@ -17,7 +17,31 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 클리닝/수리 비용 정산, as JSON."""
+
+        damage: Literal['car_seat', 'beyond_seat_cover', 'whole_interior', 'interior_damage']
+        cause: Literal['excrement', 'fur', 'pet_broke', 'other_cause']
+        claimed: int
+        seat_cover_installed: NotRequired[bool]
+        personal_seat_approved: NotRequired[bool]
+        pad_set_up: NotRequired[bool]
+        pad_explained: NotRequired[bool]
+        other_supplies_used: NotRequired[bool]
+        photo_or_video: NotRequired[bool]
+        cctv_video: NotRequired[bool]
+        cleaned_before_photo: NotRequired[bool]
+        receipt: Literal['laundry_or_car_wash', 'self_car_wash', 'repair_shop', 'no_receipt']
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 클리닝/수리 비용 정산, as JSON."""
+
+        paid: int
+        cap: int | None
+        reasons: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -27,15 +51,17 @@ RULE_IDS = ('not_paid', 'car_seat_wash', 'beyond_seat_cover_wash', 'whole_interi
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['cause', 'cctv_video', 'claimed', 'cleaned_before_photo', 'damage', 'other_supplies_used', 'pad_explained', 'pad_set_up', 'personal_seat_approved', 'photo_or_video', 'receipt', 'seat_cover_installed'])
+_FIELDS = frozenset(['cause', 'cctv_video', 'claimed', 'cleaned_before_photo', 'damage', 'other_supplies_used',
+        'pad_explained', 'pad_set_up', 'personal_seat_approved', 'photo_or_video', 'receipt', 'seat_cover_installed'])
 _ENUM_damage_kind = frozenset(['beyond_seat_cover', 'car_seat', 'interior_damage', 'whole_interior'])
 _ENUM_cause_kind = frozenset(['excrement', 'fur', 'other_cause', 'pet_broke'])
 _ENUM_receipt_kind = frozenset(['laundry_or_car_wash', 'no_receipt', 'repair_shop', 'self_car_wash'])
-_REFUSALS = frozenset(['cleaned_before_photo_check', 'contamination_photo', 'damage_video', 'excrement_only', 'kit_only', 'pee_pad', 'pet_broke_only', 'repair_receipt', 'seat_cover', 'wash_receipt'])
+_REFUSALS = frozenset(['cleaned_before_photo_check', 'contamination_photo', 'damage_video', 'excrement_only',
+        'kit_only', 'pee_pad', 'pet_broke_only', 'repair_receipt', 'seat_cover', 'wash_receipt'])
 _REVIEWS = frozenset([])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 클리닝/수리 비용 정산 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -48,13 +74,15 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/damage', "message": "required field is missing"})
     else:
         if type(damage) is not str or damage not in _ENUM_damage_kind:
-            damage = _rt.read_enum(damage, '/damage', errors, _ENUM_damage_kind, '"car_seat", "beyond_seat_cover", "whole_interior", "interior_damage"')
+            damage = _rt.read_enum(damage, '/damage', errors, _ENUM_damage_kind, '"car_seat", "beyond_seat_cover", '
+                '"whole_interior", "interior_damage"')
     cause = inputs.get('cause')
     if cause is None and 'cause' not in inputs:
         errors.append({"path": '/cause', "message": "required field is missing"})
     else:
         if type(cause) is not str or cause not in _ENUM_cause_kind:
-            cause = _rt.read_enum(cause, '/cause', errors, _ENUM_cause_kind, '"excrement", "fur", "pet_broke", "other_cause"')
+            cause = _rt.read_enum(cause, '/cause', errors, _ENUM_cause_kind, '"excrement", "fur", "pet_broke", '
+                '"other_cause"')
     claimed = inputs.get('claimed')
     if claimed is None and 'claimed' not in inputs:
         errors.append({"path": '/claimed', "message": "required field is missing"})
@@ -114,7 +142,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/receipt', "message": "required field is missing"})
     else:
         if type(receipt) is not str or receipt not in _ENUM_receipt_kind:
-            receipt = _rt.read_enum(receipt, '/receipt', errors, _ENUM_receipt_kind, '"laundry_or_car_wash", "self_car_wash", "repair_shop", "no_receipt"')
+            receipt = _rt.read_enum(receipt, '/receipt', errors, _ENUM_receipt_kind,
+                '"laundry_or_car_wash", "self_car_wash", "repair_shop", "no_receipt"')
     if errors:
         raise InvalidInput(errors)
     failed_check_ids: list[str] = []
@@ -154,7 +183,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # check wash_receipt: policies/pet_taxi/cleaning_reimbursement.policy:75
     if not (damage == 'interior_damage' or receipt in ('laundry_or_car_wash', 'self_car_wash')):
         failed_check_ids.append('wash_receipt')
-        failed_checks.append('정당한 세탁업/세차업을 하는 업소의 영수증이 필요합니다(셀프 세차장 이용 비용 영수증 가능). 영수증 제출이 어려운 셀프 정비 / 직접 세차는 실지급이 어렵습니다.')
+        failed_checks.append('정당한 세탁업/세차업을 하는 업소의 영수증이 필요합니다(셀프 세차장 이용 비용 영수증 가능). 영수증 제출이 어려운 '
+            '셀프 정비 / 직접 세차는 실지급이 어렵습니다.')
     # check repair_receipt: policies/pet_taxi/cleaning_reimbursement.policy:78
     if not (damage != 'interior_damage' or receipt == 'repair_shop'):
         failed_check_ids.append('repair_receipt')
@@ -190,22 +220,39 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         paid = min(claimed, 300000)
     if not 0 <= paid <= 9007199254740991:
         raise _rt.result_out_of_range('paid', paid, 0, 9007199254740991, ('/claimed',))
-    return Decision(_SPEC, {'paid': paid, 'cap': cap, 'reasons': list(reasons)}, rule, step, (damage, cause, claimed, seat_cover_installed, personal_seat_approved, pad_set_up, pad_explained, other_supplies_used, photo_or_video, cctv_video, cleaned_before_photo, receipt, paid, cap, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'paid': paid, 'cap': cap, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (damage, cause, claimed, seat_cover_installed, personal_seat_approved,
+            pad_set_up, pad_explained, other_supplies_used, photo_or_video, cctv_video, cleaned_before_photo, receipt,
+            paid, cap, reasons, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('damage', 'cause', 'claimed', 'seat_cover_installed', 'personal_seat_approved', 'pad_set_up', 'pad_explained', 'other_supplies_used', 'photo_or_video', 'cctv_video', 'cleaned_before_photo', 'receipt', 'paid', 'cap', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
-    ('enum:damage_kind', 'enum:cause_kind', 'money', 'bool', 'bool', 'bool', 'bool', 'bool', 'bool', 'bool', 'bool', 'enum:receipt_kind', 'money', 'money', 'list', 'list', 'list', 'bool', 'bool'),
+    ('damage', 'cause', 'claimed', 'seat_cover_installed', 'personal_seat_approved', 'pad_set_up', 'pad_explained',
+        'other_supplies_used', 'photo_or_video', 'cctv_video', 'cleaned_before_photo', 'receipt', 'paid', 'cap',
+        'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
+    ('enum:damage_kind', 'enum:cause_kind', 'money', 'bool', 'bool', 'bool', 'bool', 'bool', 'bool', 'bool', 'bool',
+        'enum:receipt_kind', 'money', 'money', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'not_paid': ('클리닝/수리 비용을 지급하지 않습니다: ', 14),
-        'car_seat_wash': ('카시트 오염으로 세차 진행 시 최대 1만 원 정산: 청구 ', 2, ' → 지급 ', 12),
-        'beyond_seat_cover_wash': ('시트커버를 벗어난 오염 발생으로 세차 진행 시 최대 5만 원 정산: 청구 ', 2, ' → 지급 ', 12),
-        'whole_interior_wash': ('차량 내부 전반에 걸친 오염 발생으로 세차 진행 시 최대 20만 원 정산: 청구 ', 2, ' → 지급 ', 12),
-        'interior_repair': ('차량 내부 파손에 따른 수리 필요 시 최대 30만 원 정산: 청구 ', 2, ' → 지급 ', 12),
+        'not_paid': '클리닝/수리 비용을 지급하지 않습니다: {reasons}',
+        'car_seat_wash': '카시트 오염으로 세차 진행 시 최대 1만 원 정산: 청구 {claimed} → 지급 {paid}',
+        'beyond_seat_cover_wash': '시트커버를 벗어난 오염 발생으로 세차 진행 시 최대 5만 원 정산: 청구 {claimed} → 지급 {paid}',
+        'whole_interior_wash': '차량 내부 전반에 걸친 오염 발생으로 세차 진행 시 최대 20만 원 정산: 청구 {claimed} → 지급 {paid}',
+        'interior_repair': '차량 내부 파손에 따른 수리 필요 시 최대 30만 원 정산: 청구 {claimed} → 지급 {paid}',
     },
-    (('not_paid', ()), ('car_seat_wash', ()), ('beyond_seat_cover_wash', ()), ('whole_interior_wash', ()), ('interior_repair', ())),
-    {'damage_kind': {'car_seat': '카시트 오염으로 세차', 'beyond_seat_cover': '시트커버를 벗어난 오염으로 세차', 'whole_interior': '차량 내부 전반에 걸친 오염으로 세차', 'interior_damage': '차량 내부 파손으로 수리'}, 'cause_kind': {'excrement': '반려동물의 배설물', 'fur': '털 날림', 'pet_broke': '반려동물이 직접 파손', 'other_cause': '그 밖의 원인'}, 'receipt_kind': {'laundry_or_car_wash': '정당한 세탁업/세차업 업소 영수증', 'self_car_wash': '셀프 세차장 이용 비용 영수증', 'repair_shop': '차량 공업사 영수증', 'no_receipt': '영수증 없음(셀프 정비, 집에서 손세탁 등)'}},
+    (
+        ('not_paid', ()),
+        ('car_seat_wash', ()),
+        ('beyond_seat_cover_wash', ()),
+        ('whole_interior_wash', ()),
+        ('interior_repair', ()),
+    ),
+    {'damage_kind': {'car_seat': '카시트 오염으로 세차', 'beyond_seat_cover': '시트커버를 벗어난 오염으로 세차', 'whole_interior':
+            '차량 내부 전반에 걸친 오염으로 세차', 'interior_damage': '차량 내부 파손으로 수리'}, 'cause_kind': {'excrement': '반려동물의 배설물', 'fur':
+            '털 날림', 'pet_broke': '반려동물이 직접 파손', 'other_cause': '그 밖의 원인'}, 'receipt_kind': {'laundry_or_car_wash':
+            '정당한 세탁업/세차업 업소 영수증', 'self_car_wash': '셀프 세차장 이용 비용 영수증', 'repair_shop': '차량 공업사 영수증', 'no_receipt':
+            '영수증 없음(셀프 정비, 집에서 손세탁 등)'}},
     _ZONE,
-    ('excrement_only', 'pet_broke_only', 'seat_cover', 'pee_pad', 'kit_only', 'contamination_photo', 'damage_video', 'cleaned_before_photo_check', 'wash_receipt', 'repair_receipt'),
+    ('excrement_only', 'pet_broke_only', 'seat_cover', 'pee_pad', 'kit_only', 'contamination_photo', 'damage_video',
+        'cleaned_before_photo_check', 'wash_receipt', 'repair_receipt'),
 )

@@ -16,26 +16,41 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 예약 배차 실패 기준, as JSON."""
+
+        requested_at: str
+        departure_at: str
+        rejected: NotRequired[bool]
+        dispatched_at: NotRequired[str | None]
+        as_of: str
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 예약 배차 실패 기준, as JSON."""
+
+        status: Literal['dispatched', 'waiting', 'failed']
+        fails_at: str | None
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
 POLICY_ID = 'pet_taxi.dispatch_failure'
 TITLE = '펫 예약 배차 실패 기준'
-RULE_IDS = ('driver_rejected', 'dispatched', 'not_dispatched_10min', 'not_dispatched_12h', 'waiting_10min', 'waiting_12h')
+RULE_IDS = ('driver_rejected', 'dispatched', 'not_dispatched_10min', 'not_dispatched_12h', 'waiting_10min',
+    'waiting_12h')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'departure_at', 'dispatched_at', 'rejected', 'requested_at'])
 _ENUM_dispatch_status = frozenset(['dispatched', 'failed', 'waiting'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_43200 = timedelta(seconds=43200)
-_SECONDS_600 = timedelta(seconds=600)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_10MIN = timedelta(minutes=10)
+_12H = timedelta(hours=12)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 예약 배차 실패 기준 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -47,54 +62,12 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if requested_at is None and 'requested_at' not in inputs:
         errors.append({"path": '/requested_at', "message": "required field is missing"})
     else:
-        if type(requested_at) is str and "1900" <= requested_at < "3":
-            _n = len(requested_at)
-            if _n == 25 and requested_at[4::3] in _DT_SHAPES and requested_at[23] < "6":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 20 and requested_at[4::3] == "--T::Z":
-                try:
-                    requested_at = _fromisoformat(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            elif _n == 19 and requested_at[4::3] == "--T::":
-                try:
-                    requested_at = _fromisoformat(requested_at + "Z")
-                    requested_at -= _zone_offset(requested_at)
-                except ValueError:
-                    requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-            else:
-                requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
-        else:
-            requested_at = _rt.read_datetime(requested_at, '/requested_at', errors, _ZONE)
+        requested_at = _read_datetime(requested_at, '/requested_at', errors)
     departure_at = inputs.get('departure_at')
     if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and "1900" <= departure_at < "3":
-            _n = len(departure_at)
-            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 20 and departure_at[4::3] == "--T::Z":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 19 and departure_at[4::3] == "--T::":
-                try:
-                    departure_at = _fromisoformat(departure_at + "Z")
-                    departure_at -= _zone_offset(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            else:
-                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-        else:
-            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        departure_at = _read_datetime(departure_at, '/departure_at', errors)
     rejected = inputs.get('rejected', _MISSING)
     if rejected is _MISSING:
         rejected = False
@@ -103,69 +76,28 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
             rejected = _rt.read_bool(rejected, '/rejected', errors)
     dispatched_at = inputs.get('dispatched_at')
     if dispatched_at is not None:
-        if type(dispatched_at) is str and "1900" <= dispatched_at < "3":
-            _n = len(dispatched_at)
-            if _n == 25 and dispatched_at[4::3] in _DT_SHAPES and dispatched_at[23] < "6":
-                try:
-                    dispatched_at = _fromisoformat(dispatched_at)
-                except ValueError:
-                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-            elif _n == 20 and dispatched_at[4::3] == "--T::Z":
-                try:
-                    dispatched_at = _fromisoformat(dispatched_at)
-                except ValueError:
-                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-            elif _n == 19 and dispatched_at[4::3] == "--T::":
-                try:
-                    dispatched_at = _fromisoformat(dispatched_at + "Z")
-                    dispatched_at -= _zone_offset(dispatched_at)
-                except ValueError:
-                    dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-            else:
-                dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
-        else:
-            dispatched_at = _rt.read_datetime(dispatched_at, '/dispatched_at', errors, _ZONE)
+        dispatched_at = _read_datetime(dispatched_at, '/dispatched_at', errors)
     as_of = inputs.get('as_of')
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     if errors:
         raise InvalidInput(errors)
     # let requested_within_12h: 접수시간이 출발 12시간 이내 (policies/pet_taxi/dispatch_failure.policy:24)
-    requested_within_12h = (departure_at - requested_at) <= _SECONDS_43200
+    requested_within_12h = (departure_at - requested_at) <= _12H
     # let after_12h: 접수시간으로부터 12시간 (policies/pet_taxi/dispatch_failure.policy:25)
-    after_12h = (requested_at + _SECONDS_43200)
+    after_12h = (requested_at + _12H)
     # let before_10min: 출발 10분 전 (policies/pet_taxi/dispatch_failure.policy:26)
-    before_10min = (departure_at - _SECONDS_600)
+    before_10min = (departure_at - _10MIN)
     fails_at = None
     # rule driver_rejected: policies/pet_taxi/dispatch_failure.policy:31
     if rejected:
         step, rule = 0, 'driver_rejected'
         status = 'failed'
     # rule dispatched: policies/pet_taxi/dispatch_failure.policy:35
-    elif (dispatched_at is not None and ((requested_within_12h and dispatched_at <= before_10min) or (not requested_within_12h and dispatched_at <= after_12h))):
+    elif (dispatched_at is not None and ((requested_within_12h and dispatched_at <= before_10min) or (
+                not requested_within_12h and dispatched_at <= after_12h))):
         step, rule = 1, 'dispatched'
         status = 'dispatched'
     # rule not_dispatched_10min: policies/pet_taxi/dispatch_failure.policy:39
@@ -188,22 +120,33 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 5, 'waiting_12h'
         status = 'waiting'
         fails_at = after_12h
-    return Decision(_SPEC, {'status': status, 'fails_at': None if fails_at is None else _rt.json_datetime(fails_at, _ZONE)}, rule, step, (requested_at, departure_at, rejected, dispatched_at, as_of, requested_within_12h, after_12h, before_10min, status, fails_at))
+    outputs: Outputs = {'status': status, 'fails_at': None if fails_at is None else _rt.json_datetime(fails_at, _ZONE)}
+    return Decision(_SPEC, outputs, rule, step, (requested_at, departure_at, rejected, dispatched_at, as_of,
+            requested_within_12h, after_12h, before_10min, status, fails_at))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('requested_at', 'departure_at', 'rejected', 'dispatched_at', 'as_of', 'requested_within_12h', 'after_12h', 'before_10min', 'status', 'fails_at'),
-    ('datetime', 'datetime', 'bool', 'datetime', 'datetime', 'bool', 'datetime', 'datetime', 'enum:dispatch_status', 'datetime'),
+    ('requested_at', 'departure_at', 'rejected', 'dispatched_at', 'as_of', 'requested_within_12h', 'after_12h',
+        'before_10min', 'status', 'fails_at'),
+    ('datetime', 'datetime', 'bool', 'datetime', 'datetime', 'bool', 'datetime', 'datetime', 'enum:dispatch_status',
+        'datetime'),
     {
-        'driver_rejected': ('선택한 기사가 거절하여 즉시 배차 실패 처리됩니다(예약팀은 모든 기사가 거절한 경우).',),
-        'dispatched': ('배차가 완료되었습니다.',),
-        'not_dispatched_10min': ('출발 10분 전까지 미배차로 배차 실패 처리됩니다(접수시간이 출발 12시간 이내인 경우, ', 9, ').'),
-        'not_dispatched_12h': ('접수시간으로부터 12시간 이내 미배차로 배차 실패 처리됩니다(', 9, ').'),
-        'waiting_10min': ('배차 대기 중입니다. 접수시간이 출발 12시간 이내여서 출발 10분 전(', 9, ')까지 배차되지 않으면 배차 실패 처리됩니다.'),
-        'waiting_12h': ('배차 대기 중입니다. 접수시간으로부터 12시간(', 9, ')까지 배차되지 않으면 배차 실패 처리됩니다.'),
+        'driver_rejected': '선택한 기사가 거절하여 즉시 배차 실패 처리됩니다(예약팀은 모든 기사가 거절한 경우).',
+        'dispatched': '배차가 완료되었습니다.',
+        'not_dispatched_10min': '출발 10분 전까지 미배차로 배차 실패 처리됩니다(접수시간이 출발 12시간 이내인 경우, {fails_at}).',
+        'not_dispatched_12h': '접수시간으로부터 12시간 이내 미배차로 배차 실패 처리됩니다({fails_at}).',
+        'waiting_10min': '배차 대기 중입니다. 접수시간이 출발 12시간 이내여서 출발 10분 전({fails_at})까지 배차되지 않으면 배차 실패 처리됩니다.',
+        'waiting_12h': '배차 대기 중입니다. 접수시간으로부터 12시간({fails_at})까지 배차되지 않으면 배차 실패 처리됩니다.',
     },
-    (('driver_rejected', ()), ('dispatched', ()), ('not_dispatched_10min', ()), ('not_dispatched_12h', ()), ('waiting_10min', ()), ('waiting_12h', ())),
+    (
+        ('driver_rejected', ()),
+        ('dispatched', ()),
+        ('not_dispatched_10min', ()),
+        ('not_dispatched_12h', ()),
+        ('waiting_10min', ()),
+        ('waiting_12h', ()),
+    ),
     {'dispatch_status': {'dispatched': '배차 완료', 'waiting': '배차 대기', 'failed': '배차 실패'}},
     _ZONE,
 )

@@ -16,7 +16,20 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 기사 계정 장기 미접속 자동탈퇴, as JSON."""
+
+        last_login_at: str
+        as_of: str
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 기사 계정 장기 미접속 자동탈퇴, as JSON."""
+
+        withdrawn: bool
+        withdraws_at: str
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -27,13 +40,11 @@ RULE_IDS = ('by_idle.active', 'by_idle.withdrawn')
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'last_login_at'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_31536000 = timedelta(seconds=31536000)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_365D = timedelta(days=365)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 기사 계정 장기 미접속 자동탈퇴 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -45,67 +56,26 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if last_login_at is None and 'last_login_at' not in inputs:
         errors.append({"path": '/last_login_at', "message": "required field is missing"})
     else:
-        if type(last_login_at) is str and "1900" <= last_login_at < "3":
-            _n = len(last_login_at)
-            if _n == 25 and last_login_at[4::3] in _DT_SHAPES and last_login_at[23] < "6":
-                try:
-                    last_login_at = _fromisoformat(last_login_at)
-                except ValueError:
-                    last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
-            elif _n == 20 and last_login_at[4::3] == "--T::Z":
-                try:
-                    last_login_at = _fromisoformat(last_login_at)
-                except ValueError:
-                    last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
-            elif _n == 19 and last_login_at[4::3] == "--T::":
-                try:
-                    last_login_at = _fromisoformat(last_login_at + "Z")
-                    last_login_at -= _zone_offset(last_login_at)
-                except ValueError:
-                    last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
-            else:
-                last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
-        else:
-            last_login_at = _rt.read_datetime(last_login_at, '/last_login_at', errors, _ZONE)
+        last_login_at = _read_datetime(last_login_at, '/last_login_at', errors)
     as_of = inputs.get('as_of')
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     if errors:
         raise InvalidInput(errors)
     # output withdraws_at: 자동탈퇴 시각(마지막 접속 후 365일) (policies/pet_taxi/dormant_account.policy:15)
-    withdraws_at = (last_login_at + _SECONDS_31536000)
+    withdraws_at = (last_login_at + _365D)
     # table by_idle: policies/pet_taxi/dormant_account.policy:17
     _key = (as_of - last_login_at)
-    if _key < _SECONDS_31536000:  # (-∞, 8760h)
+    if _key < _365D:  # (-∞, 8760h)
         step, rule = 0, 'by_idle.active'
         withdrawn = False
     else:  # [8760h, ∞): the rows above cover the rest
         step, rule = 0, 'by_idle.withdrawn'
         withdrawn = True
-    return Decision(_SPEC, {'withdrawn': withdrawn, 'withdraws_at': _rt.json_datetime(withdraws_at, _ZONE)}, rule, step, (last_login_at, as_of, withdrawn, withdraws_at))
+    outputs: Outputs = {'withdrawn': withdrawn, 'withdraws_at': _rt.json_datetime(withdraws_at, _ZONE)}
+    return Decision(_SPEC, outputs, rule, step, (last_login_at, as_of, withdrawn, withdraws_at))
 
 
 _SPEC = _rt.Spec(
@@ -113,10 +83,12 @@ _SPEC = _rt.Spec(
     ('last_login_at', 'as_of', 'withdrawn', 'withdraws_at'),
     ('datetime', 'datetime', 'bool', 'datetime'),
     {
-        'by_idle.active': ('마지막 접속 후 365일이 지나지 않았습니다. ', 3, '까지 접속하지 않으면 자동탈퇴됩니다.'),
-        'by_idle.withdrawn': ('장기 미접속 1년(365일): 자동탈퇴 대상입니다(', 3, '부터).'),
+        'by_idle.active': '마지막 접속 후 365일이 지나지 않았습니다. {withdraws_at}까지 접속하지 않으면 자동탈퇴됩니다.',
+        'by_idle.withdrawn': '장기 미접속 1년(365일): 자동탈퇴 대상입니다({withdraws_at}부터).',
     },
-    (('by_idle', ()),),
+    (
+        ('by_idle', ()),
+    ),
     {},
     _ZONE,
 )

@@ -16,7 +16,30 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Booking(TypedDict):
+        """기사의 기존 예약."""
+
+        id: str
+        starts_at: str
+        ends_at: str
+
+    class Inputs(TypedDict):
+        """The input of 펫 기사의 예약 수락 가능 여부, as JSON."""
+
+        as_of: str
+        departure_at: str
+        arrival_at: str
+        pickup_eta: str
+        bookings: NotRequired[list[Booking] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 기사의 예약 수락 가능 여부, as JSON."""
+
+        can_accept: bool
+        reasons: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -28,13 +51,11 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['arrival_at', 'as_of', 'bookings', 'departure_at', 'pickup_eta'])
 _FIELDS_booking = frozenset(['ends_at', 'id', 'starts_at'])
-_DT_SHAPES = _rt._FAST_SHAPES
+_10MIN = timedelta(minutes=10)
+_6H = timedelta(hours=6)
 _REFUSALS = frozenset(['buffer_10min', 'overlap', 'reach_pickup'])
 _REVIEWS = frozenset([])
-_SECONDS_21600 = timedelta(seconds=21600)
-_SECONDS_600 = timedelta(seconds=600)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def _read_booking(raw: Any, base: str, index: int, errors: list) -> tuple | None:
@@ -54,60 +75,18 @@ def _read_booking(raw: Any, base: str, index: int, errors: list) -> tuple | None
     if f_starts_at is None and 'starts_at' not in raw:
         errors.append({"path": f"{base}/{index}/starts_at", "message": "required field is missing"})
     else:
-        if type(f_starts_at) is str and "1900" <= f_starts_at < "3":
-            _n = len(f_starts_at)
-            if _n == 25 and f_starts_at[4::3] in _DT_SHAPES and f_starts_at[23] < "6":
-                try:
-                    f_starts_at = _fromisoformat(f_starts_at)
-                except ValueError:
-                    f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
-            elif _n == 20 and f_starts_at[4::3] == "--T::Z":
-                try:
-                    f_starts_at = _fromisoformat(f_starts_at)
-                except ValueError:
-                    f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
-            elif _n == 19 and f_starts_at[4::3] == "--T::":
-                try:
-                    f_starts_at = _fromisoformat(f_starts_at + "Z")
-                    f_starts_at -= _zone_offset(f_starts_at)
-                except ValueError:
-                    f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
-            else:
-                f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
-        else:
-            f_starts_at = _rt.read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors, _ZONE)
+        f_starts_at = _read_datetime(f_starts_at, f"{base}/{index}/starts_at", errors)
     f_ends_at = raw.get('ends_at')
     if f_ends_at is None and 'ends_at' not in raw:
         errors.append({"path": f"{base}/{index}/ends_at", "message": "required field is missing"})
     else:
-        if type(f_ends_at) is str and "1900" <= f_ends_at < "3":
-            _n = len(f_ends_at)
-            if _n == 25 and f_ends_at[4::3] in _DT_SHAPES and f_ends_at[23] < "6":
-                try:
-                    f_ends_at = _fromisoformat(f_ends_at)
-                except ValueError:
-                    f_ends_at = _rt.read_datetime(f_ends_at, f"{base}/{index}/ends_at", errors, _ZONE)
-            elif _n == 20 and f_ends_at[4::3] == "--T::Z":
-                try:
-                    f_ends_at = _fromisoformat(f_ends_at)
-                except ValueError:
-                    f_ends_at = _rt.read_datetime(f_ends_at, f"{base}/{index}/ends_at", errors, _ZONE)
-            elif _n == 19 and f_ends_at[4::3] == "--T::":
-                try:
-                    f_ends_at = _fromisoformat(f_ends_at + "Z")
-                    f_ends_at -= _zone_offset(f_ends_at)
-                except ValueError:
-                    f_ends_at = _rt.read_datetime(f_ends_at, f"{base}/{index}/ends_at", errors, _ZONE)
-            else:
-                f_ends_at = _rt.read_datetime(f_ends_at, f"{base}/{index}/ends_at", errors, _ZONE)
-        else:
-            f_ends_at = _rt.read_datetime(f_ends_at, f"{base}/{index}/ends_at", errors, _ZONE)
+        f_ends_at = _read_datetime(f_ends_at, f"{base}/{index}/ends_at", errors)
     if len(errors) != before:
         return None
     return (f_id, f_starts_at, f_ends_at)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 기사의 예약 수락 가능 여부 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -119,106 +98,22 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     departure_at = inputs.get('departure_at')
     if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and "1900" <= departure_at < "3":
-            _n = len(departure_at)
-            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 20 and departure_at[4::3] == "--T::Z":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 19 and departure_at[4::3] == "--T::":
-                try:
-                    departure_at = _fromisoformat(departure_at + "Z")
-                    departure_at -= _zone_offset(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            else:
-                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-        else:
-            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        departure_at = _read_datetime(departure_at, '/departure_at', errors)
     arrival_at = inputs.get('arrival_at')
     if arrival_at is None and 'arrival_at' not in inputs:
         errors.append({"path": '/arrival_at', "message": "required field is missing"})
     else:
-        if type(arrival_at) is str and "1900" <= arrival_at < "3":
-            _n = len(arrival_at)
-            if _n == 25 and arrival_at[4::3] in _DT_SHAPES and arrival_at[23] < "6":
-                try:
-                    arrival_at = _fromisoformat(arrival_at)
-                except ValueError:
-                    arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
-            elif _n == 20 and arrival_at[4::3] == "--T::Z":
-                try:
-                    arrival_at = _fromisoformat(arrival_at)
-                except ValueError:
-                    arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
-            elif _n == 19 and arrival_at[4::3] == "--T::":
-                try:
-                    arrival_at = _fromisoformat(arrival_at + "Z")
-                    arrival_at -= _zone_offset(arrival_at)
-                except ValueError:
-                    arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
-            else:
-                arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
-        else:
-            arrival_at = _rt.read_datetime(arrival_at, '/arrival_at', errors, _ZONE)
+        arrival_at = _read_datetime(arrival_at, '/arrival_at', errors)
     pickup_eta = inputs.get('pickup_eta')
     if pickup_eta is None and 'pickup_eta' not in inputs:
         errors.append({"path": '/pickup_eta', "message": "required field is missing"})
     else:
-        if type(pickup_eta) is str and "1900" <= pickup_eta < "3":
-            _n = len(pickup_eta)
-            if _n == 25 and pickup_eta[4::3] in _DT_SHAPES and pickup_eta[23] < "6":
-                try:
-                    pickup_eta = _fromisoformat(pickup_eta)
-                except ValueError:
-                    pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
-            elif _n == 20 and pickup_eta[4::3] == "--T::Z":
-                try:
-                    pickup_eta = _fromisoformat(pickup_eta)
-                except ValueError:
-                    pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
-            elif _n == 19 and pickup_eta[4::3] == "--T::":
-                try:
-                    pickup_eta = _fromisoformat(pickup_eta + "Z")
-                    pickup_eta -= _zone_offset(pickup_eta)
-                except ValueError:
-                    pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
-            else:
-                pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
-        else:
-            pickup_eta = _rt.read_datetime(pickup_eta, '/pickup_eta', errors, _ZONE)
+        pickup_eta = _read_datetime(pickup_eta, '/pickup_eta', errors)
     bookings = inputs.get('bookings', _MISSING)
     if bookings is _MISSING or bookings is None:
         bookings = ()
@@ -231,15 +126,18 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check buffer_10min: policies/pet_taxi/driver_acceptance.policy:26
-    if not ((sum(1 for _r1 in bookings if ((arrival_at <= _r1[1] and arrival_at > (_r1[1] - _SECONDS_600)) or (departure_at >= _r1[2] and departure_at < (_r1[2] + _SECONDS_600))))) == 0):
+    if not ((sum(1 for _id, _starts_at, _ends_at in bookings if ((arrival_at <= _starts_at and arrival_at > (
+                            _starts_at - _10MIN)) or (departure_at >= _ends_at and departure_at < (
+                            _ends_at + _10MIN))))) == 0):
         failed_check_ids.append('buffer_10min')
         failed_checks.append('기존 예약의 출-도착시간 앞/뒤 10분 동안은 예약을 수락할 수 없습니다.')
     # check overlap: policies/pet_taxi/driver_acceptance.policy:30
-    if not ((sum(1 for _r1 in bookings if (departure_at < _r1[2] and arrival_at > _r1[1]))) == 0):
+    if not ((sum(1 for _id, _starts_at, _ends_at in bookings if (departure_at < _ends_at
+                    and arrival_at > _starts_at))) == 0):
         failed_check_ids.append('overlap')
         failed_checks.append('신규 예약의 출발~도착 예정 시간이 기존 예약에 포함되면 수락할 수 없습니다.')
     # check reach_pickup: policies/pet_taxi/driver_acceptance.policy:33
-    if not ((departure_at - as_of) > _SECONDS_21600 or pickup_eta <= (departure_at + _SECONDS_600)):
+    if not ((departure_at - as_of) > _6H or pickup_eta <= (departure_at + _10MIN)):
         failed_check_ids.append('reach_pickup')
         failed_checks.append('출발시간 6시간 이내인 예약은 출발시간 + 10분 이내에 출발지에 도달할 수 없으면 수락할 수 없습니다.')
     refused = not _REFUSALS.isdisjoint(failed_check_ids)
@@ -254,18 +152,24 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'can_accept_booking'
         can_accept = True
-    return Decision(_SPEC, {'can_accept': can_accept, 'reasons': list(reasons)}, rule, step, (as_of, departure_at, arrival_at, pickup_eta, bookings, can_accept, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'can_accept': can_accept, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (as_of, departure_at, arrival_at, pickup_eta, bookings, can_accept,
+            reasons, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('as_of', 'departure_at', 'arrival_at', 'pickup_eta', 'bookings', 'can_accept', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
+    ('as_of', 'departure_at', 'arrival_at', 'pickup_eta', 'bookings', 'can_accept', 'reasons', 'failed_checks',
+        'failed_check_ids', 'refused', 'needs_review'),
     ('datetime', 'datetime', 'datetime', 'datetime', 'list', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'cannot_accept': ('예약을 수락할 수 없습니다: ', 6),
-        'can_accept_booking': ('예약을 수락할 수 있습니다.',),
+        'cannot_accept': '예약을 수락할 수 없습니다: {reasons}',
+        'can_accept_booking': '예약을 수락할 수 있습니다.',
     },
-    (('cannot_accept', ()), ('can_accept_booking', ())),
+    (
+        ('cannot_accept', ()),
+        ('can_accept_booking', ()),
+    ),
     {},
     _ZONE,
     ('buffer_10min', 'overlap', 'reach_pickup'),

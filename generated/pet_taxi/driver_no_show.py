@@ -16,7 +16,32 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Call(TypedDict):
+        """기사가 승객에게 건 전화."""
+
+        called_at: str
+        outcome: Literal['absent', 'answered']
+        talk_time: str
+
+    class Inputs(TypedDict):
+        """The input of 펫 기사의 노쇼 처리 기준, as JSON."""
+
+        departure_at: str
+        arrived_at: str
+        distance_m: int
+        stopped_at: str
+        calls: NotRequired[list[Call] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 기사의 노쇼 처리 기준, as JSON."""
+
+        can_end_as_no_show: bool
+        fee_collectable: bool
+        refundable_on_complaint: bool
+        reasons: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -29,14 +54,12 @@ _MISSING = object()
 _FIELDS = frozenset(['arrived_at', 'calls', 'departure_at', 'distance_m', 'stopped_at'])
 _ENUM_call_outcome = frozenset(['absent', 'answered'])
 _FIELDS_call = frozenset(['called_at', 'outcome', 'talk_time'])
-_DT_SHAPES = _rt._FAST_SHAPES
+_1MIN = timedelta(minutes=1)
+_5MIN = timedelta(minutes=5)
+_7S = timedelta(seconds=7)
 _REFUSALS = frozenset(['near_pickup', 'waited_5min'])
 _REVIEWS = frozenset([])
-_SECONDS_300 = timedelta(seconds=300)
-_SECONDS_60 = timedelta(seconds=60)
-_SECONDS_7 = timedelta(seconds=7)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
 def _read_call(raw: Any, base: str, index: int, errors: list) -> tuple | None:
@@ -51,34 +74,14 @@ def _read_call(raw: Any, base: str, index: int, errors: list) -> tuple | None:
     if f_called_at is None and 'called_at' not in raw:
         errors.append({"path": f"{base}/{index}/called_at", "message": "required field is missing"})
     else:
-        if type(f_called_at) is str and "1900" <= f_called_at < "3":
-            _n = len(f_called_at)
-            if _n == 25 and f_called_at[4::3] in _DT_SHAPES and f_called_at[23] < "6":
-                try:
-                    f_called_at = _fromisoformat(f_called_at)
-                except ValueError:
-                    f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
-            elif _n == 20 and f_called_at[4::3] == "--T::Z":
-                try:
-                    f_called_at = _fromisoformat(f_called_at)
-                except ValueError:
-                    f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
-            elif _n == 19 and f_called_at[4::3] == "--T::":
-                try:
-                    f_called_at = _fromisoformat(f_called_at + "Z")
-                    f_called_at -= _zone_offset(f_called_at)
-                except ValueError:
-                    f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
-            else:
-                f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
-        else:
-            f_called_at = _rt.read_datetime(f_called_at, f"{base}/{index}/called_at", errors, _ZONE)
+        f_called_at = _read_datetime(f_called_at, f"{base}/{index}/called_at", errors)
     f_outcome = raw.get('outcome')
     if f_outcome is None and 'outcome' not in raw:
         errors.append({"path": f"{base}/{index}/outcome", "message": "required field is missing"})
     else:
         if type(f_outcome) is not str or f_outcome not in _ENUM_call_outcome:
-            f_outcome = _rt.read_enum(f_outcome, f"{base}/{index}/outcome", errors, _ENUM_call_outcome, '"absent", "answered"')
+            f_outcome = _rt.read_enum(f_outcome, f"{base}/{index}/outcome", errors, _ENUM_call_outcome,
+                '"absent", "answered"')
     f_talk_time = raw.get('talk_time')
     if f_talk_time is None and 'talk_time' not in raw:
         errors.append({"path": f"{base}/{index}/talk_time", "message": "required field is missing"})
@@ -89,7 +92,7 @@ def _read_call(raw: Any, base: str, index: int, errors: list) -> tuple | None:
     return (f_called_at, f_outcome, f_talk_time)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 기사의 노쇼 처리 기준 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -101,54 +104,12 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if departure_at is None and 'departure_at' not in inputs:
         errors.append({"path": '/departure_at', "message": "required field is missing"})
     else:
-        if type(departure_at) is str and "1900" <= departure_at < "3":
-            _n = len(departure_at)
-            if _n == 25 and departure_at[4::3] in _DT_SHAPES and departure_at[23] < "6":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 20 and departure_at[4::3] == "--T::Z":
-                try:
-                    departure_at = _fromisoformat(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            elif _n == 19 and departure_at[4::3] == "--T::":
-                try:
-                    departure_at = _fromisoformat(departure_at + "Z")
-                    departure_at -= _zone_offset(departure_at)
-                except ValueError:
-                    departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-            else:
-                departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
-        else:
-            departure_at = _rt.read_datetime(departure_at, '/departure_at', errors, _ZONE)
+        departure_at = _read_datetime(departure_at, '/departure_at', errors)
     arrived_at = inputs.get('arrived_at')
     if arrived_at is None and 'arrived_at' not in inputs:
         errors.append({"path": '/arrived_at', "message": "required field is missing"})
     else:
-        if type(arrived_at) is str and "1900" <= arrived_at < "3":
-            _n = len(arrived_at)
-            if _n == 25 and arrived_at[4::3] in _DT_SHAPES and arrived_at[23] < "6":
-                try:
-                    arrived_at = _fromisoformat(arrived_at)
-                except ValueError:
-                    arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
-            elif _n == 20 and arrived_at[4::3] == "--T::Z":
-                try:
-                    arrived_at = _fromisoformat(arrived_at)
-                except ValueError:
-                    arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
-            elif _n == 19 and arrived_at[4::3] == "--T::":
-                try:
-                    arrived_at = _fromisoformat(arrived_at + "Z")
-                    arrived_at -= _zone_offset(arrived_at)
-                except ValueError:
-                    arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
-            else:
-                arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
-        else:
-            arrived_at = _rt.read_datetime(arrived_at, '/arrived_at', errors, _ZONE)
+        arrived_at = _read_datetime(arrived_at, '/arrived_at', errors)
     distance_m = inputs.get('distance_m')
     if distance_m is None and 'distance_m' not in inputs:
         errors.append({"path": '/distance_m', "message": "required field is missing"})
@@ -162,28 +123,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if stopped_at is None and 'stopped_at' not in inputs:
         errors.append({"path": '/stopped_at', "message": "required field is missing"})
     else:
-        if type(stopped_at) is str and "1900" <= stopped_at < "3":
-            _n = len(stopped_at)
-            if _n == 25 and stopped_at[4::3] in _DT_SHAPES and stopped_at[23] < "6":
-                try:
-                    stopped_at = _fromisoformat(stopped_at)
-                except ValueError:
-                    stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
-            elif _n == 20 and stopped_at[4::3] == "--T::Z":
-                try:
-                    stopped_at = _fromisoformat(stopped_at)
-                except ValueError:
-                    stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
-            elif _n == 19 and stopped_at[4::3] == "--T::":
-                try:
-                    stopped_at = _fromisoformat(stopped_at + "Z")
-                    stopped_at -= _zone_offset(stopped_at)
-                except ValueError:
-                    stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
-            else:
-                stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
-        else:
-            stopped_at = _rt.read_datetime(stopped_at, '/stopped_at', errors, _ZONE)
+        stopped_at = _read_datetime(stopped_at, '/stopped_at', errors)
     calls = inputs.get('calls', _MISSING)
     if calls is _MISSING or calls is None:
         calls = ()
@@ -204,9 +144,9 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         failed_check_ids.append('near_pickup')
         failed_checks.append('출발지 인근(100m 이내)에 도착해야 노쇼로 중단할 수 있습니다.')
     # check waited_5min: policies/pet_taxi/driver_no_show.policy:40
-    if not (waited >= _SECONDS_300):
+    if not (waited >= _5MIN):
         failed_check_ids.append('waited_5min')
-        failed_checks.append(_rt.fill(('5분 이상 대기한 후에 신고하기로 중단할 수 있습니다(대기 ', 0, ').'), (waited,), ('duration',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('5분 이상 대기한 후에 신고하기로 중단할 수 있습니다(대기 {waited}).', {'waited': waited}))
     refused = not _REFUSALS.isdisjoint(failed_check_ids)
     needs_review = not _REVIEWS.isdisjoint(failed_check_ids)
     # output reasons: 노쇼로 중단할 수 없는 이유 (policies/pet_taxi/driver_no_show.policy:31)
@@ -218,7 +158,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         fee_collectable = False
         refundable_on_complaint = False
     # rule with_call: policies/pet_taxi/driver_no_show.policy:48
-    elif (sum(1 for _r1 in calls if ((_r1[0] >= (wait_from + _SECONDS_60) and _r1[0] <= stopped_at) and (_r1[1] == 'absent' or _r1[2] >= _SECONDS_7)))) >= 1:
+    elif (sum(1 for _called_at, _outcome, _talk_time in calls if ((_called_at >= (wait_from + _1MIN)
+                    and _called_at <= stopped_at) and (_outcome == 'absent' or _talk_time >= _7S)))) >= 1:
         step, rule = 1, 'with_call'
         can_end_as_no_show = True
         fee_collectable = True
@@ -229,19 +170,30 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         can_end_as_no_show = True
         fee_collectable = False
         refundable_on_complaint = True
-    return Decision(_SPEC, {'can_end_as_no_show': can_end_as_no_show, 'fee_collectable': fee_collectable, 'refundable_on_complaint': refundable_on_complaint, 'reasons': list(reasons)}, rule, step, (departure_at, arrived_at, distance_m, stopped_at, calls, wait_from, waited, can_end_as_no_show, fee_collectable, refundable_on_complaint, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'can_end_as_no_show': can_end_as_no_show, 'fee_collectable': fee_collectable,
+        'refundable_on_complaint': refundable_on_complaint, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (departure_at, arrived_at, distance_m, stopped_at, calls, wait_from,
+            waited, can_end_as_no_show, fee_collectable, refundable_on_complaint, reasons, failed_checks,
+            failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('departure_at', 'arrived_at', 'distance_m', 'stopped_at', 'calls', 'wait_from', 'waited', 'can_end_as_no_show', 'fee_collectable', 'refundable_on_complaint', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
-    ('datetime', 'datetime', 'int', 'datetime', 'list', 'datetime', 'duration', 'bool', 'bool', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
+    ('departure_at', 'arrived_at', 'distance_m', 'stopped_at', 'calls', 'wait_from', 'waited', 'can_end_as_no_show',
+        'fee_collectable', 'refundable_on_complaint', 'reasons', 'failed_checks', 'failed_check_ids', 'refused',
+        'needs_review'),
+    ('datetime', 'datetime', 'int', 'datetime', 'list', 'datetime', 'duration', 'bool', 'bool', 'bool', 'list', 'list',
+        'list', 'bool', 'bool'),
     {
-        'not_allowed': ('노쇼로 중단할 수 없습니다: ', 10),
-        'with_call': ('노쇼로 중단할 수 있습니다. 1분 이후 승객에게 전화한 이력(승객 부재 또는 통화 성공 7초 이상)이 있어 취소수수료를 정상 수취합니다.',),
-        'without_call': ('노쇼로 중단할 수 있지만, 인정되는 통화 이력이 없습니다. 승객이 이의제기하면 기사 동의 없이 취소수수료 결제취소로 환불이 진행됩니다.',),
+        'not_allowed': '노쇼로 중단할 수 없습니다: {reasons}',
+        'with_call': '노쇼로 중단할 수 있습니다. 1분 이후 승객에게 전화한 이력(승객 부재 또는 통화 성공 7초 이상)이 있어 취소수수료를 정상 수취합니다.',
+        'without_call': '노쇼로 중단할 수 있지만, 인정되는 통화 이력이 없습니다. 승객이 이의제기하면 기사 동의 없이 취소수수료 결제취소로 환불이 진행됩니다.',
     },
-    (('not_allowed', ()), ('with_call', ()), ('without_call', ())),
+    (
+        ('not_allowed', ()),
+        ('with_call', ()),
+        ('without_call', ()),
+    ),
     {'call_outcome': {'absent': '승객 부재(받지 않음)', 'answered': '통화 성공'}},
     _ZONE,
     ('near_pickup', 'waited_5min'),

@@ -16,7 +16,26 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 메이트 가입자격, as JSON."""
+
+        as_of: str
+        age: int
+        driving_years: int
+        ownership: Literal['owned', 'lease', 'rental']
+        owner_share: NotRequired[int | str]
+        model_year: int
+        car_class: Literal['regular', 'ray', 'casper', 'light', 'truck', 'van_without_second_row']
+        two_door: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 메이트 가입자격, as JSON."""
+
+        outcome: Literal['eligible', 'review', 'ineligible']
+        reasons: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -26,15 +45,17 @@ RULE_IDS = ('ineligible_mate', 'review_mate', 'eligible_mate')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['age', 'as_of', 'car_class', 'driving_years', 'model_year', 'owner_share', 'ownership', 'two_door'])
+_FIELDS = frozenset(['age', 'as_of', 'car_class', 'driving_years', 'model_year', 'owner_share', 'ownership',
+        'two_door'])
 _ENUM_ownership_kind = frozenset(['lease', 'owned', 'rental'])
 _ENUM_car_class_kind = frozenset(['casper', 'light', 'ray', 'regular', 'truck', 'van_without_second_row'])
 _ENUM_eligibility = frozenset(['eligible', 'ineligible', 'review'])
-_REFUSALS = frozenset(['age_range', 'car_age', 'driving_experience', 'lease', 'light_car', 'own_car', 'truck', 'two_door_car', 'van_without_second_row'])
+_REFUSALS = frozenset(['age_range', 'car_age', 'driving_experience', 'lease', 'light_car', 'own_car', 'truck',
+        'two_door_car', 'van_without_second_row'])
 _REVIEWS = frozenset(['ray_casper', 'rental_car'])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 메이트 가입자격 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -70,7 +91,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/ownership', "message": "required field is missing"})
     else:
         if type(ownership) is not str or ownership not in _ENUM_ownership_kind:
-            ownership = _rt.read_enum(ownership, '/ownership', errors, _ENUM_ownership_kind, '"owned", "lease", "rental"')
+            ownership = _rt.read_enum(ownership, '/ownership', errors, _ENUM_ownership_kind,
+                '"owned", "lease", "rental"')
     owner_share = inputs.get('owner_share', _MISSING)
     if owner_share is _MISSING:
         owner_share = 100
@@ -93,7 +115,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/car_class', "message": "required field is missing"})
     else:
         if type(car_class) is not str or car_class not in _ENUM_car_class_kind:
-            car_class = _rt.read_enum(car_class, '/car_class', errors, _ENUM_car_class_kind, '"regular", "ray", "casper", "light", "truck", "van_without_second_row"')
+            car_class = _rt.read_enum(car_class, '/car_class', errors, _ENUM_car_class_kind,
+                '"regular", "ray", "casper", "light", "truck", "van_without_second_row"')
     two_door = inputs.get('two_door', _MISSING)
     if two_door is _MISSING:
         two_door = False
@@ -123,7 +146,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     # check car_age: policies/pet_taxi/mate_eligibility.policy:57
     if not (model_year >= oldest_model_year):
         failed_check_ids.append('car_age')
-        failed_checks.append(_rt.fill(('연식 8년 미만 차량만 가능합니다(', 0, '년도 기준 ', 1, '년식부터 가능).'), (as_of_year, oldest_model_year), ('int', 'int'), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('연식 8년 미만 차량만 가능합니다({as_of_year}년도 기준 {oldest_model_year}년식부터 가능).', {
+                    'as_of_year': as_of_year, 'oldest_model_year': oldest_model_year}))
     # check light_car: policies/pet_taxi/mate_eligibility.policy:61
     if not (car_class != 'light'):
         failed_check_ids.append('light_car')
@@ -168,20 +192,32 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 2, 'eligible_mate'
         outcome = 'eligible'
-    return Decision(_SPEC, {'outcome': outcome, 'reasons': list(reasons)}, rule, step, (as_of, age, driving_years, ownership, owner_share, model_year, car_class, two_door, as_of_year, oldest_model_year, outcome, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'outcome': outcome, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (as_of, age, driving_years, ownership, owner_share, model_year,
+            car_class, two_door, as_of_year, oldest_model_year, outcome, reasons, failed_checks, failed_check_ids,
+            refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('as_of', 'age', 'driving_years', 'ownership', 'owner_share', 'model_year', 'car_class', 'two_door', 'as_of_year', 'oldest_model_year', 'outcome', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
-    ('date', 'int', 'int', 'enum:ownership_kind', 'percent', 'int', 'enum:car_class_kind', 'bool', 'int', 'int', 'enum:eligibility', 'list', 'list', 'list', 'bool', 'bool'),
+    ('as_of', 'age', 'driving_years', 'ownership', 'owner_share', 'model_year', 'car_class', 'two_door', 'as_of_year',
+        'oldest_model_year', 'outcome', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
+    ('date', 'int', 'int', 'enum:ownership_kind', 'percent', 'int', 'enum:car_class_kind', 'bool', 'int', 'int',
+        'enum:eligibility', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'ineligible_mate': ('펫 메이트로 가입할 수 없습니다: ', 11),
-        'review_mate': ('확인 후 활동 가능합니다: ', 11),
-        'eligible_mate': ('펫 메이트 가입자격을 충족합니다.',),
+        'ineligible_mate': '펫 메이트로 가입할 수 없습니다: {reasons}',
+        'review_mate': '확인 후 활동 가능합니다: {reasons}',
+        'eligible_mate': '펫 메이트 가입자격을 충족합니다.',
     },
-    (('ineligible_mate', ()), ('review_mate', ()), ('eligible_mate', ())),
-    {'ownership_kind': {'owned': '본인 소유(공동명의 포함)', 'lease': '리스', 'rental': '렌터카'}, 'car_class_kind': {'regular': '일반 차량', 'ray': '경차 레이', 'casper': '경차 캐스퍼', 'light': '그 밖의 경차', 'truck': '화물차', 'van_without_second_row': '2열 없는 밴'}, 'eligibility': {'eligible': '가입 가능', 'review': '확인 후 가능', 'ineligible': '가입 불가'}},
+    (
+        ('ineligible_mate', ()),
+        ('review_mate', ()),
+        ('eligible_mate', ()),
+    ),
+    {'ownership_kind': {'owned': '본인 소유(공동명의 포함)', 'lease': '리스', 'rental': '렌터카'}, 'car_class_kind': {'regular':
+            '일반 차량', 'ray': '경차 레이', 'casper': '경차 캐스퍼', 'light': '그 밖의 경차', 'truck': '화물차', 'van_without_second_row':
+            '2열 없는 밴'}, 'eligibility': {'eligible': '가입 가능', 'review': '확인 후 가능', 'ineligible': '가입 불가'}},
     _ZONE,
-    ('age_range', 'driving_experience', 'own_car', 'car_age', 'light_car', 'truck', 'lease', 'two_door_car', 'van_without_second_row', 'ray_casper', 'rental_car'),
+    ('age_range', 'driving_experience', 'own_car', 'car_age', 'light_car', 'truck', 'lease', 'two_door_car',
+        'van_without_second_row', 'ray_casper', 'rental_car'),
 )

@@ -17,7 +17,24 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 메이트 운행 제한, as JSON."""
+
+        kit_used_for_other_work: NotRequired[bool]
+        other_company_stickers: NotRequired[bool]
+        personal_business: NotRequired[bool]
+        vehicle_count: NotRequired[int]
+        insurance_info: bool
+        insurance_rereview: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 메이트 운행 제한, as JSON."""
+
+        can_operate: bool
+        reasons: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -27,12 +44,14 @@ RULE_IDS = ('restricted', 'can_operate_mate')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['insurance_info', 'insurance_rereview', 'kit_used_for_other_work', 'other_company_stickers', 'personal_business', 'vehicle_count'])
-_REFUSALS = frozenset(['insurance_missing', 'insurance_rereview_blocked', 'kit_other_work', 'one_vehicle', 'other_stickers', 'private_business'])
+_FIELDS = frozenset(['insurance_info', 'insurance_rereview', 'kit_used_for_other_work', 'other_company_stickers',
+        'personal_business', 'vehicle_count'])
+_REFUSALS = frozenset(['insurance_missing', 'insurance_rereview_blocked', 'kit_other_work', 'one_vehicle',
+        'other_stickers', 'private_business'])
 _REVIEWS = frozenset([])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 메이트 운행 제한 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -119,19 +138,27 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     else:
         step, rule = 1, 'can_operate_mate'
         can_operate = True
-    return Decision(_SPEC, {'can_operate': can_operate, 'reasons': list(reasons)}, rule, step, (kit_used_for_other_work, other_company_stickers, personal_business, vehicle_count, insurance_info, insurance_rereview, can_operate, reasons, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'can_operate': can_operate, 'reasons': list(reasons)}
+    return Decision(_SPEC, outputs, rule, step, (kit_used_for_other_work, other_company_stickers, personal_business,
+            vehicle_count, insurance_info, insurance_rereview, can_operate, reasons, failed_checks, failed_check_ids,
+            refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('kit_used_for_other_work', 'other_company_stickers', 'personal_business', 'vehicle_count', 'insurance_info', 'insurance_rereview', 'can_operate', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
+    ('kit_used_for_other_work', 'other_company_stickers', 'personal_business', 'vehicle_count', 'insurance_info',
+        'insurance_rereview', 'can_operate', 'reasons', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
     ('bool', 'bool', 'bool', 'int', 'bool', 'bool', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'restricted': ('운행할 수 없습니다: ', 7),
-        'can_operate_mate': ('운행 제한 사유가 없습니다. 보험정보가 확인되는 기사앱으로만 운행합니다.',),
+        'restricted': '운행할 수 없습니다: {reasons}',
+        'can_operate_mate': '운행 제한 사유가 없습니다. 보험정보가 확인되는 기사앱으로만 운행합니다.',
     },
-    (('restricted', ()), ('can_operate_mate', ())),
+    (
+        ('restricted', ()),
+        ('can_operate_mate', ()),
+    ),
     {},
     _ZONE,
-    ('kit_other_work', 'other_stickers', 'private_business', 'one_vehicle', 'insurance_missing', 'insurance_rereview_blocked'),
+    ('kit_other_work', 'other_stickers', 'private_business', 'one_vehicle', 'insurance_missing',
+        'insurance_rereview_blocked'),
 )

@@ -17,7 +17,22 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 예약 결제수단, as JSON."""
+
+        method: Literal['card', 'points_with_card', 'points_only', 'not_auto_pay']
+        auto_pay_card_registered: NotRequired[bool]
+        charge_account_linked: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 예약 결제수단, as JSON."""
+
+        can_book: bool
+        card_pre_approval: bool | None
+        violations: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -33,7 +48,7 @@ _REFUSALS = frozenset(['account_required', 'auto_pay_only', 'card_required'])
 _REVIEWS = frozenset([])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 예약 결제수단 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -46,7 +61,8 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         errors.append({"path": '/method', "message": "required field is missing"})
     else:
         if type(method) is not str or method not in _ENUM_payment_kind:
-            method = _rt.read_enum(method, '/method', errors, _ENUM_payment_kind, '"card", "points_with_card", "points_only", "not_auto_pay"')
+            method = _rt.read_enum(method, '/method', errors, _ENUM_payment_kind,
+                '"card", "points_with_card", "points_only", "not_auto_pay"')
     auto_pay_card_registered = inputs.get('auto_pay_card_registered', _MISSING)
     if auto_pay_card_registered is _MISSING:
         auto_pay_card_registered = False
@@ -99,21 +115,30 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 3, 'points_only_payment'
         can_book = True
         card_pre_approval = False
-    return Decision(_SPEC, {'can_book': can_book, 'card_pre_approval': card_pre_approval, 'violations': list(violations)}, rule, step, (method, auto_pay_card_registered, charge_account_linked, can_book, card_pre_approval, violations, failed_checks, failed_check_ids, refused, needs_review))
+    outputs: Outputs = {'can_book': can_book, 'card_pre_approval': card_pre_approval, 'violations': list(violations)}
+    return Decision(_SPEC, outputs, rule, step, (method, auto_pay_card_registered, charge_account_linked, can_book,
+            card_pre_approval, violations, failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('method', 'auto_pay_card_registered', 'charge_account_linked', 'can_book', 'card_pre_approval', 'violations', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
+    ('method', 'auto_pay_card_registered', 'charge_account_linked', 'can_book', 'card_pre_approval', 'violations',
+        'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
     ('enum:payment_kind', 'bool', 'bool', 'bool', 'bool', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'cannot_book': ('예약할 수 없습니다: ', 5),
-        'card_payment': ('신용, 체크카드: 펫 예약은 확정요금을 선승인합니다. 시간 예약 요금 변동 발생 시 자동으로 취소 후 재결제합니다.',),
-        'points_with_card_payment': ('포인트 복합 사용: 카드 선승인 후 취소하고, 하차 시 실제 결제 금액에서 포인트로 결제합니다.',),
-        'points_only_payment': ('포인트 단독 사용: 선승인을 진행하지 않으며, 부족한 금액은 계좌에서 자동충전합니다.',),
+        'cannot_book': '예약할 수 없습니다: {violations}',
+        'card_payment': '신용, 체크카드: 펫 예약은 확정요금을 선승인합니다. 시간 예약 요금 변동 발생 시 자동으로 취소 후 재결제합니다.',
+        'points_with_card_payment': '포인트 복합 사용: 카드 선승인 후 취소하고, 하차 시 실제 결제 금액에서 포인트로 결제합니다.',
+        'points_only_payment': '포인트 단독 사용: 선승인을 진행하지 않으며, 부족한 금액은 계좌에서 자동충전합니다.',
     },
-    (('cannot_book', ()), ('card_payment', ()), ('points_with_card_payment', ()), ('points_only_payment', ())),
-    {'payment_kind': {'card': '신용, 체크카드 자동결제', 'points_with_card': '카카오 T 포인트 복합 사용(카드와 함께)', 'points_only': '카카오 T 포인트 단독 사용', 'not_auto_pay': '자동결제가 아닌 결제(현장 결제 등)'}},
+    (
+        ('cannot_book', ()),
+        ('card_payment', ()),
+        ('points_with_card_payment', ()),
+        ('points_only_payment', ()),
+    ),
+    {'payment_kind': {'card': '신용, 체크카드 자동결제', 'points_with_card': '카카오 T 포인트 복합 사용(카드와 함께)', 'points_only':
+            '카카오 T 포인트 단독 사용', 'not_auto_pay': '자동결제가 아닌 결제(현장 결제 등)'}},
     _ZONE,
     ('auto_pay_only', 'card_required', 'account_required'),
 )

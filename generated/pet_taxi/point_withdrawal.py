@@ -16,7 +16,25 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Withdrawal(TypedDict):
+        """포인트 출금."""
+
+        at: str
+
+    class Inputs(TypedDict):
+        """The input of 펫 기사 포인트 출금 횟수, as JSON."""
+
+        as_of: str
+        withdrawals: NotRequired[list[Withdrawal] | None]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 기사 포인트 출금 횟수, as JSON."""
+
+        withdrawals_today: int
+        allowed: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -28,9 +46,8 @@ _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'withdrawals'])
 _FIELDS_withdrawal = frozenset(['at'])
-_DT_SHAPES = _rt._FAST_SHAPES
 _UTC = _rt.UTC
-_fromisoformat = _rt._fromisoformat
+_read_datetime = _rt.datetime_reader(_ZONE)
 _zone_offset = _ZONE.utcoffset
 
 
@@ -46,34 +63,13 @@ def _read_withdrawal(raw: Any, base: str, index: int, errors: list) -> tuple | N
     if f_at is None and 'at' not in raw:
         errors.append({"path": f"{base}/{index}/at", "message": "required field is missing"})
     else:
-        if type(f_at) is str and "1900" <= f_at < "3":
-            _n = len(f_at)
-            if _n == 25 and f_at[4::3] in _DT_SHAPES and f_at[23] < "6":
-                try:
-                    f_at = _fromisoformat(f_at)
-                except ValueError:
-                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-            elif _n == 20 and f_at[4::3] == "--T::Z":
-                try:
-                    f_at = _fromisoformat(f_at)
-                except ValueError:
-                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-            elif _n == 19 and f_at[4::3] == "--T::":
-                try:
-                    f_at = _fromisoformat(f_at + "Z")
-                    f_at -= _zone_offset(f_at)
-                except ValueError:
-                    f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-            else:
-                f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
-        else:
-            f_at = _rt.read_datetime(f_at, f"{base}/{index}/at", errors, _ZONE)
+        f_at = _read_datetime(f_at, f"{base}/{index}/at", errors)
     if len(errors) != before:
         return None
     return (f_at,)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 기사 포인트 출금 횟수 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -85,28 +81,7 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     withdrawals = inputs.get('withdrawals', _MISSING)
     if withdrawals is _MISSING or withdrawals is None:
         withdrawals = ()
@@ -117,7 +92,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if errors:
         raise InvalidInput(errors)
     # output withdrawals_today: 오늘 출금 횟수 (policies/pet_taxi/point_withdrawal.policy:17)
-    withdrawals_today = sum(1 for _day1_0 in ((as_of.date() if as_of.tzinfo is not _UTC and as_of.utcoffset() == _zone_offset(as_of) else as_of.astimezone(_ZONE).date()),) for _r1 in withdrawals if _rt.local_date(_r1[0], _ZONE) == _day1_0)
+    withdrawals_today = sum(1 for _day1_0 in ((as_of.date() if as_of.tzinfo is not _UTC and as_of.utcoffset(
+                    ) == _zone_offset(as_of) else as_of.astimezone(_ZONE).date()),) for _at, in withdrawals if (
+            _at.date() if _at.tzinfo is not _UTC and _at.utcoffset() == _zone_offset(_at) else _at.astimezone(
+                _ZONE).date()) == _day1_0)
     # rule already_withdrawn: policies/pet_taxi/point_withdrawal.policy:20
     if withdrawals_today >= 1:
         step, rule = 0, 'already_withdrawn'
@@ -127,8 +105,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         step, rule = 1, 'can_withdraw'
         allowed = True
     if not -9007199254740991 <= withdrawals_today <= 9007199254740991:
-        raise _rt.result_out_of_range('withdrawals_today', withdrawals_today, -9007199254740991, 9007199254740991, ('/as_of', '/withdrawals'))
-    return Decision(_SPEC, {'withdrawals_today': withdrawals_today, 'allowed': allowed}, rule, step, (as_of, withdrawals, withdrawals_today, allowed))
+        raise _rt.result_out_of_range('withdrawals_today', withdrawals_today, -9007199254740991, 9007199254740991, (
+                '/as_of', '/withdrawals'))
+    outputs: Outputs = {'withdrawals_today': withdrawals_today, 'allowed': allowed}
+    return Decision(_SPEC, outputs, rule, step, (as_of, withdrawals, withdrawals_today, allowed))
 
 
 _SPEC = _rt.Spec(
@@ -136,10 +116,13 @@ _SPEC = _rt.Spec(
     ('as_of', 'withdrawals', 'withdrawals_today', 'allowed'),
     ('datetime', 'list', 'int', 'bool'),
     {
-        'already_withdrawn': ('출금은 하루 1회만 가능합니다. 오늘 이미 ', 2, '회 출금했습니다.'),
-        'can_withdraw': ('오늘 출금한 내역이 없어 포인트를 계좌로 출금할 수 있습니다.',),
+        'already_withdrawn': '출금은 하루 1회만 가능합니다. 오늘 이미 {withdrawals_today}회 출금했습니다.',
+        'can_withdraw': '오늘 출금한 내역이 없어 포인트를 계좌로 출금할 수 있습니다.',
     },
-    (('already_withdrawn', ()), ('can_withdraw', ())),
+    (
+        ('already_withdrawn', ()),
+        ('can_withdraw', ()),
+    ),
     {},
     _ZONE,
 )

@@ -16,27 +16,40 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 운행완료 후 기록 확인 기간, as JSON."""
+
+        completed_at: str
+        as_of: str
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 운행완료 후 기록 확인 기간, as JSON."""
+
+        driver_contact_visible: bool
+        car_number_visible: bool
+        payment_cancellable: bool
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
 POLICY_ID = 'pet_taxi.ride_record_access'
 TITLE = '펫 운행완료 후 기록 확인 기간'
-RULE_IDS = ('by_elapsed.not_completed', 'by_elapsed.within_1d', 'by_elapsed.within_3d', 'by_elapsed.within_7d', 'by_elapsed.after_7d')
+RULE_IDS = ('by_elapsed.not_completed', 'by_elapsed.within_1d', 'by_elapsed.within_3d', 'by_elapsed.within_7d',
+    'by_elapsed.after_7d')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
 _FIELDS = frozenset(['as_of', 'completed_at'])
-_DT_SHAPES = _rt._FAST_SHAPES
-_SECONDS_0 = timedelta(seconds=0)
-_SECONDS_259200 = timedelta(seconds=259200)
-_SECONDS_604800 = timedelta(seconds=604800)
-_SECONDS_86400 = timedelta(seconds=86400)
-_fromisoformat = _rt._fromisoformat
-_zone_offset = _ZONE.utcoffset
+_0MIN = timedelta(0)
+_1D = timedelta(days=1)
+_3D = timedelta(days=3)
+_7D = timedelta(days=7)
+_read_datetime = _rt.datetime_reader(_ZONE)
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 운행완료 후 기록 확인 기간 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -48,74 +61,32 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if completed_at is None and 'completed_at' not in inputs:
         errors.append({"path": '/completed_at', "message": "required field is missing"})
     else:
-        if type(completed_at) is str and "1900" <= completed_at < "3":
-            _n = len(completed_at)
-            if _n == 25 and completed_at[4::3] in _DT_SHAPES and completed_at[23] < "6":
-                try:
-                    completed_at = _fromisoformat(completed_at)
-                except ValueError:
-                    completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
-            elif _n == 20 and completed_at[4::3] == "--T::Z":
-                try:
-                    completed_at = _fromisoformat(completed_at)
-                except ValueError:
-                    completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
-            elif _n == 19 and completed_at[4::3] == "--T::":
-                try:
-                    completed_at = _fromisoformat(completed_at + "Z")
-                    completed_at -= _zone_offset(completed_at)
-                except ValueError:
-                    completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
-            else:
-                completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
-        else:
-            completed_at = _rt.read_datetime(completed_at, '/completed_at', errors, _ZONE)
+        completed_at = _read_datetime(completed_at, '/completed_at', errors)
     as_of = inputs.get('as_of')
     if as_of is None and 'as_of' not in inputs:
         errors.append({"path": '/as_of', "message": "required field is missing"})
     else:
-        if type(as_of) is str and "1900" <= as_of < "3":
-            _n = len(as_of)
-            if _n == 25 and as_of[4::3] in _DT_SHAPES and as_of[23] < "6":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 20 and as_of[4::3] == "--T::Z":
-                try:
-                    as_of = _fromisoformat(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            elif _n == 19 and as_of[4::3] == "--T::":
-                try:
-                    as_of = _fromisoformat(as_of + "Z")
-                    as_of -= _zone_offset(as_of)
-                except ValueError:
-                    as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-            else:
-                as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
-        else:
-            as_of = _rt.read_datetime(as_of, '/as_of', errors, _ZONE)
+        as_of = _read_datetime(as_of, '/as_of', errors)
     if errors:
         raise InvalidInput(errors)
     # table by_elapsed: policies/pet_taxi/ride_record_access.policy:18
     _key = (as_of - completed_at)
-    if _key < _SECONDS_0:  # (-∞, 0min)
+    if _key < _0MIN:  # (-∞, 0min)
         step, rule = 0, 'by_elapsed.not_completed'
         driver_contact_visible = False
         car_number_visible = False
         payment_cancellable = False
-    elif _key <= _SECONDS_86400:  # [0min, 24h]
+    elif _key <= _1D:  # [0min, 24h]
         step, rule = 0, 'by_elapsed.within_1d'
         driver_contact_visible = True
         car_number_visible = True
         payment_cancellable = True
-    elif _key <= _SECONDS_259200:  # (24h, 72h]
+    elif _key <= _3D:  # (24h, 72h]
         step, rule = 0, 'by_elapsed.within_3d'
         driver_contact_visible = True
         car_number_visible = True
         payment_cancellable = False
-    elif _key <= _SECONDS_604800:  # (72h, 168h]
+    elif _key <= _7D:  # (72h, 168h]
         step, rule = 0, 'by_elapsed.within_7d'
         driver_contact_visible = False
         car_number_visible = True
@@ -125,7 +96,10 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         driver_contact_visible = False
         car_number_visible = False
         payment_cancellable = False
-    return Decision(_SPEC, {'driver_contact_visible': driver_contact_visible, 'car_number_visible': car_number_visible, 'payment_cancellable': payment_cancellable}, rule, step, (completed_at, as_of, driver_contact_visible, car_number_visible, payment_cancellable))
+    outputs: Outputs = {'driver_contact_visible': driver_contact_visible, 'car_number_visible': car_number_visible,
+        'payment_cancellable': payment_cancellable}
+    return Decision(_SPEC, outputs, rule, step, (completed_at, as_of, driver_contact_visible, car_number_visible,
+            payment_cancellable))
 
 
 _SPEC = _rt.Spec(
@@ -133,13 +107,15 @@ _SPEC = _rt.Spec(
     ('completed_at', 'as_of', 'driver_contact_visible', 'car_number_visible', 'payment_cancellable'),
     ('datetime', 'datetime', 'bool', 'bool', 'bool'),
     {
-        'by_elapsed.not_completed': ('아직 운행완료 전입니다.',),
-        'by_elapsed.within_1d': ('운행완료 1일 이내: 승객은 기사 이름, 연락처와 차량 번호를 확인할 수 있고, 기사는 자동결제 내역 승인을 취소할 수 있습니다.',),
-        'by_elapsed.within_3d': ('운행완료 1일이 지나 3일 이내: 승객은 기사 이름, 연락처와 차량 번호를 확인할 수 있습니다. 기사의 자동결제 내역 승인 취소는 불가합니다.',),
-        'by_elapsed.within_7d': ('운행완료 3일이 지나 7일 이내: 승객은 차량 번호만 확인할 수 있습니다(기사 이름, 연락처 확인 불가).',),
-        'by_elapsed.after_7d': ('운행완료 7일이 지나 기사 이름, 연락처와 차량 번호를 확인할 수 없습니다.',),
+        'by_elapsed.not_completed': '아직 운행완료 전입니다.',
+        'by_elapsed.within_1d': '운행완료 1일 이내: 승객은 기사 이름, 연락처와 차량 번호를 확인할 수 있고, 기사는 자동결제 내역 승인을 취소할 수 있습니다.',
+        'by_elapsed.within_3d': '운행완료 1일이 지나 3일 이내: 승객은 기사 이름, 연락처와 차량 번호를 확인할 수 있습니다. 기사의 자동결제 내역 승인 취소는 불가합니다.',
+        'by_elapsed.within_7d': '운행완료 3일이 지나 7일 이내: 승객은 차량 번호만 확인할 수 있습니다(기사 이름, 연락처 확인 불가).',
+        'by_elapsed.after_7d': '운행완료 7일이 지나 기사 이름, 연락처와 차량 번호를 확인할 수 없습니다.',
     },
-    (('by_elapsed', ()),),
+    (
+        ('by_elapsed', ()),
+    ),
     {},
     _ZONE,
 )

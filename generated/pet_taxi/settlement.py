@@ -19,7 +19,29 @@ from .._runtime import Decision, InvalidInput, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    class Inputs(TypedDict):
+        """The input of 펫 기사 정산 포인트, as JSON."""
+
+        event: Literal['completed', 'cancelled']
+        fare: NotRequired[int]
+        insured_minutes: NotRequired[int]
+        operating_fee: NotRequired[int]
+        toll: NotRequired[int]
+        cancellation_fee: NotRequired[int]
+        surge_multiplier: NotRequired[int | str | None]
+        ran_in_app: NotRequired[bool]
+
+    class Outputs(TypedDict):
+        """The outputs of 펫 기사 정산 포인트, as JSON."""
+
+        special_insurance: int
+        points: int | None
+        deducted_points: int | None
+        net_points: int | None
+        violations: list[str]
+
 
 __all__ = ["POLICY_ID", "RULE_IDS", "TITLE", "Decision", "InvalidInput", "evaluate"]
 
@@ -29,16 +51,17 @@ RULE_IDS = ('not_settled', 'cancellation_payout', 'ride_completed')
 
 _ZONE = _rt.zone('Asia/Seoul')
 _MISSING = object()
-_FIELDS = frozenset(['cancellation_fee', 'event', 'fare', 'insured_minutes', 'operating_fee', 'ran_in_app', 'surge_multiplier', 'toll'])
+_FIELDS = frozenset(['cancellation_fee', 'event', 'fare', 'insured_minutes', 'operating_fee', 'ran_in_app',
+        'surge_multiplier', 'toll'])
 _ENUM_settlement_event = frozenset(['cancelled', 'completed'])
-_Q_0_50 = Fraction(1, 2)
-_Q_18_5 = Fraction(37, 2)
-_Q_2_00 = Fraction(2, 1)
+_0_50 = Fraction(1, 2)
+_18_5 = Fraction(37, 2)
+_2_00 = Fraction(2, 1)
 _REFUSALS = frozenset(['fare_covers_costs', 'in_app_only', 'surge_range'])
 _REVIEWS = frozenset([])
 
 
-def evaluate(inputs: Mapping[str, Any]) -> Decision:
+def evaluate(inputs: Inputs | Mapping[str, Any]) -> Decision:
     """Decide 펫 기사 정산 포인트 for one input; raise InvalidInput if it does not fit."""
     # Read and check every input; InvalidInput names each bad field.
     if type(inputs) is not dict and not isinstance(inputs, Mapping):
@@ -97,17 +120,18 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
     if errors:
         raise InvalidInput(errors)
     # output special_insurance: 유상운송특약금(보험료) (policies/pet_taxi/settlement.policy:30)
-    special_insurance = _rt.money_times(_Q_18_5, insured_minutes)
+    special_insurance = _rt.money_times(_18_5, insured_minutes)
     failed_check_ids: list[str] = []
     failed_checks: list[str] = []
     # check surge_range: policies/pet_taxi/settlement.policy:36
-    if not (surge_multiplier is None or (_Q_0_50 <= surge_multiplier <= _Q_2_00)):
+    if not (surge_multiplier is None or (_0_50 <= surge_multiplier <= _2_00)):
         failed_check_ids.append('surge_range')
-        failed_checks.append(_rt.fill(('서징요금 탄력 배수는 0.50 ~ 2.00배입니다(적용 배수 ', 0, '배). 정산 내역 확인이 필요합니다.'), (surge_multiplier,), ('number',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('서징요금 탄력 배수는 0.50 ~ 2.00배입니다(적용 배수 {surge_multiplier}배). 정산 내역 확인이 필요합니다.', {
+                    'surge_multiplier': surge_multiplier}))
     # check fare_covers_costs: policies/pet_taxi/settlement.policy:40
     if not (event == 'cancelled' or fare >= ((special_insurance + operating_fee) + toll)):
         failed_check_ids.append('fare_covers_costs')
-        failed_checks.append(_rt.fill(('운임 ', 0, '이 유상운송특약금, 운영관리비, 통행료의 합보다 작습니다. 정산 내역 확인이 필요합니다.'), (fare,), ('money',), _SPEC.labels, _ZONE))
+        failed_checks.append(_SPEC.fill('운임 {fare}이 유상운송특약금, 운영관리비, 통행료의 합보다 작습니다. 정산 내역 확인이 필요합니다.', {'fare': fare}))
     # check in_app_only: policies/pet_taxi/settlement.policy:43
     if not (event == 'cancelled' or ran_in_app):
         failed_check_ids.append('in_app_only')
@@ -135,26 +159,41 @@ def evaluate(inputs: Mapping[str, Any]) -> Decision:
         deducted_points = special_insurance
         net_points = (((fare - ((special_insurance + operating_fee) + toll)) * 80 // 100) + toll)
     if not 0 <= special_insurance <= 9007199254740991:
-        raise _rt.result_out_of_range('special_insurance', special_insurance, 0, 9007199254740991, ('/insured_minutes',))
+        raise _rt.result_out_of_range('special_insurance', special_insurance, 0, 9007199254740991, ('/insured_minutes',
+                ))
     if points is not None and not 0 <= points <= 9007199254740991:
-        raise _rt.result_out_of_range('points', points, 0, 9007199254740991, ('/fare', '/insured_minutes', '/operating_fee', '/toll', '/cancellation_fee'))
+        raise _rt.result_out_of_range('points', points, 0, 9007199254740991, ('/fare', '/insured_minutes',
+                '/operating_fee', '/toll', '/cancellation_fee'))
     if deducted_points is not None and not 0 <= deducted_points <= 9007199254740991:
         raise _rt.result_out_of_range('deducted_points', deducted_points, 0, 9007199254740991, ('/insured_minutes',))
     if net_points is not None and not 0 <= net_points <= 9007199254740991:
-        raise _rt.result_out_of_range('net_points', net_points, 0, 9007199254740991, ('/fare', '/insured_minutes', '/operating_fee', '/toll', '/cancellation_fee'))
-    return Decision(_SPEC, {'special_insurance': special_insurance, 'points': points, 'deducted_points': deducted_points, 'net_points': net_points, 'violations': list(violations)}, rule, step, (event, fare, insured_minutes, operating_fee, toll, cancellation_fee, surge_multiplier, ran_in_app, special_insurance, points, deducted_points, net_points, violations, failed_checks, failed_check_ids, refused, needs_review))
+        raise _rt.result_out_of_range('net_points', net_points, 0, 9007199254740991, ('/fare', '/insured_minutes',
+                '/operating_fee', '/toll', '/cancellation_fee'))
+    outputs: Outputs = {'special_insurance': special_insurance, 'points': points, 'deducted_points': deducted_points,
+        'net_points': net_points, 'violations': list(violations)}
+    return Decision(_SPEC, outputs, rule, step, (event, fare, insured_minutes, operating_fee, toll, cancellation_fee,
+            surge_multiplier, ran_in_app, special_insurance, points, deducted_points, net_points, violations,
+            failed_checks, failed_check_ids, refused, needs_review))
 
 
 _SPEC = _rt.Spec(
     POLICY_ID,
-    ('event', 'fare', 'insured_minutes', 'operating_fee', 'toll', 'cancellation_fee', 'surge_multiplier', 'ran_in_app', 'special_insurance', 'points', 'deducted_points', 'net_points', 'violations', 'failed_checks', 'failed_check_ids', 'refused', 'needs_review'),
-    ('enum:settlement_event', 'money', 'int', 'money', 'money', 'money', 'number', 'bool', 'money', 'money', 'money', 'money', 'list', 'list', 'list', 'bool', 'bool'),
+    ('event', 'fare', 'insured_minutes', 'operating_fee', 'toll', 'cancellation_fee', 'surge_multiplier', 'ran_in_app',
+        'special_insurance', 'points', 'deducted_points', 'net_points', 'violations', 'failed_checks',
+        'failed_check_ids', 'refused', 'needs_review'),
+    ('enum:settlement_event', 'money', 'int', 'money', 'money', 'money', 'number', 'bool', 'money', 'money', 'money',
+        'money', 'list', 'list', 'list', 'bool', 'bool'),
     {
-        'not_settled': ('정산포인트를 적립하지 않습니다: ', 12),
-        'cancellation_payout': ('취소수수료 ', 5, '의 90%를 포인트로 지급합니다 → ', 9),
-        'ride_completed': ('정산포인트: (운임 ', 1, ' − (유상운송특약금 ', 8, ' + 운영관리비 ', 3, ' + 통행료 ', 4, ')) × 80% + 유상운송특약금 + 통행료 = ', 9, '. 차감포인트(유상운송특약금) ', 10, ', 실제 적립 ', 11),
+        'not_settled': '정산포인트를 적립하지 않습니다: {violations}',
+        'cancellation_payout': '취소수수료 {cancellation_fee}의 90%를 포인트로 지급합니다 → {points}',
+        'ride_completed': '정산포인트: (운임 {fare} − (유상운송특약금 {special_insurance} + 운영관리비 {operating_fee} + 통행료 {toll})) '
+            '× 80% + 유상운송특약금 + 통행료 = {points}. 차감포인트(유상운송특약금) {deducted_points}, 실제 적립 {net_points}',
     },
-    (('not_settled', ()), ('cancellation_payout', ()), ('ride_completed', ())),
+    (
+        ('not_settled', ()),
+        ('cancellation_payout', ()),
+        ('ride_completed', ()),
+    ),
     {'settlement_event': {'completed': '운행 완료', 'cancelled': '취소수수료'}},
     _ZONE,
     ('surge_range', 'fare_covers_costs', 'in_app_only'),

@@ -272,21 +272,28 @@ def test_without_an_articles_folder_every_citation_is_refused(tmp_path):
 
 
 def test_a_copy_of_the_project_elsewhere_holds_its_articles(tmp_path):
-    # The repository's policies/ copied where no ../shared exists: citations are still looked up.
+    # The repository's policies/ copied where no ../shared exists: it compiles, and the citations
+    # are still looked up (they used to be let through when ../shared/seeds was not beside it).
     root = tmp_path / "proj"
     shutil.copytree(ROOT / "policies", root / "policies")
     assert not (tmp_path / "shared").exists()
-    fee = root / "policies" / "pet_taxi" / "cancellation_fee.policy"
-    result = pipeline.load(root, [fee])
+    policy = root / "policies" / "jeju_rentcar" / "partner_discount.policy"  # one policy: cheap
+    result = pipeline.load(root, [policy])
     assert result.errors == []
-    assert "docs/pet_taxi/cancellation_fee.md" in pipeline.build(result.policies, result.articles, result.settings,
-                                                                 result.services)
-    text = fee.read_text(encoding="utf-8")
-    fee.write_text(text.replace(ARTICLE, "001_643b8286a8614a8.txt", 1), encoding="utf-8")
-    [d] = pipeline.load(root, [fee]).errors
-    assert (d.code, d.help) == ("E411", f"did you mean `{ARTICLE}`?")
-    fee.write_text(text.replace('section "이용료 취소수수료"', 'section "이용료 취소 수수료"', 1), encoding="utf-8")
-    assert [d.code for d in pipeline.load(root, [fee]).errors] == ["E412"]  # the coverage check ran
+    assert "docs/jeju_rentcar/partner_discount.md" in pipeline.build(result.policies, result.articles, result.settings,
+                                                                     result.services)
+    article = "003_c59880477d6c5d91.txt"
+    text = policy.read_text(encoding="utf-8")
+    assert f'source "{article}"' in text
+    policy.write_text(text.replace(article, "003_c59880477d6c5d9.txt"), encoding="utf-8")
+    coverage = root / COVERAGE_DIR / "000_12d6022c3118eb37.yaml"
+    coverage.write_text(coverage.read_text(encoding="utf-8").replace("000_12d6022c3118eb37.txt", "000_12d6022c3118eb37"),
+                        encoding="utf-8")
+    found = pipeline.load(root, [policy]).errors
+    assert [(d.code, d.span.path, d.help) for d in found] == [
+        ("E411", "policies/coverage/000_12d6022c3118eb37.yaml", "did you mean `000_12d6022c3118eb37.txt`?"),
+        ("E411", "policies/jeju_rentcar/partner_discount.policy", f"did you mean `{article}`?"),
+    ]
 
 
 def test_coverage_file_named_after_its_article(tmp_path):

@@ -168,8 +168,13 @@ def write_synthetic(root: Path, count: int) -> None:
     """`count` policies under root/policies/synth_<k>/: copies of the two fee policies, renamed.
 
     Each keeps its worked examples, so every synthetic policy goes through the same checks,
-    emitters and example loading as the real ones.
+    emitters and example loading as the real ones; the project holds the articles they cite and
+    a service name for each domain.
     """
+    shutil.copytree(ROOT / "policies" / "articles", root / "policies" / "articles", dirs_exist_ok=True)
+    domains = sorted({f"synth_{i // 100:02d}" for i in range(count)})
+    (root / "policies" / "services.yaml").write_text("".join(f"{d}: 합성 서비스 {d}\n" for d in domains),
+                                                     encoding="utf-8")
     texts = [((ROOT / "policies" / f"{t}.policy").read_text(encoding="utf-8"),
               (ROOT / "policies" / f"{t}.examples.yaml").read_text(encoding="utf-8"),
               t.replace("/", ".")) for t in _TEMPLATES]

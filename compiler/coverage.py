@@ -1,4 +1,8 @@
-"""Maps every section of the seed articles to the policies and rules that implement it.
+"""Maps every section of the source articles to the policies and rules that implement it.
+
+The articles themselves live in the project, `policies/articles/<file>`, named by the file
+name a policy's `source` line and a coverage file's `article` cite. Every citation is looked
+up there: a cited file the project does not hold is an error (also when the folder is absent).
 
 `policies/coverage/<article stem>.yaml` lists, in the article's order, each section (or Q&A)
 of one article with either `implemented_by` (policy ids and their rule ids) or `not_a_rule`
@@ -20,10 +24,11 @@ from dsl import ast as A
 
 __all__ = [
     "Article", "Implementation", "RuleRef", "Section", "COVERAGE_DIR", "coverage_files", "load_coverage",
-    "check_coverage", "emit_coverage", "project_root", "rule_ids", "seeds_dir",
+    "check_coverage", "emit_coverage", "project_root", "rule_ids", "ARTICLES_DIR", "article_files",
 ]
 
 COVERAGE_DIR = Path("policies") / "coverage"
+ARTICLES_DIR = Path("policies") / "articles"
 
 _ARTICLE_KEYS = ("article", "title", "sections")
 _SECTION_KEYS = ("section", "implemented_by", "not_a_rule")
@@ -59,9 +64,9 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    """The coverage of one seed article, sections in the article's order."""
+    """The coverage of one source article, sections in the article's order."""
 
-    file: str  # the article's file name in the seeds folder
+    file: str  # the article's file name in policies/articles/
     title: str
     sections: tuple[Section, ...]
     path: str  # the coverage file, relative to the project root
@@ -71,9 +76,30 @@ class Article:
 # ---------------------------------------------------------------- reading
 
 
-def seeds_dir(root: Path) -> Path:
-    """Where the seed articles live: `../shared/seeds` beside the project."""
-    return Path(root).resolve().parent / "shared" / "seeds"
+def article_files(root: Path) -> list[str]:
+    """The file names of the project's source articles (`policies/articles/`), sorted.
+
+    No folder means no articles: every citation is then refused, never silently let through.
+    """
+    folder = Path(root) / ARTICLES_DIR
+    try:
+        return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".") and p.is_file())
+    except OSError:  # absent, or not a folder
+        return []
+
+
+def _not_in_project(file: str, known: list[str], span: Span, what: str) -> Diagnostic:
+    """E411: a cited article file that is not in `policies/articles/`, with the likeliest one."""
+    folder = ARTICLES_DIR.as_posix() + "/"
+    guess = suggest(file, known)
+    if guess:
+        help = f"did you mean `{guess}`?"
+    elif known:
+        help = f"name a file of `{folder}`, or put the article there"
+    else:
+        help = f"the project has no articles: put the article's text in `{folder}{file}`"
+    return Diagnostic("E411", f"{what} `{file}` is not in `{folder}`", span, help=help,
+                      expected=tuple(f"`{k}`" for k in known))
 
 
 def project_root(policy_paths: Iterable[Path]) -> Path | None:
@@ -103,7 +129,7 @@ def load_coverage(root: Path, sources: dict[str, str] | None = None) -> tuple[li
     root = Path(root)
     articles: list[Article] = []
     diags: list[Diagnostic] = []
-    seeds = seeds_dir(root)
+    known = article_files(root)
     by_article: dict[str, Article] = {}
     for path in coverage_files(root):
         shown = _shown(path, root)
@@ -119,13 +145,8 @@ def load_coverage(root: Path, sources: dict[str, str] | None = None) -> tuple[li
         if Path(article.file).stem != path.stem:
             diags.append(Diagnostic("E414", f"the coverage of `{article.file}` must be named `{Path(article.file).stem}.yaml`",
                                     article.span, help=f"rename `{shown}`"))
-        # Without the seeds folder (a copy of the project elsewhere) the file cannot be looked up.
-        if seeds.is_dir() and not (seeds / article.file).is_file():
-            known = sorted(p.name for p in seeds.iterdir() if p.is_file())
-            guess = suggest(article.file, known)
-            diags.append(Diagnostic("E411", f"article `{article.file}` is not in the seed articles", article.span,
-                                    help=f"did you mean `{guess}`?" if guess else "name a file of `../shared/seeds/`",
-                                    expected=tuple(f"`{k}`" for k in known)))
+        if article.file not in known:
+            diags.append(_not_in_project(article.file, known, article.span, "article"))
         articles.append(article)
     diags.sort(key=Diagnostic.sort_key)
     return articles, diags
@@ -315,16 +336,27 @@ def _policy_of(item: Any) -> A.Policy:
     return item if isinstance(item, A.Policy) else item.policy
 
 
-def check_coverage(articles: list[Article], loaded_policies: Iterable[Any], *, complete: bool = True) -> list[Diagnostic]:
-    """Hold the coverage files against the policies; nothing may be silently missing.
+def check_coverage(articles: list[Article], loaded_policies: Iterable[Any], *, complete: bool = True,
+                   known_articles: list[str] | None = None) -> list[Diagnostic]:
+    """Hold the coverage files and the policies' citations against each other; nothing may be silently missing.
 
     Args:
         loaded_policies: the checked policies (`Loaded` items or `Policy` nodes).
         complete: whether these are all of the project's policies. When only some are loaded,
             a policy id the coverage names but nothing loaded declares is not reported.
+        known_articles: the project's article files (`article_files(root)`): each `source` line
+            citing another file is refused (E411). The pipeline always passes them; None (a
+            caller holding only coverage files against policies) leaves the citations alone.
     """
     policies = {p.id: p for p in map(_policy_of, loaded_policies)}
     diags: list[Diagnostic] = []
+    missing: set[tuple[str, str]] = set()  # (policy id, article file) cited but not in the project
+    if known_articles is not None:
+        for policy in sorted(policies.values(), key=lambda p: p.id):
+            for source in policy.sources:
+                if source.file not in known_articles and (policy.id, source.file) not in missing:
+                    missing.add((policy.id, source.file))  # one error per policy and file: its first citation
+                    diags.append(_not_in_project(source.file, known_articles, source.span, "cited article"))
     for article in articles:
         for section in article.sections:
             for impl in section.implemented_by:
@@ -351,7 +383,7 @@ def check_coverage(articles: list[Article], loaded_policies: Iterable[Any], *, c
         for source in policy.sources:
             article = by_file.get(source.file)
             if article is None:
-                if source.file in warned:
+                if source.file in warned or (policy.id, source.file) in missing:
                     continue
                 warned.add(source.file)
                 # A warning: coverage files are written one article at a time.

@@ -17,7 +17,7 @@ from dsl import ast as A
 if TYPE_CHECKING:
     from compiler.examples import WorkedExample
 
-__all__ = ["emit_docs", "emit_index", "SERVICE_NAMES"]
+__all__ = ["emit_docs", "emit_index"]
 
 GENERATED_NOTE = "자동 생성 문서입니다. 직접 수정하지 마세요."
 
@@ -44,14 +44,6 @@ _CHECK_RESULT_WORDS = {
 }
 # INVARIANT: every name the checker reserves for check results has its words here.
 assert set(_CHECK_RESULT_WORDS) == set(CHECK_RESULTS)
-
-# Korean service names of the policy domains, as the articles call them.
-SERVICE_NAMES = {
-    "pet_taxi": "카카오 T 펫",
-    "callbus": "광역콜버스",
-    "parking_pass": "주차패스",
-    "jeju_rentcar": "제주패스렌트카",
-}
 
 _LIST_SHOWN = 10  # list items written out on a worked example before "외 N건"
 
@@ -1175,10 +1167,12 @@ def _emit_sources(policy: A.Policy) -> list[str]:
 # ---------------------------------------------------------------- index
 
 
-def emit_index(policies: list[A.Policy], coverage: bool = False) -> str:
+def emit_index(policies: list[A.Policy], services: dict[str, str], coverage: bool = False) -> str:
     """Render `generated/docs/index.md`: every policy by service, linked, with its question.
 
     Args:
+        services: the Korean name of each domain's service (`policies/services.yaml`); the
+            pipeline refuses a domain without one, so the domain id shows only for direct callers.
         coverage: link the article-to-rule table (`coverage.md`), which is written beside it.
     """
     out = ["# 상담 정책 목록", "", f"> {GENERATED_NOTE}"]
@@ -1191,7 +1185,7 @@ def emit_index(policies: list[A.Policy], coverage: bool = False) -> str:
     for policy in sorted(policies, key=lambda p: (p.domain, p.name)):
         by_domain.setdefault(policy.domain, []).append(policy)
     for domain, members in by_domain.items():
-        out += ["", f"## {_md(SERVICE_NAMES.get(domain, domain))}", ""]
+        out += ["", f"## {_md(services.get(domain, domain))}", ""]
         for policy in members:
             line = f"- [{_md(policy.title.text, brackets=True)}]({policy.domain}/{policy.name}.md)"
             if policy.question is not None and policy.question.text.strip():

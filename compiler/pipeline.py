@@ -16,7 +16,9 @@ import yaml
 
 from compiler import tree
 from compiler.check import Analysis, analyze
-from compiler.coverage import check_coverage, coverage_files, emit_coverage, load_coverage, project_root
+from compiler.coverage import (
+    article_files, check_coverage, coverage_files, emit_coverage, load_coverage, project_root,
+)
 from compiler.diagnostics import Diagnostic, PolicyError, Span
 from compiler.emit_docs import emit_docs, emit_index
 from compiler.emit_python import emit_python
@@ -24,6 +26,7 @@ from compiler.emit_schema import emit_schema
 from compiler.examples import WorkedExample, check_examples, decide_examples, evaluators_in_memory, read_examples
 from compiler.input_ranges import date_ranges
 from compiler.project import GENERATED, NoProject, find_root, import_evaluator
+from compiler.services import check_services, load_services
 from compiler.settings import PYPROJECT, Settings, read_settings
 from dsl import ast as A
 from dsl.parser import parse
@@ -60,6 +63,7 @@ class LoadResult:
     sources: dict[str, str]  # shown path -> text, for rendering diagnostics
     articles: list | None = None  # policies/coverage/*.yaml as read (None: the project has none)
     settings: Settings = field(default_factory=Settings)  # [tool.policyc] of pyproject.toml
+    services: dict[str, str] = field(default_factory=dict)  # policies/services.yaml: domain -> Korean name
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -220,10 +224,14 @@ def load(root: Path, paths: list[Path] | None = None) -> LoadResult:
     if settings_diags and (root / PYPROJECT).is_file():
         sources[PYPROJECT] = (root / PYPROJECT).read_bytes().decode("utf-8", "replace")
     diags.extend(settings_diags)
-    diags.extend(check_coverage(articles, loaded, complete=complete))
+    diags.extend(check_coverage(articles, loaded, complete=complete, known_articles=article_files(root)))
+    services, services_diags = load_services(root, sources)
+    diags.extend(services_diags)
+    if not services_diags:  # a malformed services file is fixed first: no "missing name" to follow from it
+        diags.extend(check_services(services, loaded))
     diags.extend(_decide_examples(loaded, root))
     diags.sort(key=Diagnostic.sort_key)
-    return LoadResult(loaded, diags, sources, articles if coverage_files(root) else None, settings)
+    return LoadResult(loaded, diags, sources, articles if coverage_files(root) else None, settings, services)
 
 
 def _same(path: Path) -> str:
@@ -289,12 +297,14 @@ def runtime_text() -> str:
             "# source: compiler/runtime.py\n" + RUNTIME_SOURCE.read_text(encoding="utf-8"))
 
 
-def build(loaded: list[Loaded], articles: list | None = None, settings: Settings | None = None) -> dict[str, str]:
+def build(loaded: list[Loaded], articles: list | None = None, settings: Settings | None = None,
+          services: dict[str, str] | None = None) -> dict[str, str]:
     """Every file of generated/, keyed by path relative to it. Deterministic.
 
     Args:
         articles: the coverage files load() read; read again from the project when not given.
         settings: the project settings load() read; read again from the project when not given.
+        services: the service names load() read; read again from the project when not given.
     """
     if settings is None:
         root = project_root(item.path for item in loaded)
@@ -324,7 +334,10 @@ def build(loaded: list[Loaded], articles: list | None = None, settings: Settings
             articles, _ = load_coverage(root)  # INVARIANT: load() already reported its diagnostics
     if articles is not None:
         files["docs/coverage.md"] = emit_coverage(articles, [i.policy for i in loaded])
-    files["docs/index.md"] = emit_index([i.policy for i in sorted(loaded, key=lambda x: x.policy.id)],
+    if services is None:
+        root = project_root(item.path for item in loaded)
+        services = load_services(root)[0] if root is not None else {}  # INVARIANT: load() reported its diagnostics
+    files["docs/index.md"] = emit_index([i.policy for i in sorted(loaded, key=lambda x: x.policy.id)], services,
                                         coverage="docs/coverage.md" in files)
     # load() ran the evaluators of policies with examples (and the runtime with them): compiling
     # them again would only cost time. INVARIANT: emitters produce valid Python.
@@ -372,5 +385,5 @@ def compile_all(root: Path) -> tuple[LoadResult, dict[str, str] | None]:
     result = load(root)
     if result.errors:
         return result, None
-    return result, build(result.policies, result.articles, result.settings)
+    return result, build(result.policies, result.articles, result.settings, result.services)
 

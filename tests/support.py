@@ -12,7 +12,8 @@ from pathlib import Path
 from types import ModuleType
 
 from compiler import pipeline
-from dsl.parser import invisible
+from compiler.diagnostics import PolicyError
+from dsl.parser import invisible, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +72,32 @@ def own_generated_package() -> Iterator[None]:
         sys.path[:] = saved_path
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
+def project_data(root: Path) -> None:
+    """Give a test project what each project holds beside its policies: the repository's source
+    articles (`policies/articles/`), a stand-in article for any other file its policies cite
+    (where the name can be a file name), and a service name for every domain it has a policy in."""
+    articles = root / "policies" / "articles"
+    articles.mkdir(parents=True, exist_ok=True)
+    for path in (REPO / "policies" / "articles").iterdir():
+        (articles / path.name).write_bytes(path.read_bytes())
+    policies = sorted((root / "policies").rglob("*.policy"))
+    for path in policies:
+        try:
+            cited = {s.file for s in parse(path.read_text(encoding="utf-8"), path.name).sources}
+        except PolicyError:
+            continue
+        for name in cited:
+            if name not in ("", ".", "..") and not name.startswith(".") and "/" not in name and "\0" not in name:
+                target = articles / name
+                if not target.exists():
+                    target.write_text("# 시험용 문서\n", encoding="utf-8")
+    domains = sorted({p.parent.name for p in policies})
+    (root / "policies" / "services.yaml").write_text("".join(f"{d}: 서비스 {d}\n" for d in domains), encoding="utf-8")
+
+
 def compile_policy(tmp: Path, policy_id: str, source: str, examples: str = "[]\n") -> ModuleType:
     """Write one policy into a project at tmp, compile it, and import its evaluator."""
     domain, name = policy_id.split(".")
@@ -78,6 +105,7 @@ def compile_policy(tmp: Path, policy_id: str, source: str, examples: str = "[]\n
     policy_dir.mkdir(parents=True, exist_ok=True)
     (policy_dir / f"{name}.policy").write_text(source, encoding="utf-8")
     (policy_dir / f"{name}.examples.yaml").write_text(examples, encoding="utf-8")
+    project_data(tmp)
     loaded = pipeline.load(tmp)
     assert not loaded.errors, [f"{d.span.line}:{d.span.col} {d.code} {d.message}" for d in loaded.errors]
     pipeline.write_tree(pipeline.build(loaded.policies), tmp / "generated")

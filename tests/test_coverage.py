@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from compiler import pipeline
 from compiler.coverage import (
-    COVERAGE_DIR, check_coverage, coverage_files, emit_coverage, load_coverage, rule_ids, seeds_dir,
+    ARTICLES_DIR, COVERAGE_DIR, article_files, check_coverage, coverage_files, emit_coverage, load_coverage, rule_ids,
 )
 from compiler.diagnostics import render
 from dsl.parser import parse
@@ -65,9 +66,9 @@ sections:
 '''
 
 
-def make_project(base: Path, coverage: dict[str, str] | None = None, seeds: bool = True,
+def make_project(base: Path, coverage: dict[str, str] | None = None, articles: bool = True,
                  policies: dict[str, str] | None = None) -> Path:
-    """Write a project under base/proj (seeds at base/shared/seeds) and return its root."""
+    """Write a project under base/proj, its articles in policies/articles/, and return its root."""
     root = base / "proj"
     for rel, text in (policies if policies is not None else {"pet_taxi/fee": FEE, "pet_taxi/plan": PLAN}).items():
         path = root / "policies" / f"{rel}.policy"
@@ -78,8 +79,9 @@ def make_project(base: Path, coverage: dict[str, str] | None = None, seeds: bool
         path = root / COVERAGE_DIR / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    if seeds:
-        folder = base / "shared" / "seeds"
+    (root / "policies" / "services.yaml").write_text("pet_taxi: 카카오 T 펫\n", encoding="utf-8")
+    if articles:
+        folder = root / ARTICLES_DIR
         folder.mkdir(parents=True, exist_ok=True)
         for name in (ARTICLE, "002_447243390f4def35.txt"):
             (folder / name).write_text("# 기사\n", encoding="utf-8")
@@ -233,20 +235,65 @@ def test_section_listed_twice(tmp_path):
     assert d.span.line == 18 and d.help == "first listed at line 4; list each section once"
 
 
-def test_article_not_in_the_seeds(tmp_path):
+def test_article_not_in_the_project(tmp_path):
     text = GOOD_COVERAGE.replace(f"article: {ARTICLE}", "article: 001_643b8286a8614a8.txt")
     root = make_project(tmp_path, {"001_643b8286a8614a89.yaml": text})
     d = one(root, "E411")
-    assert d.message == "article `001_643b8286a8614a8.txt` is not in the seed articles"
+    assert d.message == "article `001_643b8286a8614a8.txt` is not in `policies/articles/`"
     assert d.help == f"did you mean `{ARTICLE}`?"
     assert d.span.line == 1
 
 
-def test_without_the_seeds_folder_the_article_is_not_looked_up(tmp_path):
-    text = GOOD_COVERAGE.replace(f"article: {ARTICLE}", "article: 001_missing.txt")
-    root = make_project(tmp_path, {"001_missing.yaml": text}, seeds=False)
-    assert not seeds_dir(root).exists()
-    assert "E411" not in codes(root)
+def test_a_policy_citing_an_article_not_in_the_project_is_refused_at_its_source_line(tmp_path):
+    typo = FEE.replace(f'source "{ARTICLE}"', 'source "001_643b8286a8614a8.txt"')
+    root = make_project(tmp_path, {"001_643b8286a8614a89.yaml": GOOD_COVERAGE},
+                        policies={"pet_taxi/fee": typo, "pet_taxi/plan": PLAN})
+    d = one(root, "E411")  # the error alone: no "has no coverage file" warning beside it
+    assert d.message == "cited article `001_643b8286a8614a8.txt` is not in `policies/articles/`"
+    assert (d.span.path, d.span.line, d.span.col) == ("policies/pet_taxi/fee.policy", 2, 3)
+    assert d.help == f"did you mean `{ARTICLE}`?"
+    assert d.expected == (f"`{ARTICLE}`", "`002_447243390f4def35.txt`")
+    result, files = pipeline.compile_all(root)
+    assert files is None and [e.code for e in result.errors] == ["E411"]
+
+
+def test_without_an_articles_folder_every_citation_is_refused(tmp_path):
+    # What used to switch the check off (no ../shared/seeds beside a copy) is now an error.
+    root = make_project(tmp_path, {"001_643b8286a8614a89.yaml": GOOD_COVERAGE}, articles=False)
+    assert not (root / ARTICLES_DIR).exists() and article_files(root) == []
+    found = [d for d in diagnostics(root) if d.code == "E411"]
+    # The coverage file's article, and each policy once per cited file (plan cites it twice).
+    assert [(d.span.path, d.span.line) for d in found] == [
+        ("policies/coverage/001_643b8286a8614a89.yaml", 1),
+        ("policies/pet_taxi/fee.policy", 2),
+        ("policies/pet_taxi/plan.policy", 2),
+    ]
+    assert found[1].help == f"the project has no articles: put the article's text in `policies/articles/{ARTICLE}`"
+
+
+def test_a_copy_of_the_project_elsewhere_holds_its_articles(tmp_path):
+    # The repository's policies/ copied where no ../shared exists: it compiles, and the citations
+    # are still looked up (they used to be let through when ../shared/seeds was not beside it).
+    root = tmp_path / "proj"
+    shutil.copytree(ROOT / "policies", root / "policies")
+    assert not (tmp_path / "shared").exists()
+    policy = root / "policies" / "jeju_rentcar" / "partner_discount.policy"  # one policy: cheap
+    result = pipeline.load(root, [policy])
+    assert result.errors == []
+    assert "docs/jeju_rentcar/partner_discount.md" in pipeline.build(result.policies, result.articles, result.settings,
+                                                                     result.services)
+    article = "003_c59880477d6c5d91.txt"
+    text = policy.read_text(encoding="utf-8")
+    assert f'source "{article}"' in text
+    policy.write_text(text.replace(article, "003_c59880477d6c5d9.txt"), encoding="utf-8")
+    coverage = root / COVERAGE_DIR / "000_12d6022c3118eb37.yaml"
+    coverage.write_text(coverage.read_text(encoding="utf-8").replace("000_12d6022c3118eb37.txt", "000_12d6022c3118eb37"),
+                        encoding="utf-8")
+    found = pipeline.load(root, [policy]).errors
+    assert [(d.code, d.span.path, d.help) for d in found] == [
+        ("E411", "policies/coverage/000_12d6022c3118eb37.yaml", "did you mean `000_12d6022c3118eb37.txt`?"),
+        ("E411", "policies/jeju_rentcar/partner_discount.policy", f"did you mean `{article}`?"),
+    ]
 
 
 def test_coverage_file_named_after_its_article(tmp_path):
@@ -369,6 +416,5 @@ def test_every_real_policy_source_is_covered():
     missing = [f"{p.path}:{s.span.line}: {s.file} 「{s.section}」"
                for p in REAL_POLICIES for s in p.sources if (s.file, s.section) not in listed]
     assert missing == []
-    seeds = seeds_dir(ROOT)
-    if seeds.is_dir():
-        assert sorted(a.file for a in articles) == sorted(p.name for p in seeds.iterdir() if p.suffix == ".txt")
+    # Every article of the project has its coverage file.
+    assert sorted(a.file for a in articles) == article_files(ROOT)

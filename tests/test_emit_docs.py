@@ -12,9 +12,11 @@ import pytest
 from compiler import pipeline
 from compiler.check import analyze
 from compiler.diagnostics import PolicyError
-from compiler.emit_docs import SERVICE_NAMES, _cell, _fmt_duration, _fmt_interval, _md, _toward, emit_index
+from compiler.emit_docs import _cell, _fmt_duration, _fmt_interval, _md, _toward, emit_index
 from compiler.emit_docs import emit_docs as emit_page
 from compiler.examples import WorkedExample
+from compiler.services import load_services
+from tests.support import project_data
 from dsl import ast as A
 from dsl.parser import parse, parse_file
 
@@ -383,29 +385,33 @@ def test_counts_lists_and_calendar_words():
 # ---------------------------------------------------------------- index
 
 
+# The repository's service names, as data (policies/services.yaml), not code.
+SERVICES = load_services(ROOT)[0]
+
+
 def test_index_lists_every_policy_by_domain(pet_policy):
     other = parse('policy bus.penalty "예약취소 | 페널티 [요약]"\n  question "페널티는 언제 풀리나요?"\n'
                   'input x: int "x"\noutput y: int "y"\nrule r "r" otherwise then y = x\n',
                   "policies/bus/penalty.policy")
     third = parse('policy bus.advance "사전 예약"\ninput x: int "x"\noutput y: int "y"\n'
                   'rule r "r" otherwise then y = x\n', "policies/bus/advance.policy")
-    index = emit_index([pet_policy, other, third])
+    index = emit_index([pet_policy, other, third], SERVICES)
     assert index.startswith("# 상담 정책 목록\n")
     assert index.endswith("\n") and not index.endswith("\n\n")
     lines = index.splitlines()
     assert "- [펫 예약 취소수수료](pet_taxi/cancellation_fee.md) — 펫 예약을 취소하면 취소수수료가 얼마인가요?" in lines
     assert "- [예약취소 | 페널티 \\[요약\\]](bus/penalty.md) — 페널티는 언제 풀리나요?" in lines
     assert "- [사전 예약](bus/advance.md)" in lines
-    # Known domains are headed by their Korean service name; others by their id.
+    # Named domains are headed by their Korean service name; others (refused by the pipeline) by their id.
     assert lines.index("## bus") < lines.index("- [사전 예약](bus/advance.md)") < lines.index("## 카카오 T 펫")
     assert "coverage.md" not in index
     shuffled = [third, pet_policy, other]
     random.Random(0).shuffle(shuffled)
-    assert emit_index(shuffled) == index
+    assert emit_index(shuffled, SERVICES) == index
 
 
 def test_index_of_nothing():
-    assert emit_index([]).endswith("등록된 정책이 없습니다.\n")
+    assert emit_index([], SERVICES).endswith("등록된 정책이 없습니다.\n")
 
 
 def test_index_names_services_and_links_coverage(pet_policy):
@@ -415,11 +421,10 @@ def test_index_names_services_and_links_coverage(pet_policy):
                  'rule r "r" otherwise then y = x\n', "policies/jeju_rentcar/x.policy")
     park = parse('policy parking_pass.x "주차 정책"\ninput x: int "x"\noutput y: int "y"\n'
                  'rule r "r" otherwise then y = x\n', "policies/parking_pass/x.policy")
-    index = emit_index([pet_policy, bus, rent, park], coverage=True)
+    index = emit_index([pet_policy, bus, rent, park], SERVICES, coverage=True)
     lines = index.splitlines()
     headings = [line for line in lines if line.startswith("## ")]
     assert headings == ["## 광역콜버스", "## 제주패스렌트카", "## 주차패스", "## 카카오 T 펫"]
-    assert SERVICE_NAMES["pet_taxi"] == "카카오 T 펫"
     assert "- [콜버스 정책](callbus/x.md) — 질문?" in lines
     assert "- [렌트카 정책](jeju_rentcar/x.md)" in lines
     assert "[상담 문서별 규칙 대응표](coverage.md)" in index
@@ -500,6 +505,7 @@ def test_page_with_checks_compiles_end_to_end(tmp_path):
     # `policyc compile` used to die with RecursionError on a policy with checks.
     (tmp_path / "policies" / "pet_taxi").mkdir(parents=True)
     (tmp_path / "policies" / "pet_taxi" / "mate.policy").write_text(MATE, encoding="utf-8")
+    project_data(tmp_path)
     result, files = pipeline.compile_all(tmp_path)
     assert result.errors == [] and files is not None
     page = files["docs/pet_taxi/mate.md"]

@@ -22,7 +22,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from compiler import pipeline
-from tests.support import dsl_text, own_generated_package
+from tests.support import dsl_text, own_generated_package, project_data
 
 # Labels (titles, enum labels, input labels, notes, summary): anything at all, braces included.
 LABEL = ('L "quote" \\back\\slash \\n """triple""" \'\'\'single\'\'\' new\nline {{ }} } { a|b <b>bold</b> '
@@ -54,10 +54,15 @@ def q(text: str) -> str:
 _IDS = itertools.count()
 
 
+def article_name(label: str) -> str:
+    """The label as an article's file name: every character kept but the two no file name may hold."""
+    return label.replace("/", "\u2215").replace("\0", "\u2400")
+
+
 def policy_source(name: str, label: str, sentence: str, literal: str) -> str:
     L, S, T = q(label), q(sentence), q(literal)
     return f'''policy esc.{name} {L}
-  source {L} section {L}
+  source {q(article_name(label))} section {L}
   question {L}
   summary {L}
   note {L}
@@ -108,6 +113,7 @@ def compiled(tmp_path: Path, label: str = LABEL, sentence: str = SENTENCE, liter
     # Double-quoted: PyYAML writes U+0085 raw in a plain or single-quoted scalar, where it reads back as a line break.
     text = yaml.safe_dump(examples, allow_unicode=True, default_style='"')
     (policy_dir / f"{name}.examples.yaml").write_text(text, encoding="utf-8")
+    project_data(tmp_path)
     loaded = pipeline.load(tmp_path)
     assert not loaded.errors, [f"{d.span.line}:{d.span.col} {d.code} {d.message}" for d in loaded.errors]
     files = pipeline.build(loaded.policies)

@@ -11,6 +11,7 @@ from compiler import pipeline
 from compiler.diagnostics import render
 from compiler.examples import ExampleLoader, decide_examples, evaluators_in_memory, read_examples, run_example
 from tests.conftest import ROOT
+from tests.support import project_data
 
 LOADED = pipeline.load(ROOT)
 CASES = [
@@ -99,6 +100,7 @@ def tiny_project(root: Path, examples: str, policy: str | None = None) -> Path:
     (folder / "fee.policy").write_text(policy or (BAD_EXAMPLES / "fee.policy").read_text(encoding="utf-8"),
                                        encoding="utf-8")
     (folder / "fee.examples.yaml").write_text(examples, encoding="utf-8")
+    project_data(root)
     return root
 
 

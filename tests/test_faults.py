@@ -27,6 +27,7 @@ from click.testing import CliRunner
 
 from compiler import pipeline, project, tree
 from compiler.cli import EXIT_OS_ERROR, main
+from tests.support import project_data
 
 ROOT = Path(__file__).resolve().parent.parent
 PET = "pet_taxi.cancellation_fee"
@@ -57,6 +58,7 @@ def small(tmp_path_factory) -> Path:
     (root / "policies/pet_taxi").mkdir(parents=True)
     for rel in (PET_POLICY, PET_EXAMPLES):
         shutil.copy(ROOT / rel, root / rel)
+    project_data(root)
     result, files = pipeline.compile_all(root)
     assert files is not None, [d.message for d in result.errors]
     pipeline.write_tree(files, root / "generated")

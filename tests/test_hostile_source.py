@@ -23,8 +23,8 @@ from compiler import pipeline
 from compiler.check import check
 from compiler.diagnostics import PolicyError, render, render_json
 from dsl.parser import BIDI_CONTROLS, parse
-from tests.support import compile_policy, dsl_text
-from tests.test_escaping import outside_code
+from tests.support import compile_policy, dsl_text, project_data
+from tests.test_escaping import article_name, outside_code
 
 BODY = '''  source "a.txt" section "s"
 input n: int "수"
@@ -41,6 +41,7 @@ def _project(tmp: Path, policy_id: str, body: str = BODY) -> pipeline.Loaded:
     folder.mkdir(parents=True)
     (folder / f"{name}.policy").write_text(f'policy {policy_id} "t"\n{body}', encoding="utf-8")
     (folder / f"{name}.examples.yaml").write_text("[]\n", encoding="utf-8")
+    project_data(tmp)
     return pipeline.load(tmp)
 
 
@@ -136,7 +137,7 @@ def test_hostile_text_in_every_place_stays_data(tmp_path, monkeypatch, hostile):
     q = dsl_text(hostile)
     sentence = dsl_text(hostile.replace("{", "(").replace("}", ")").translate({ord(d): None for d in "0123456789"}))
     source = f'''policy esc.h {q}
-  source {q} section {q}
+  source {dsl_text(article_name(hostile))} section {q}
   question {q}
   summary {q}
   note {q}

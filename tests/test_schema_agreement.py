@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from compiler import emit_schema as ES
 from compiler import pipeline
 from compiler.input_ranges import HOLIDAY_YEARS, date_ranges
-from tests.support import compile_policy
+from tests.support import compile_policy, project_data
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,10})?\Z")  # runtime._NUMBER_RE
@@ -291,6 +291,7 @@ def _project(tmp: Path, pyproject: str | None) -> Path:
     (tmp / "policies" / "bounds").mkdir(parents=True)
     (tmp / "policies" / "bounds" / "numbers.policy").write_text(BOUNDED, encoding="utf-8")
     (tmp / "policies" / "bounds" / "numbers.examples.yaml").write_text("[]\n", encoding="utf-8")
+    project_data(tmp)
     if pyproject is not None:
         (tmp / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     return tmp

@@ -32,7 +32,10 @@ def examples(n: int) -> int:
 
 
 def copy_small_project(root: Path, policies: tuple[str, ...] = SMALL_PROJECT) -> Path:
-    """Copy the named policies of the repository (and their examples) into a project at root."""
+    """Copy the named policies of the repository (and their examples), its source articles and
+    its service names into a project at root."""
+    shutil.copytree(ROOT / "policies" / "articles", root / "policies" / "articles", dirs_exist_ok=True)
+    shutil.copyfile(ROOT / "policies" / "services.yaml", root / "policies" / "services.yaml")
     for stem in policies:
         for suffix in (".policy", ".examples.yaml"):
             source = ROOT / "policies" / f"{stem}{suffix}"

@@ -7,6 +7,7 @@ import json
 import unicodedata
 from dataclasses import dataclass, field
 
+from compiler.codes import CODES
 from dsl.ast import Span
 
 __all__ = ["Span", "Diagnostic", "Related", "render", "render_json", "suggest", "FRIENDLY_TOKENS", "PolicyError"]
@@ -69,6 +70,12 @@ class Diagnostic:
     help: str | None = None
     notes: tuple[str, ...] = field(default=())
     related: tuple[Related, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        # Every code is in the registry (compiler/codes.py, docs/DIAGNOSTICS.md), with its severity.
+        entry = CODES.get(self.code)
+        if entry is None or entry.severity != self.severity:
+            raise ValueError(f"diagnostic code {self.code} as {self.severity!r} is not in compiler/codes.py")
 
     def sort_key(self) -> tuple:
         return (self.span.path, self.span.line, self.span.col, self.code, self.message)

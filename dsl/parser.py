@@ -391,9 +391,6 @@ class _ToAst(Transformer):
         text, columns = _unquote_columns(tok, self.path)
         return A.Label(text, _tok_span(self.path, tok), columns)
 
-    def _error(self, tok: Token, message: str, help: str | None = None) -> PolicyError:
-        return PolicyError([Diagnostic("E005", message, _tok_span(self.path, tok), help=help)])
-
     # -- file
     def start(self, meta, children):
         header, *items = children

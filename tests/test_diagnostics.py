@@ -413,7 +413,6 @@ SOURCES_OF_CODES = (ROOT / "dsl" / "parser.py", ROOT / "compiler" / "check.py")
 WITHOUT_CASE = {
     "E001": "bytes that are not UTF-8: tests/test_pipeline.py",
     "E002": "the end of the file, past which no mark can be written: test_first_error[syntax_unexpected_eof]",
-    "E005": "not emitted: the parser's `_error` helper has no caller",
     "E010": "nesting depth (the checker's limits): tests/test_check.py",
     "E101": "unreachable: the grammar's POLICY_ID admits only lowercase ids",
     "E102": "a case's id is `bad.<file name>`: test_header_mistakes_point_at_their_token",

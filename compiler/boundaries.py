@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from compiler.check import _NEG_INF, _POS_INF, Analysis, _atom, _conjuncts, bound_value, show_value
+from compiler.check import NEG_INF, POS_INF, Analysis, atom_constraint, bound_value, conjuncts, show_value
 from dsl import ast as A
 
 # The smallest step of each kind of key: inputs carry whole seconds and whole won.
@@ -81,8 +81,8 @@ def find_boundaries(an: Analysis) -> list[Boundary]:
 def _condition_points(an: Analysis, owner: str, condition, line: int, inside: str, outside: str = "") -> list[Boundary]:
     """The edges of the ranges a condition tests: `x >= 24h`, `x in [0min, 10min]`."""
     out: list[Boundary] = []
-    for atom in _conjuncts(condition):
-        _, c = _atom(atom, an)
+    for atom in conjuncts(condition):
+        _, c = atom_constraint(atom, an)
         if c[0] != "range":
             continue
         operand = atom.operand if isinstance(atom, A.InInterval) else (
@@ -92,7 +92,7 @@ def _condition_points(an: Analysis, owner: str, condition, line: int, inside: st
             continue
         _, lo, lc, hi, hc = c
         for v, closed, is_low in ((lo, lc, True), (hi, hc, False)):
-            if v is _NEG_INF or v is _POS_INF:
+            if v is NEG_INF or v is POS_INF:
                 continue
             # The boundary value itself belongs to the side the interval closes on.
             if is_low:
@@ -110,7 +110,7 @@ def _table_points(owner: str, key, kind: str, rows: list[tuple[str, A.Interval]]
     if step is None:
         return []
     ends = {bound_value(iv.low) for _, iv in rows} | {bound_value(iv.high) for _, iv in rows}
-    points = sorted(ends - {_NEG_INF, _POS_INF}, key=_sort_key)
+    points = sorted(ends - {NEG_INF, POS_INF}, key=_sort_key)
     out = []
     for v in points:
         # The side that holds v exactly, and the other side one step away.
@@ -127,8 +127,8 @@ def _table_points(owner: str, key, kind: str, rows: list[tuple[str, A.Interval]]
 def _row_of(rows: list[tuple[str, A.Interval]], v) -> str:
     for rid, iv in rows:
         lo, hi = bound_value(iv.low), bound_value(iv.high)
-        above_low = lo is _NEG_INF or v > lo or (v == lo and iv.low_closed)
-        below_high = hi is _POS_INF or v < hi or (v == hi and iv.high_closed)
+        above_low = lo is NEG_INF or v > lo or (v == lo and iv.low_closed)
+        below_high = hi is POS_INF or v < hi or (v == hi and iv.high_closed)
         if above_low and below_high:
             return rid
     return ""

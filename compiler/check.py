@@ -106,32 +106,34 @@ def analyze(policy: A.Policy) -> Analysis:
 
 # ---------------------------------------------------------------- interval arithmetic
 
-_NEG_INF = object()
-_POS_INF = object()
+# The comparable values of the interval ends `-∞` and `∞` (see `bound_value`); shared with
+# the stages that walk intervals (boundaries, emit_python).
+NEG_INF = object()
+POS_INF = object()
 
 
 def bound_value(b):
     """The comparable value of an interval end (a literal or infinity)."""
     if isinstance(b, A.Infinity):
-        return _NEG_INF if b.negative else _POS_INF
+        return NEG_INF if b.negative else POS_INF
     return b.value
 
 
 def _lt(a, b) -> bool:
     if a is b:
         return False
-    if a is _NEG_INF or b is _POS_INF:
+    if a is NEG_INF or b is POS_INF:
         return True
-    if a is _POS_INF or b is _NEG_INF:
+    if a is POS_INF or b is NEG_INF:
         return False
     return a < b
 
 
 def show_value(v) -> str:
     """Format an interval end in the DSL's own notation for diagnostics."""
-    if v is _NEG_INF:
+    if v is NEG_INF:
         return "-∞"
-    if v is _POS_INF:
+    if v is POS_INF:
         return "∞"
     if isinstance(v, timedelta):
         return show_duration(v)
@@ -159,13 +161,16 @@ def show_duration(d: timedelta) -> str:
 
 
 def show_interval(lo, lo_closed, hi, hi_closed) -> str:
-    left = "[" if lo_closed and lo is not _NEG_INF else "("
-    right = "]" if hi_closed and hi is not _POS_INF else ")"
+    left = "[" if lo_closed and lo is not NEG_INF else "("
+    right = "]" if hi_closed and hi is not POS_INF else ")"
     return f"{left}{show_value(lo)}, {show_value(hi)}{right}"
 
 
 @dataclass(frozen=True)
-class _Piece:
+class Piece:
+    """One interval of a table or a rule's condition: its ends (values or NEG_INF/POS_INF),
+    whether each end is closed, the row or rule that owns it and where it is written."""
+
     lo: object
     lo_closed: bool
     hi: object
@@ -174,7 +179,7 @@ class _Piece:
     span: A.Span
 
 
-def coverage_problems(pieces: list[_Piece]) -> list[tuple[str, object]]:
+def coverage_problems(pieces: list[Piece]) -> list[tuple[str, object]]:
     """Find gaps and overlaps in intervals meant to cover the whole line exactly once.
 
     Returns (kind, detail) pairs: ("gap", (lo, lo_closed, hi, hi_closed)) or
@@ -182,15 +187,15 @@ def coverage_problems(pieces: list[_Piece]) -> list[tuple[str, object]]:
     """
     problems: list[tuple[str, object]] = []
 
-    ordered = sorted(pieces, key=_SortKey.of)
-    reach, reach_closed, reach_piece = _NEG_INF, False, None
+    ordered = sorted(pieces, key=SortKey.of)
+    reach, reach_closed, reach_piece = NEG_INF, False, None
     for p in ordered:
         if reach_piece is None:
-            if p.lo is not _NEG_INF:
-                problems.append(("gap", (_NEG_INF, False, p.lo, not p.lo_closed)))
+            if p.lo is not NEG_INF:
+                problems.append(("gap", (NEG_INF, False, p.lo, not p.lo_closed)))
         else:
             # Does p start before the covered region ends?
-            if _lt(p.lo, reach) or (p.lo == reach and p.lo_closed and reach_closed and p.lo is not _NEG_INF):
+            if _lt(p.lo, reach) or (p.lo == reach and p.lo_closed and reach_closed and p.lo is not NEG_INF):
                 hi, hi_closed = (p.hi, p.hi_closed) if _lt(p.hi, reach) or (p.hi == reach and not (p.hi_closed and not reach_closed)) else (reach, reach_closed)
                 problems.append(("overlap", (reach_piece, p, p.lo, p.lo_closed, hi, hi_closed)))
             elif _lt(reach, p.lo) or (p.lo == reach and not p.lo_closed and not reach_closed):
@@ -199,24 +204,24 @@ def coverage_problems(pieces: list[_Piece]) -> list[tuple[str, object]]:
             reach, reach_closed, reach_piece = p.hi, p.hi_closed, p
     if reach_piece is None:
         return problems
-    if reach is not _POS_INF:
-        problems.append(("gap", (reach, not reach_closed, _POS_INF, False)))
+    if reach is not POS_INF:
+        problems.append(("gap", (reach, not reach_closed, POS_INF, False)))
     return problems
 
 
-class _SortKey:
+class SortKey:
     """Orders interval pieces by where they start (closed before open at the same point)."""
 
     __slots__ = ("p",)
 
-    def __init__(self, p: _Piece):
+    def __init__(self, p: Piece):
         self.p = p
 
     @classmethod
-    def of(cls, p: _Piece) -> "_SortKey":
+    def of(cls, p: Piece) -> "SortKey":
         return cls(p)
 
-    def __lt__(self, other: "_SortKey") -> bool:
+    def __lt__(self, other: "SortKey") -> bool:
         a, b = self.p, other.p
         if a.lo == b.lo or (a.lo is b.lo):
             return a.lo_closed and not b.lo_closed
@@ -411,7 +416,7 @@ class _Checker:
         for o in self.p.outputs:
             if o.formula is not None:
                 defs[o.name] = o.formula
-        deps = {n: _names_in(e) & (set(defs) | set(self.an.decided)) for n, e in defs.items()}
+        deps = {n: names_in(e) & (set(defs) | set(self.an.decided)) for n, e in defs.items()}
         order: list[str] = []
         state: dict[str, int] = {}
 
@@ -436,7 +441,7 @@ class _Checker:
         needs_checks: set[str] = set()
         check_names = set(CHECK_RESULTS) if self.p.checks else set()
         for n in order:
-            names = _names_in(defs[n])
+            names = names_in(defs[n])
             if deps[n] & set(self.an.decided) or deps[n] & needs_decision:
                 needs_decision.add(n)
             if names & check_names or deps[n] & needs_checks:
@@ -633,7 +638,7 @@ class _Checker:
                 self.err("E182", f"table `{table.id}` has two rows named `{row.id}`", _name_of(row), first=row_ids[row.id])
             row_ids.setdefault(row.id, _name_of(row))
             if self.check_interval(row.interval, key_t, table.key):
-                pieces.append(_Piece(bound_value(row.interval.low), row.interval.low_closed,
+                pieces.append(Piece(bound_value(row.interval.low), row.interval.low_closed,
                                      bound_value(row.interval.high), row.interval.high_closed, row.id, row.interval.span))
             self.check_assignments(f"{table.id}.{row.id}", _name_of(row), row.assignments)
         self.given = frozenset()
@@ -689,7 +694,7 @@ class _Checker:
             ok = False
         return ok
 
-    def report_coverage(self, pieces: list[_Piece], key: str, table, row_word: str, prefix: str = "") -> None:
+    def report_coverage(self, pieces: list[Piece], key: str, table, row_word: str, prefix: str = "") -> None:
         for kind, detail in coverage_problems(pieces):
             if kind == "gap":
                 lo, lc, hi, hc = detail
@@ -770,7 +775,7 @@ class _Checker:
                 if not self.check_interval(h.interval, key_t, key):
                     return
                 iv = h.interval
-                pieces.append(_Piece(bound_value(iv.low), iv.low_closed, bound_value(iv.high), iv.high_closed, h.name, iv.span))
+                pieces.append(Piece(bound_value(iv.low), iv.low_closed, bound_value(iv.high), iv.high_closed, h.name, iv.span))
             self.report_coverage(pieces, _key_words(key), grid, row_word=word)
         else:
             self.err("E197", f"a table key must be an enum or have an order, not {key_t.show()}", _span(key))
@@ -800,7 +805,7 @@ class _Checker:
         pending, seen = list(exprs), set()
         while pending:
             e = pending.pop()
-            for n in _names_in(e) if e is not None and not isinstance(e, A.Infinity) else ():
+            for n in names_in(e) if e is not None and not isinstance(e, A.Infinity) else ():
                 if n in formulas and n not in seen:
                     seen.add(n)
                     exprs.append(formulas[n])
@@ -1313,7 +1318,7 @@ class _Checker:
             # Inside `where`, a field name shadows an outer name: forget what was known of it,
             # and say so where the outer name was perhaps meant.
             self.given = (self.given - {f.name for f in rec.fields}) | given
-            used = _names_in(where)
+            used = names_in(where)
             for f in rec.fields:
                 outer = self.an.symbols.get(f.name)
                 if f.name in used and outer is not None and outer.kind in ("input", "let", "output"):
@@ -1383,7 +1388,7 @@ def _unit_help(a: Type, b: Type) -> str | None:
     return None
 
 
-def _names_in(e) -> set[str]:
+def names_in(e) -> set[str]:
     """Every bare name an expression mentions (record fields included; callers intersect)."""
     out: set[str] = set()
 
@@ -1496,8 +1501,8 @@ def _shape(e):
 
 def _region(cond, an: "Analysis") -> dict:
     region: dict = {}
-    for atom in _conjuncts(cond):
-        key, constraint = _atom(atom, an)
+    for atom in conjuncts(cond):
+        key, constraint = atom_constraint(atom, an)
         if key in region:
             merged = _intersect(region[key], constraint)
             region[key] = merged
@@ -1506,17 +1511,18 @@ def _region(cond, an: "Analysis") -> dict:
     return region
 
 
-def _conjuncts(cond) -> list:
+def conjuncts(cond) -> list:
+    """The parts of a condition joined by `and`, flattened, in source order."""
     if isinstance(cond, A.Binary) and cond.op == "and":
-        return _conjuncts(cond.left) + _conjuncts(cond.right)
+        return conjuncts(cond.left) + conjuncts(cond.right)
     return [cond]
 
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
-def _atom(atom, an: "Analysis"):
-    """(term key, constraint): ("bool", v), ("set", frozenset), ("range", lo, lc, hi, hc) or ("opaque",)."""
+def atom_constraint(atom, an: "Analysis"):
+    """What one conjunct of a condition constrains, as (term key, constraint): ("bool", v), ("set", frozenset), ("range", lo, lc, hi, hc) or ("opaque",)."""
     if isinstance(atom, A.Name) and an.type_of(atom).kind == "bool":
         return _shape(atom), ("bool", True)
     if isinstance(atom, A.Unary) and atom.op == "not" and isinstance(atom.operand, A.Name):
@@ -1539,8 +1545,8 @@ def _atom(atom, an: "Analysis"):
         if isinstance(right, (A.Money, A.Percent, A.Duration, A.Number)):
             v = right.value
             if op in ("<", "<="):
-                return _shape(left), ("range", _NEG_INF, False, v, op == "<=")
-            return _shape(left), ("range", v, op == ">=", _POS_INF, False)
+                return _shape(left), ("range", NEG_INF, False, v, op == "<=")
+            return _shape(left), ("range", v, op == ">=", POS_INF, False)
     return _shape(atom), ("bool", True)
 
 
@@ -1564,8 +1570,8 @@ def _inside(inner, outer) -> bool:
     if inner[0] == "range" and outer[0] == "range":
         _, ilo, ilc, ihi, ihc = inner
         _, olo, olc, ohi, ohc = outer
-        low_ok = _lt(olo, ilo) or (olo == ilo and (olc or not ilc)) or olo is _NEG_INF
-        high_ok = _lt(ihi, ohi) or (ihi == ohi and (ohc or not ihc)) or ohi is _POS_INF
+        low_ok = _lt(olo, ilo) or (olo == ilo and (olc or not ilc)) or olo is NEG_INF
+        high_ok = _lt(ihi, ohi) or (ihi == ohi and (ohc or not ihc)) or ohi is POS_INF
         return low_ok and high_ok
     return False
 

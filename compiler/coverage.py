@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import yaml
 
 from compiler.diagnostics import Diagnostic, Span, suggest
-from compiler.emit_docs import GENERATED_NOTE, _cell, _code, _md
+from compiler.emit_docs import GENERATED_NOTE, code_span, escape_cell, escape_md
 from dsl import ast as A
 
 __all__ = [
@@ -409,7 +409,7 @@ def emit_coverage(articles: list[Article], policies: Iterable[Any]) -> str:
     out = [
         "# 상담 문서별 규칙 대응표",
         "",
-        f"> {GENERATED_NOTE} 원본: {_code(COVERAGE_DIR.as_posix() + '/')}",
+        f"> {GENERATED_NOTE} 원본: {code_span(COVERAGE_DIR.as_posix() + '/')}",
         "",
         "상담 문서의 모든 구간과 질문이 어느 정책의 어느 규칙으로 판단되는지, 규칙이 아니면 그 이유를 보여 줍니다. "
         "[상담 정책 목록](index.md)",
@@ -421,9 +421,9 @@ def emit_coverage(articles: list[Article], policies: Iterable[Any]) -> str:
     for article in ordered:
         out += [
             "",
-            f"## {_md(article.title)}",
+            f"## {escape_md(article.title)}",
             "",
-            f"- 상담 문서: {_code(article.file)}",
+            f"- 상담 문서: {code_span(article.file)}",
             f"- {_counts(list(article.sections))}",
             "",
             "| 구간/섹션 | 구현 정책 · 규칙 | 비고 |",
@@ -431,10 +431,10 @@ def emit_coverage(articles: list[Article], policies: Iterable[Any]) -> str:
         ]
         for section in article.sections:
             if section.not_a_rule is not None:
-                out.append(f"| {_cell(section.name)} | — | 규칙 아님: {_cell(section.not_a_rule)} |")
+                out.append(f"| {escape_cell(section.name)} | — | 규칙 아님: {escape_cell(section.not_a_rule)} |")
                 continue
             impls = "<br>".join(_implementation_words(impl, by_id.get(impl.policy)) for impl in section.implemented_by)
-            out.append(f"| {_cell(section.name)} | {impls} |  |")
+            out.append(f"| {escape_cell(section.name)} | {impls} |  |")
     return "\n".join(out) + "\n"
 
 
@@ -444,8 +444,8 @@ def _counts(sections: list[Section]) -> str:
 
 
 def _implementation_words(impl: Implementation, policy: A.Policy | None) -> str:
-    rules = ", ".join(_code(r.id, in_table=True) for r in impl.rules)
+    rules = ", ".join(code_span(r.id, in_table=True) for r in impl.rules)
     if policy is None:
-        return f"{_code(impl.policy, in_table=True)}: {rules}"
-    link = f"[{_md(policy.title.text, brackets=True).replace('|', chr(92) + '|')}]({policy.domain}/{policy.name}.md)"
-    return f"{link} ({_code(policy.id, in_table=True)}): {rules}"
+        return f"{code_span(impl.policy, in_table=True)}: {rules}"
+    link = f"[{escape_md(policy.title.text, brackets=True).replace('|', chr(92) + '|')}]({policy.domain}/{policy.name}.md)"
+    return f"{link} ({code_span(policy.id, in_table=True)}): {rules}"

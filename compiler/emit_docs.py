@@ -121,6 +121,10 @@ def _code(text: str, *, in_table: bool = False) -> str:
     return out.replace("|", "\\|") if in_table else out
 
 
+# The Markdown escapes as public names, for the other stages that write Markdown (coverage).
+escape_md, escape_cell, code_span = _md, _cell, _code
+
+
 # ---------------------------------------------------------------- Korean words
 
 

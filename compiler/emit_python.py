@@ -10,7 +10,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-from compiler.check import CHECK_RESULTS, PLACEHOLDER, Analysis, bound_value, _names_in, _NEG_INF, _POS_INF
+from compiler.check import CHECK_RESULTS, NEG_INF, PLACEHOLDER, POS_INF, Analysis, bound_value, names_in
 from compiler.input_ranges import HOLIDAY_YEARS, blamed_input, date_ranges, korean_holidays
 from compiler.runtime import DATES, MAX_INT
 from compiler.types import Type
@@ -418,7 +418,7 @@ class _PythonEmitter:
     def input_names_of(self, e) -> frozenset[str]:
         """The inputs an expression is worked out from, through lets and outputs."""
         out: set[str] = set()
-        for n in _names_in(e):
+        for n in names_in(e):
             out |= self.input_paths_of_name(n)
         return frozenset(out)
 
@@ -585,10 +585,10 @@ class _PythonEmitter:
         """The test that var is in the interval; at the low or high end only if asked."""
         lo, hi = bound_value(iv.low), bound_value(iv.high)
         parts = []
-        if lo is not _NEG_INF and low:
+        if lo is not NEG_INF and low:
             parts.append(f"{self.expr(iv.low)} {'<=' if iv.low_closed else '<'}")
         parts.append(var)
-        if hi is not _POS_INF and high:
+        if hi is not POS_INF and high:
             parts.append(f"{'<=' if iv.high_closed else '<'} {self.expr(iv.high)}")
         if len(parts) == 1:
             return "True"
@@ -943,11 +943,11 @@ def _holiday_table(years: tuple[int, int]) -> str:
 
 def _by_position(items: list, interval_of) -> list:
     """Items in the order of their intervals on the line, lowest first."""
-    from compiler.check import _Piece, _SortKey
+    from compiler.check import Piece, SortKey
 
     def key(item):
         iv = interval_of(item)
-        return _SortKey(_Piece(bound_value(iv.low), iv.low_closed, bound_value(iv.high), iv.high_closed, "", None))
+        return SortKey(Piece(bound_value(iv.low), iv.low_closed, bound_value(iv.high), iv.high_closed, "", None))
 
     return sorted(items, key=key)
 

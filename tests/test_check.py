@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from compiler.check import _NEG_INF, _POS_INF, _Piece, analyze, coverage_problems
+from compiler.check import NEG_INF, POS_INF, Piece, analyze, coverage_problems
 from dsl.parser import parse
 
 HEAD = 'policy t.p "시험"\n  source "x.txt" section "s"\n'
@@ -21,23 +21,23 @@ def codes(body: str) -> list[str]:
 
 
 def piece(lo, lc, hi, hc, name="r"):
-    return _Piece(lo, lc, hi, hc, name, None)
+    return Piece(lo, lc, hi, hc, name, None)
 
 
 H = timedelta(hours=1)
 
 
 def test_coverage_of_a_perfect_partition_is_clean():
-    pieces = [piece(_NEG_INF, False, 1 * H, True), piece(1 * H, False, 9 * H, True), piece(9 * H, False, _POS_INF, False)]
+    pieces = [piece(NEG_INF, False, 1 * H, True), piece(1 * H, False, 9 * H, True), piece(9 * H, False, POS_INF, False)]
     assert coverage_problems(pieces) == []
 
 
 @pytest.mark.parametrize("pieces,kind", [
-    ([piece(_NEG_INF, False, H, False), piece(H, False, _POS_INF, False)], "gap"),  # the point 1h
-    ([piece(_NEG_INF, False, H, True), piece(H, True, _POS_INF, False)], "overlap"),  # 1h twice
-    ([piece(_NEG_INF, False, H, True)], "gap"),  # nothing above 1h
-    ([piece(H, True, _POS_INF, False)], "gap"),  # nothing below 1h
-    ([piece(_NEG_INF, False, 5 * H, False), piece(H, True, _POS_INF, False)], "overlap"),
+    ([piece(NEG_INF, False, H, False), piece(H, False, POS_INF, False)], "gap"),  # the point 1h
+    ([piece(NEG_INF, False, H, True), piece(H, True, POS_INF, False)], "overlap"),  # 1h twice
+    ([piece(NEG_INF, False, H, True)], "gap"),  # nothing above 1h
+    ([piece(H, True, POS_INF, False)], "gap"),  # nothing below 1h
+    ([piece(NEG_INF, False, 5 * H, False), piece(H, True, POS_INF, False)], "overlap"),
 ])
 def test_coverage_finds_gaps_and_overlaps(pieces, kind):
     problems = coverage_problems(pieces)
@@ -45,7 +45,7 @@ def test_coverage_finds_gaps_and_overlaps(pieces, kind):
 
 
 def test_gap_counterexample_is_exact():
-    pieces = [piece(_NEG_INF, False, H, True), piece(2 * H, True, _POS_INF, False)]
+    pieces = [piece(NEG_INF, False, H, True), piece(2 * H, True, POS_INF, False)]
     (kind, (lo, lc, hi, hc)), = coverage_problems(pieces)
     assert (kind, lo, lc, hi, hc) == ("gap", H, False, 2 * H, False)
 

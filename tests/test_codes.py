@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _CODE = re.compile(r"[EW]\d{3}")
 
 
+@cache
 def emitted() -> dict[str, set[str]]:
     """Each code written as a string literal in dsl/ or compiler/, and the modules that write it."""
     where: dict[str, set[str]] = defaultdict(set)

@@ -233,7 +233,7 @@ def markdown() -> str:
         "gives it as `code`). `E` codes are errors: the command exits 1. `W` codes are warnings:",
         "they are reported and compiling goes on.",
         "",
-        "| stage | what it reads |",
+        "| stage | what it covers |",
         "|---|---|",
         *(f"| {s.name} | {s.description} |" for s in STAGES.values()),
         "",

@@ -19,7 +19,8 @@ from typing import Any, Iterable
 import yaml
 
 from compiler.diagnostics import Diagnostic, Span, suggest
-from compiler.emit_docs import GENERATED_NOTE, _cell, _code, _md
+from compiler.emit_docs import GENERATED_NOTE
+from compiler.markdown import cell as _cell, code as _code, md as _md
 from dsl import ast as A
 
 __all__ = [

@@ -5,15 +5,21 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import fields as dataclass_fields, is_dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from compiler.check import CHECK_RESULTS, Analysis, analyze
 from compiler.korean import adnominal as _adnominal, connective as _connective, subject as _subject
 from compiler.korean import topic as _topic, toward as _toward, with_ as _with
 from compiler.markdown import cell as _cell, code as _code, md as _md
+from compiler.runtime import MINUS
+from compiler.values import fmt_clock_interval as _fmt_clock_interval, fmt_datetime as _fmt_datetime
+from compiler.values import fmt_decimal as _fmt_decimal, fmt_duration as _fmt_duration
+from compiler.values import fmt_interval as _fmt_interval, fmt_literal as _fmt_literal
+from compiler.values import fmt_money as _fmt_money, fmt_percent as _fmt_percent
+from compiler.values import to_datetime as _to_datetime, to_decimal as _to_decimal, to_timedelta as _to_timedelta
+from compiler.values import zone_short as _zone_short, zone_words as _zone_words
 from compiler.types import Type
 from dsl import ast as A
 
@@ -24,7 +30,6 @@ __all__ = ["emit_docs", "emit_index"]
 
 GENERATED_NOTE = "자동 생성 문서입니다. 직접 수정하지 마세요."
 
-MINUS = "\u2212"  # the article-style minus sign, never confused with a list marker
 
 _BASE_TYPE_WORDS = {
     "money": "금액(원)",
@@ -51,126 +56,6 @@ assert set(_CHECK_RESULT_WORDS) == set(CHECK_RESULTS)
 _LIST_SHOWN = 10  # list items written out on a worked example before "외 N건"
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-_DURATION_PART = re.compile(r"(\d+)(min|시간|분|초|일|d|h|s)")
-_DURATION_UNIT_SECONDS = {
-    "d": 86400, "일": 86400, "h": 3600, "시간": 3600, "min": 60, "분": 60, "s": 1, "초": 1,
-}
-_ISO_DURATION = re.compile(
-    r"^(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.IGNORECASE
-)
-
-# ---------------------------------------------------------------- numbers and values
-
-
-def _fmt_decimal(value: Decimal) -> str:
-    """Write a number the article way: thousands separated, written digits kept, a real minus."""
-    sign = MINUS if value < 0 else ""
-    value = abs(value)
-    if value == value.to_integral_value():
-        return f"{sign}{int(value):,}"
-    return f"{sign}{value:,}"
-
-
-def _fmt_money(value: Decimal) -> str:
-    return _fmt_decimal(value) + "원"
-
-
-def _fmt_percent(value: Decimal) -> str:
-    return _fmt_decimal(value) + "%"
-
-
-def _fmt_duration(value: timedelta, text: str | None = None) -> str:
-    """Write a duration as `24시간`, `10분`, `1시간 30분`, `0분` or `−1시간`; days only if written so."""
-    sign = MINUS if value < timedelta(0) else ""
-    value = abs(value)
-    total = value.days * 86400 + value.seconds
-    if total == 0:
-        return "0분"
-    parts: list[str] = []
-    if text is not None and ("d" in text or "일" in text):
-        days, total = divmod(total, 86400)
-        if days:
-            parts.append(f"{days}일")
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        parts.append(f"{hours}시간")
-    if minutes:
-        parts.append(f"{minutes}분")
-    if seconds:
-        parts.append(f"{seconds}초")
-    return sign + " ".join(parts)
-
-
-def _zone_words(zone: str) -> str:
-    return "한국 시간 (Asia/Seoul)" if zone == "Asia/Seoul" else zone
-
-
-def _zone_short(zone: str) -> str:
-    return "한국 시간" if zone == "Asia/Seoul" else f"{zone} 기준"
-
-
-def _fmt_datetime(value: datetime, zone: str) -> str:
-    """Write a moment in the policy zone: `2025-06-01 14:00 (한국 시간)`."""
-    if value.tzinfo is not None:
-        try:
-            value = value.astimezone(ZoneInfo(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    clock = value.strftime("%H:%M:%S") if value.second else value.strftime("%H:%M")
-    return f"{value.date().isoformat()} {clock} ({_zone_short(zone)})"
-
-
-def _fmt_interval(interval: A.Interval, zone: str) -> str:
-    """Write an interval as `9시간 초과 24시간 이하`, `168시간 이상` or `1시간 이하`."""
-    low, high = interval.low, interval.high
-    low_open_end = isinstance(low, A.Infinity)
-    high_open_end = isinstance(high, A.Infinity)
-    if low_open_end and high_open_end:
-        return "모든 값"
-    if low_open_end:
-        return f"{_fmt_literal(high, zone)} {'이하' if interval.high_closed else '미만'}"
-    low_words = f"{_fmt_literal(low, zone)} {'이상' if interval.low_closed else '초과'}"
-    if high_open_end:
-        return low_words
-    return f"{low_words} {_fmt_literal(high, zone)} {'이하' if interval.high_closed else '미만'}"
-
-
-def _fmt_clock_interval(interval: A.Interval) -> str:
-    """Write an interval of `clock(x)` as times of day: `09:00 이상 18:00 미만`."""
-    def clock(b) -> str:
-        secs = int(b.value.total_seconds()) if isinstance(b, A.Duration) else 0
-        return f"{secs // 3600:02d}:{secs % 3600 // 60:02d}"
-    parts = []
-    if not isinstance(interval.low, A.Infinity):
-        parts.append(f"{clock(interval.low)} {'이상' if interval.low_closed else '초과'}")
-    if not isinstance(interval.high, A.Infinity):
-        parts.append(f"{clock(interval.high)} {'이하' if interval.high_closed else '미만'}")
-    return " ".join(parts) or "하루 중 언제든"
-
-
-def _fmt_literal(lit: Any, zone: str) -> str:
-    """Write a literal of the DSL in words, as the articles write it."""
-    if isinstance(lit, A.Money):
-        return _fmt_money(lit.value)
-    if isinstance(lit, A.Percent):
-        return _fmt_percent(lit.value)
-    if isinstance(lit, A.Duration):
-        return _fmt_duration(lit.value, lit.text)
-    if isinstance(lit, A.Number):
-        return _fmt_decimal(lit.value)
-    if isinstance(lit, A.DateLit):
-        return lit.value.isoformat()
-    if isinstance(lit, A.DateTimeLit):
-        return _fmt_datetime(lit.value, zone)
-    if isinstance(lit, A.Bool):
-        return "예" if lit.value else "아니요"
-    if isinstance(lit, A.Text):
-        return f"“{lit.value}”"
-    if isinstance(lit, A.Infinity):
-        return f"{MINUS}∞" if lit.negative else "∞"
-    raise TypeError(f"not a literal: {type(lit).__name__}")
-
 
 _LITERALS = (A.Money, A.Percent, A.Duration, A.Number, A.DateLit, A.DateTimeLit, A.Bool, A.Text)
 
@@ -560,8 +445,9 @@ class _Page:
     def scalar_type_words(self, ref: A.TypeRef) -> str:
         if ref.min_value is not None or ref.max_value is not None:
             plain = self.scalar_type_words(A.TypeRef(ref.name, ref.is_list, ref.optional, ref.max_items, ref.max_length, ref.span))
-            unit = "원" if ref.name == "money" else ""
-            limits = [f"{v:,}{unit} {word}" for v, word in ((ref.min_value, "이상"), (ref.max_value, "이하")) if v is not None]
+            show = _fmt_money if ref.name == "money" else _fmt_decimal
+            bounds = ((ref.min_value, "이상"), (ref.max_value, "이하"))
+            limits = [f"{show(Decimal(v))} {word}" for v, word in bounds if v is not None]
             return f"{plain} ({' '.join(limits)})"
         if ref.name == "text" and ref.max_length is not None:
             return f"텍스트 (최대 {ref.max_length:,}자)"
@@ -641,53 +527,6 @@ def _ordered_keys(mapping: dict, declared: list[str]) -> list[str]:
     """List the declared names present in declaration order, then any others sorted."""
     known = [k for k in declared if k in mapping]
     return known + sorted((str(k) for k in mapping if k not in declared))
-
-
-def _to_decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, Decimal)):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
-        digits = re.sub(r"[,\s원%]|won", "", value)
-        try:
-            return Decimal(digits)
-        except InvalidOperation:
-            return None
-    return None
-
-
-def _to_timedelta(value: Any) -> timedelta | None:
-    """Read a duration as examples write it: `24h`, `1h30min`, `24시간`, ISO 8601 `PT1H30M`."""
-    if isinstance(value, timedelta):
-        return value
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    negative = text.startswith("-")
-    body = text.lstrip("-").replace(" ", "")
-    if body and _DURATION_PART.sub("", body) == "":
-        seconds = sum(int(n) * _DURATION_UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(body))
-        return timedelta(seconds=-seconds if negative else seconds)
-    m = _ISO_DURATION.match(text)
-    if m and any(m.group(i) for i in range(2, 6)):
-        days, hours, minutes, seconds = (int(m.group(i) or 0) for i in range(2, 6))
-        span = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-        return -span if m.group(1) else span
-    return None
-
-
-def _to_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
 
 
 # ---------------------------------------------------------------- sections

@@ -1,4 +1,4 @@
-"""Korean wording: particles that agree with the word before them (이/가, 은/는, 과/와, (으)로), condition forms."""
+"""Korean wording: particles that agree with the word before them, and forms of condition phrases."""
 
 from __future__ import annotations
 

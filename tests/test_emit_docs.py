@@ -12,9 +12,10 @@ import pytest
 from compiler import pipeline
 from compiler.check import analyze
 from compiler.diagnostics import PolicyError
-from compiler.emit_docs import _fmt_duration, _fmt_interval, emit_index
+from compiler.emit_docs import emit_index
 from compiler.korean import toward as _toward
 from compiler.markdown import cell as _cell, md as _md
+from compiler.values import fmt_duration as _fmt_duration, fmt_interval as _fmt_interval
 from compiler.emit_docs import emit_docs as emit_page
 from compiler.examples import WorkedExample
 from compiler.services import load_services

@@ -758,19 +758,13 @@ def _none_or(show_value):
     return lambda value: "없음" if value is None else show_value(value)
 
 
-def _show_bool(value: bool | None) -> str:
-    return "없음" if value is None else ("예" if value else "아니요")
+_show_bool = _none_or(lambda value: "예" if value else "아니요")
 
 
 def _number_text(value: int | Fraction | str, group_from: int) -> str:
-    """Write a number with a real minus sign, its whole part grouped by thousands once it has
-    `group_from` digits or more; a str is decimal text whose written digits are kept."""
-    if type(value) is int:
-        text = str(value)
-    elif isinstance(value, str):
-        text = value
-    else:
-        text = str(json_number(value))
+    """A number with a real minus sign, its whole part grouped by thousands from `group_from`
+    digits up; a str is decimal text (the page's literals) whose written digits are kept."""
+    text = value if isinstance(value, str) else str(json_number(value))
     sign = ""
     if text.startswith("-"):
         sign, text = MINUS, text[1:]
@@ -803,17 +797,14 @@ def show_datetime(value: datetime, tz: ZoneInfo | None) -> str:
 
 
 def show_duration(value: timedelta, days: bool = False) -> str:
-    """A duration in hours, minutes and seconds (`9시간 30분`, `0분`, `−1시간`); whole days only
-    with `days` (the page, where the policy wrote its duration in days)."""
+    """A duration as `9시간 30분`, `0분`, `−1시간`; days only with `days` (as the policy wrote it)."""
     secs = _whole_seconds(value)
     if secs == 0:
         return "0분"
     sign = ""
     if secs < 0:
         sign, secs = MINUS, -secs
-    d = 0
-    if days:
-        d, secs = divmod(secs, 86400)
+    d, secs = divmod(secs, 86400) if days else (0, secs)
     h, rem = divmod(secs, 3600)  # hours are not folded into days: "55시간", as the articles write
     m, s = divmod(rem, 60)
     parts = ((d, "일"), (h, "시간"), (m, "분"), (s, "초"))

@@ -19,7 +19,8 @@ from typing import Any, Iterable
 import yaml
 
 from compiler.diagnostics import Diagnostic, Span, suggest
-from compiler.emit_docs import GENERATED_NOTE, code_span, escape_cell, escape_md
+from compiler.emit_docs import GENERATED_NOTE
+from compiler.markdown import cell as escape_cell, code as code_span, md as escape_md
 from dsl import ast as A
 
 __all__ = [

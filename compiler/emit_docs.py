@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import fields as dataclass_fields, is_dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any, Sequence
 
-from compiler.check import CHECK_RESULTS, Analysis, analyze
-from compiler.types import Type
+from compiler.check import Analysis, analyze
+from compiler.korean import subject as _subject, topic as _topic
+from compiler.markdown import cell as _cell, code as _code, md as _md
+from compiler.page_examples import emit_examples
+from compiler.values import fmt_literal as _fmt_literal, zone_words as _zone_words
+from compiler.words import BOUNDED, Page
 from dsl import ast as A
 
 if TYPE_CHECKING:
@@ -20,845 +19,6 @@ if TYPE_CHECKING:
 __all__ = ["emit_docs", "emit_index"]
 
 GENERATED_NOTE = "자동 생성 문서입니다. 직접 수정하지 마세요."
-
-MINUS = "\u2212"  # the article-style minus sign, never confused with a list marker
-
-_BASE_TYPE_WORDS = {
-    "money": "금액(원)",
-    "percent": "비율(%)",
-    "int": "정수",
-    "number": "숫자",
-    "duration": "기간",
-    "datetime": "일시",
-    "date": "날짜",
-    "bool": "예/아니요",
-    "text": "텍스트",
-}
-
-# The results of a policy's checks, in words (docs/LANGUAGE.md "Checks").
-_CHECK_RESULT_WORDS = {
-    "failed_checks": "통과하지 못한 확인 조건의 안내 문구",
-    "failed_check_ids": "통과하지 못한 확인 조건 ID",
-    "refused": "거절 조건에 해당함",
-    "needs_review": "확인이 필요한 조건에 해당함",
-}
-# INVARIANT: every name the checker reserves for check results has its words here.
-assert set(_CHECK_RESULT_WORDS) == set(CHECK_RESULTS)
-
-_LIST_SHOWN = 10  # list items written out on a worked example before "외 N건"
-
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-_DURATION_PART = re.compile(r"(\d+)(min|시간|분|초|일|d|h|s)")
-_DURATION_UNIT_SECONDS = {
-    "d": 86400, "일": 86400, "h": 3600, "시간": 3600, "min": 60, "분": 60, "s": 1, "초": 1,
-}
-_ISO_DURATION = re.compile(
-    r"^(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.IGNORECASE
-)
-
-# ---------------------------------------------------------------- escaping
-
-
-def _md(text: str, *, brackets: bool = False) -> str:
-    """Escape policy text for Markdown prose so it renders as written and never as HTML.
-
-    Args:
-        brackets: escape every `[` and `]` (for link text), not only a `](` that would start a link.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    out: list[str] = []
-    n = len(text)
-    for i, ch in enumerate(text):
-        prev = text[i - 1] if i > 0 else ""
-        nxt = text[i + 1] if i + 1 < n else ""
-        if ch == "&":
-            out.append("&amp;")
-        elif ch == "<":
-            out.append("&lt;")
-        elif ch == ">":
-            out.append("&gt;")
-        elif ch == "\n":
-            # One source line per item keeps policy text from opening headings or lists.
-            out.append("<br>")
-        elif ch in "\\`*#":
-            out.append("\\" + ch)
-        elif ch == "_":
-            # An underscore inside a word never emphasises; leave `super_saver` searchable.
-            out.append("_" if prev.isalnum() and nxt.isalnum() else "\\_")
-        elif ch == "~":
-            # A tilde between spaces ("24시간 전 ~ 9시간 전") can neither open nor close strikethrough.
-            safe = (prev == "" or prev.isspace()) and (nxt == "" or nxt.isspace())
-            out.append("~" if safe else "\\~")
-        elif ch in "[]" and brackets:
-            out.append("\\" + ch)
-        elif ch == "]" and nxt in ("(", "["):
-            out.append("\\]")
-        else:
-            out.append(ch)
-    s = "".join(out)
-    # A leading block marker would turn text placed at the start of a line into structure.
-    m = re.match(r"\d{1,9}([.)])(?:\s|$)", s)
-    if m:
-        s = s[: m.start(1)] + "\\" + s[m.start(1):]
-    elif s[:1] in ("-", "+", "=", "["):
-        s = "\\" + s
-    return s
-
-
-def _cell(text: str) -> str:
-    """Escape policy text for one Markdown table cell."""
-    return _md(text).replace("|", "\\|")
-
-
-def _code(text: str, *, in_table: bool = False) -> str:
-    """Wrap text in a code span whose fence no backtick run inside can close."""
-    text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    if text.startswith("`") or text.endswith("`") or (text and not text.strip(" ")):
-        text = f" {text} "
-    out = f"{fence}{text}{fence}"
-    return out.replace("|", "\\|") if in_table else out
-
-
-# The Markdown escapes as public names, for the other stages that write Markdown (coverage).
-escape_md, escape_cell, code_span = _md, _cell, _code
-
-
-# ---------------------------------------------------------------- Korean words
-
-
-def _head_word(word: str) -> str:
-    """Drop a closing parenthetical: a particle agrees with the word before it (`경력(햇수)이`)."""
-    text = word.rstrip()
-    while text.endswith(")"):
-        depth = 0
-        for i in range(len(text) - 1, -1, -1):
-            depth += {")": 1, "(": -1}.get(text[i], 0)
-            if depth == 0:
-                break
-        head = text[:i].rstrip() if depth == 0 else ""
-        if not head:
-            break
-        text = head
-    return text
-
-
-def _final_consonant(word: str) -> bool | None:
-    """Tell whether the last sounded syllable of word ends in a consonant (None: cannot tell)."""
-    head = _head_word(word)
-    found = _final_consonant_of(head)
-    if found is None and head != word:
-        # `No-Show(…하지 않음)`: the word before the parenthesis is not Korean; go by the end.
-        found = _final_consonant_of(word)
-    return found
-
-
-def _final_consonant_of(word: str) -> bool | None:
-    stripped = word.rstrip(" )]}>'\"’”»」』〉》›")
-    if not stripped:
-        return None
-    ch = stripped[-1]
-    if "가" <= ch <= "힣":
-        return (ord(ch) - 0xAC00) % 28 != 0
-    if ch.isdigit():
-        return ch in "0136780"
-    if ch == "%":
-        return False  # 퍼센트
-    return None
-
-
-def _josa(word: str, with_final: str, without_final: str) -> str:
-    """Attach the particle that fits word (이/가, 와/과); both forms when it cannot be told."""
-    final = _final_consonant(word)
-    if final is None:
-        return f"{word}{with_final}({without_final})"
-    return word + (with_final if final else without_final)
-
-
-def _toward(word: str) -> str:
-    """Attach 로/으로 to word: 로 after a vowel or ㄹ, 으로 after any other final consonant."""
-    stripped = _head_word(word).rstrip(" )]}>'\"’”»」』〉》›")
-    ch = stripped[-1:] if stripped else ""
-    if "가" <= ch <= "힣":
-        final = (ord(ch) - 0xAC00) % 28
-        return word + ("로" if final in (0, 8) else "으로")
-    if ch.isdigit():
-        return word + ("으로" if ch in "036" else "로")
-    return f"{word}(으)로"
-
-
-def _subject(word: str) -> str:
-    return _josa(word, "이", "가")
-
-
-def _topic(word: str) -> str:
-    return _josa(word, "은", "는")
-
-
-def _with(word: str) -> str:
-    return _josa(word, "과", "와")
-
-
-# Predicate endings of condition phrases: (ending, connective form, adnominal form).
-_ENDINGS = (
-    ("있음", "있고", "있는"),
-    ("없음", "없고", "없는"),
-    ("같음", "같고", "같은"),
-    ("다름", "다르고", "다른"),
-    ("늦음", "늦고", "늦은"),
-    ("빠름", "빠르고", "빠른"),
-    ("않음", "않고", "않는"),
-    ("아님", "아니고", "아닌"),
-    ("해당함", "해당하고", "해당하는"),
-)
-
-
-def _connective(phrase: str) -> str:
-    """Turn a condition phrase into its connective form: `A이 있음` -> `A이 있고`, a noun takes `이고`."""
-    for ending, conj, _ in _ENDINGS:
-        if phrase.endswith(ending):
-            return phrase[: -len(ending)] + conj
-    return phrase + "이고"
-
-
-def _adnominal(phrase: str) -> str:
-    """Turn a condition phrase into its adnominal form: `A이 있음` -> `A이 있는`, a noun takes `인`."""
-    for ending, _, adn in _ENDINGS:
-        if phrase.endswith(ending):
-            return phrase[: -len(ending)] + adn
-    return phrase + "인"
-
-
-# ---------------------------------------------------------------- numbers and values
-
-
-def _fmt_decimal(value: Decimal) -> str:
-    """Write a number the article way: thousands separated, written digits kept, a real minus."""
-    sign = MINUS if value < 0 else ""
-    value = abs(value)
-    if value == value.to_integral_value():
-        return f"{sign}{int(value):,}"
-    return f"{sign}{value:,}"
-
-
-def _fmt_money(value: Decimal) -> str:
-    return _fmt_decimal(value) + "원"
-
-
-def _fmt_percent(value: Decimal) -> str:
-    return _fmt_decimal(value) + "%"
-
-
-def _fmt_duration(value: timedelta, text: str | None = None) -> str:
-    """Write a duration as `24시간`, `10분`, `1시간 30분`, `0분` or `−1시간`; days only if written so."""
-    sign = MINUS if value < timedelta(0) else ""
-    value = abs(value)
-    total = value.days * 86400 + value.seconds
-    if total == 0:
-        return "0분"
-    parts: list[str] = []
-    if text is not None and ("d" in text or "일" in text):
-        days, total = divmod(total, 86400)
-        if days:
-            parts.append(f"{days}일")
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        parts.append(f"{hours}시간")
-    if minutes:
-        parts.append(f"{minutes}분")
-    if seconds:
-        parts.append(f"{seconds}초")
-    return sign + " ".join(parts)
-
-
-def _zone_words(zone: str) -> str:
-    return "한국 시간 (Asia/Seoul)" if zone == "Asia/Seoul" else zone
-
-
-def _zone_short(zone: str) -> str:
-    return "한국 시간" if zone == "Asia/Seoul" else f"{zone} 기준"
-
-
-def _fmt_datetime(value: datetime, zone: str) -> str:
-    """Write a moment in the policy zone: `2025-06-01 14:00 (한국 시간)`."""
-    if value.tzinfo is not None:
-        try:
-            value = value.astimezone(ZoneInfo(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    clock = value.strftime("%H:%M:%S") if value.second else value.strftime("%H:%M")
-    return f"{value.date().isoformat()} {clock} ({_zone_short(zone)})"
-
-
-def _fmt_interval(interval: A.Interval, zone: str) -> str:
-    """Write an interval as `9시간 초과 24시간 이하`, `168시간 이상` or `1시간 이하`."""
-    low, high = interval.low, interval.high
-    low_open_end = isinstance(low, A.Infinity)
-    high_open_end = isinstance(high, A.Infinity)
-    if low_open_end and high_open_end:
-        return "모든 값"
-    if low_open_end:
-        return f"{_fmt_literal(high, zone)} {'이하' if interval.high_closed else '미만'}"
-    low_words = f"{_fmt_literal(low, zone)} {'이상' if interval.low_closed else '초과'}"
-    if high_open_end:
-        return low_words
-    return f"{low_words} {_fmt_literal(high, zone)} {'이하' if interval.high_closed else '미만'}"
-
-
-def _fmt_clock_interval(interval: A.Interval) -> str:
-    """Write an interval of `clock(x)` as times of day: `09:00 이상 18:00 미만`."""
-    def clock(b) -> str:
-        secs = int(b.value.total_seconds()) if isinstance(b, A.Duration) else 0
-        return f"{secs // 3600:02d}:{secs % 3600 // 60:02d}"
-    parts = []
-    if not isinstance(interval.low, A.Infinity):
-        parts.append(f"{clock(interval.low)} {'이상' if interval.low_closed else '초과'}")
-    if not isinstance(interval.high, A.Infinity):
-        parts.append(f"{clock(interval.high)} {'이하' if interval.high_closed else '미만'}")
-    return " ".join(parts) or "하루 중 언제든"
-
-
-def _fmt_literal(lit: Any, zone: str) -> str:
-    """Write a literal of the DSL in words, as the articles write it."""
-    if isinstance(lit, A.Money):
-        return _fmt_money(lit.value)
-    if isinstance(lit, A.Percent):
-        return _fmt_percent(lit.value)
-    if isinstance(lit, A.Duration):
-        return _fmt_duration(lit.value, lit.text)
-    if isinstance(lit, A.Number):
-        return _fmt_decimal(lit.value)
-    if isinstance(lit, A.DateLit):
-        return lit.value.isoformat()
-    if isinstance(lit, A.DateTimeLit):
-        return _fmt_datetime(lit.value, zone)
-    if isinstance(lit, A.Bool):
-        return "예" if lit.value else "아니요"
-    if isinstance(lit, A.Text):
-        return f"“{lit.value}”"
-    if isinstance(lit, A.Infinity):
-        return f"{MINUS}∞" if lit.negative else "∞"
-    raise TypeError(f"not a literal: {type(lit).__name__}")
-
-
-_LITERALS = (A.Money, A.Percent, A.Duration, A.Number, A.DateLit, A.DateTimeLit, A.Bool, A.Text)
-
-# Binding strength of each construct, to know where words need parentheses.
-_OR, _AND, _NOT, _TEST, _BOUNDED, _SUM, _PRODUCT, _ATOM = range(8)
-_COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
-
-
-def _strength(expr: Any) -> int:
-    if isinstance(expr, A.Binary):
-        if expr.op == "or":
-            return _OR
-        if expr.op == "and":
-            return _AND
-        if expr.op in _COMPARISONS:
-            return _TEST
-        return _SUM if expr.op in ("+", "-") else _PRODUCT
-    if isinstance(expr, A.Unary):
-        return _NOT if expr.op == "not" else _ATOM
-    if isinstance(expr, (A.Presence, A.InInterval, A.InPeriod, A.InSet)) or _is_aligned(expr):
-        return _TEST
-    if isinstance(expr, A.Bounded):
-        return _BOUNDED
-    return _ATOM
-
-
-def _is_aligned(expr: Any) -> bool:
-    return isinstance(expr, A.Call) and expr.func == "aligned" and len(expr.args) == 2
-
-
-def _is_condition(expr: Any) -> bool:
-    """Tell whether an expression is a condition, written by `cond` rather than `words`."""
-    if isinstance(expr, A.Binary):
-        return expr.op in ("and", "or") or expr.op in _COMPARISONS
-    if isinstance(expr, A.Unary):
-        return expr.op == "not"
-    return isinstance(expr, (A.Presence, A.InInterval, A.InPeriod, A.InSet)) or _is_aligned(expr)
-
-
-def _is_rate(expr: Any) -> bool:
-    """Tell whether expr is an amount with fractions of a won (`18.5원`), a per-unit rate."""
-    return isinstance(expr, A.Money) and expr.value != expr.value.to_integral_value()
-
-
-def _type_name(t: Type) -> str | None:
-    """Turn a checker type into the page's type name: a kind, an enum or record name, or `list`."""
-    if t.kind == "error":
-        return None
-    if t.kind in ("enum", "record"):
-        return t.name
-    return t.kind
-
-
-# ---------------------------------------------------------------- the page
-
-
-class _Page:
-    """Name lookups of one policy, and its expressions rendered in Korean words."""
-
-    def __init__(self, policy: A.Policy, analysis: Analysis):
-        self.policy = policy
-        self.analysis = analysis
-        self.zone = policy.zone
-        self.inputs = {d.name: d for d in policy.inputs}
-        self.outputs = {d.name: d for d in policy.outputs}
-        self.lets = {d.name: d for d in policy.lets}
-        self.enums = {e.name: e for e in policy.enums}
-        self.records = {r.name: r for r in policy.records}
-        # INVARIANT: the first enum declaring a value name wins, matching source order.
-        self.enum_values: dict[str, tuple[A.EnumDecl, A.EnumValue]] = {}
-        for enum in policy.enums:
-            for value in enum.values:
-                self.enum_values.setdefault(value.name, (enum, value))
-        self.steps: dict[str, tuple[int, str | None]] = {}
-        for number, decider in enumerate(policy.deciders, 1):
-            if isinstance(decider, A.Rule):
-                self.steps[decider.id] = (number, None)
-            elif isinstance(decider, A.WindowTable):
-                for row in decider.rows:
-                    self.steps[f"{decider.id}.{row.id}"] = (number, self.row_where(decider, row))
-            else:
-                for row in decider.rows:
-                    for col in decider.columns:
-                        where = f"{self.head(decider.row_key, row.head)}, {self.head(decider.col_key, col)}"
-                        self.steps[f"{decider.id}.{row.head.name}.{col.name}"] = (number, where)
-
-    # -- types
-
-    def type_of(self, expr: Any) -> str | None:
-        """The base type name of an expression (`money`, `datetime`, an enum name, `list`…), as the checker inferred it."""
-        return _type_name(self.analysis.type_of(expr))
-
-    def type_ref(self, name: str, fields: dict[str, A.RecordField] | None = None) -> A.TypeRef | None:
-        if fields and name in fields:
-            return fields[name].type
-        if name in self.inputs:
-            return self.inputs[name].type
-        if name in self.outputs:
-            return self.outputs[name].type
-        return None
-
-    def fields_of(self, source: A.Name, fields: dict[str, A.RecordField] | None) -> dict[str, A.RecordField]:
-        """Return the record fields visible inside `where` of a count or list over source."""
-        ref = self.type_ref(source.name, fields)
-        record = self.records.get(ref.name) if ref is not None else None
-        return {f.name: f for f in record.fields} if record else {}
-
-    # -- labels
-
-    def label(self, name: str, fields: dict[str, A.RecordField] | None = None) -> str:
-        """Return the Korean label of a name in scope; the bare name when nothing declares it."""
-        if fields and name in fields:
-            return fields[name].label.text
-        for table in (self.inputs, self.lets, self.outputs):
-            if name in table:
-                return table[name].label.text
-        # Declared names come before enum values, as the checker resolves them.
-        if self.is_check_result(name):
-            return _CHECK_RESULT_WORDS[name]
-        if name in self.enum_values:
-            return self.enum_values[name][1].label.text
-        return name
-
-    def is_check_result(self, name: str) -> bool:
-        """Tell whether name holds a result of the policy's checks (`refused`, `failed_checks`…)."""
-        if name not in _CHECK_RESULT_WORDS or not self.policy.checks:
-            return False
-        symbol = self.analysis.symbols.get(name)
-        return symbol is not None and symbol.kind == "check"
-
-    def name_words(self, expr: A.Name, fields: dict[str, A.RecordField] | None) -> str:
-        """Write a name: the label of the record field, enum value or declaration it refers to."""
-        record = self.records.get(self.analysis.field_refs.get(id(expr), ""))
-        for f in record.fields if record else ():
-            if f.name == expr.name:
-                return f.label.text
-        enum = self.analysis.enum_values.get(id(expr))
-        if enum is not None:
-            return self.enum_label(enum, expr.name)
-        return self.label(expr.name, fields)
-
-    def names_check_result(self, expr: Any, fields: dict[str, A.RecordField] | None) -> bool:
-        """Tell whether expr is a bare name of a check result, not a record field or enum value."""
-        if not isinstance(expr, A.Name) or (fields and expr.name in fields):
-            return False
-        if id(expr) in self.analysis.field_refs or id(expr) in self.analysis.enum_values:
-            return False
-        return self.is_check_result(expr.name)
-
-    def enum_label(self, enum_name: str | None, value: str) -> str:
-        enum = self.enums.get(enum_name or "")
-        for v in enum.values if enum else ():
-            if v.name == value:
-                return v.label.text
-        return self.enum_values[value][1].label.text if value in self.enum_values else value
-
-    def row_where(self, table: A.WindowTable, row: A.TableRow) -> str:
-        """Write which key values a window-table row covers: its interval, or (an enum key) its value's label."""
-        return self.head(table.key, A.GridHead(row.id, row.interval, row.span))
-
-    def head(self, key: Any, head: A.GridHead) -> str:
-        """Write a grid heading in words: its interval, or the label of its enum value."""
-        if head.interval is not None:
-            return _fmt_interval(head.interval, self.zone)
-        return self.enum_label(self.type_of(key), head.name)
-
-    def says(self, label: A.Label) -> str:
-        """Show a counselor sentence with each `{name}` as `‹label›`."""
-        def repl(m: re.Match) -> str:
-            name = m.group(1)
-            if name in self.inputs or name in self.lets or name in self.outputs or self.is_check_result(name):
-                return f"‹{self.label(name)}›"
-            return m.group(0)
-        return _PLACEHOLDER.sub(repl, label.text)
-
-    # -- expressions in words (plain text; escaped where placed)
-
-    def words(self, expr: Any, fields: dict[str, A.RecordField] | None = None) -> str:
-        """Write a value expression in Korean words."""
-        # INVARIANT: `words` hands only conditions to `cond`, and `cond` hands only values back,
-        # so the two never call each other on the same node.
-        if _is_condition(expr):
-            return self.cond(expr, fields)
-        if isinstance(expr, _LITERALS):
-            return _fmt_literal(expr, self.zone)
-        if isinstance(expr, A.Name):
-            return self.name_words(expr, fields)
-        if isinstance(expr, A.Field):
-            base_type = self.type_of(expr.base)
-            record = self.records.get(base_type or "")
-            found = [f.label.text for f in record.fields if f.name == expr.field] if record else []
-            label = found[0] if found else expr.field
-            return f"{self.sub(expr.base, _ATOM, fields)}의 {label}"
-        if isinstance(expr, A.Binary) and expr.op == "*" and (_is_rate(expr.left) or _is_rate(expr.right)):
-            rate, times = (expr.left, expr.right) if _is_rate(expr.left) else (expr.right, expr.left)
-            times_words = self.sub(times, _PRODUCT, fields)
-            # `시간(분)(1원 미만 버림)` runs two asides together; a space keeps them apart.
-            gap = " " if times_words.endswith(")") else ""
-            return f"{_fmt_literal(rate, self.zone)} × {times_words}{gap}(1원 미만 버림)"
-        if isinstance(expr, A.Binary) and expr.op in ("+", "-", "*", "/"):
-            mine = _strength(expr)
-            symbol = {"+": "+", "-": MINUS, "*": "×", "/": "÷"}[expr.op]
-            # Right operands of − and ÷ bind tighter: a − (b + c) keeps its parentheses.
-            right_needs = mine + 1 if expr.op in ("-", "/") else mine
-            return f"{self.sub(expr.left, mine, fields)} {symbol} {self.sub(expr.right, right_needs, fields)}"
-        if isinstance(expr, A.Unary) and expr.op == "-":
-            return MINUS + self.sub(expr.operand, _ATOM, fields)
-        if isinstance(expr, A.PercentOf):
-            amount = self.sub(expr.amount, _ATOM, fields)
-            if isinstance(expr.percent, A.Percent):
-                return f"{amount}의 {_fmt_percent(expr.percent.value)}"
-            return f"{amount} × {self.sub(expr.percent, _ATOM, fields)}"
-        if isinstance(expr, A.Bounded):
-            out = self.sub(expr.value, _SUM, fields)
-            if expr.at_least is not None:
-                out += f", 최소 {self.sub(expr.at_least, _SUM, fields)}"
-            if expr.at_most is not None:
-                out += f", 최대 {self.sub(expr.at_most, _SUM, fields)}"
-            return out
-        if isinstance(expr, A.LastDayOfMonth):
-            return f"{_subject(self.sub(expr.operand, _ATOM, fields))} 속한 달의 말일"
-        if isinstance(expr, A.Count):
-            source = self.label(expr.source.name, fields)
-            if expr.where is None:
-                return f"{source}의 건수"
-            inner = self.fields_of(expr.source, fields)
-            return f"{source} 중 {_adnominal(self.cond(expr.where, inner))} 건수"
-        if isinstance(expr, A.Collect):
-            source = self.label(expr.source.name, fields)
-            inner = self.fields_of(expr.source, fields)
-            field = self.label(expr.field, inner)
-            if expr.where is None:
-                return f"{source}의 {field} 목록"
-            return f"{source} 중 {_adnominal(self.cond(expr.where, inner))} 항목의 {field} 목록"
-        if isinstance(expr, A.Sum):
-            source = self.label(expr.source.name, fields)
-            inner = self.fields_of(expr.source, fields)
-            field = self.label(expr.field, inner) if expr.value is None else f"({self.words(expr.value, inner)})"
-            if expr.where is None:
-                return f"{source}의 {field} 합계"
-            return f"{_adnominal(self.cond(expr.where, inner))} {source}의 {field} 합계"
-        if isinstance(expr, A.Call):
-            return self.call_words(expr, fields)
-        # Nothing else is a value; show the node kind's place rather than fail the page.
-        return "(알 수 없는 계산)"
-
-    def call_words(self, expr: A.Call, fields: dict[str, A.RecordField] | None) -> str:
-        """Write a built-in function call in words."""
-        args = []
-        for a in expr.args:  # a loop, not a comprehension: one stack frame less per nested call
-            args.append(self.sub(a, _SUM, fields))
-        if expr.func in ("min", "max") and args:
-            which = "작은" if expr.func == "min" else "큰"
-            if len(args) == 1:
-                return args[0]
-            if len(args) == 2:
-                return f"{_with(args[0])} {args[1]} 중 {which} 값"
-            return f"{', '.join(args)} 중 가장 {which} 값"
-        if expr.func == "length" and len(args) == 1:
-            what = "건수" if self.type_of(expr.args[0]) == "list" else "글자 수"
-            return f"{self.sub(expr.args[0], _ATOM, fields)}의 {what}"
-        if expr.func == "clock" and len(args) == 1:
-            return f"{self.sub(expr.args[0], _ATOM, fields)}의 시각(하루 중 시간)"
-        if expr.func == "weekday" and len(args) == 1:
-            return f"{self.sub(expr.args[0], _ATOM, fields)}의 요일(월 1 ~ 일 7)"
-        if expr.func == "is_business_day" and len(args) == 1:
-            return f"{_subject(self.sub(expr.args[0], _ATOM, fields))} 영업일(주말·공휴일 아님)"
-        if expr.func == "years_between" and len(args) == 2:
-            return f"{self.sub(expr.args[0], _ATOM, fields)}부터 {self.sub(expr.args[1], _ATOM, fields)}까지 만 햇수"
-        if expr.func == "year" and len(args) == 1:
-            return f"{self.sub(expr.args[0], _ATOM, fields)}의 연도"
-        if expr.func == "aligned" and len(args) == 2:
-            return f"{_subject(self.sub(expr.args[0], _BOUNDED, fields))} {args[1]} 단위"
-        if expr.func == "add_business_days" and len(args) == 2:
-            start = _toward(self.sub(expr.args[0], _ATOM, fields))
-            days = expr.args[1]
-            later = f"영업일 {args[1]}일 후" if isinstance(days, A.Number) else f"영업일로 {args[1]}만큼 지난 날"
-            return f"{start}부터 {later}(주말·공휴일 제외)"
-        return f"{expr.func}({', '.join(args)})"
-
-    def sub(self, expr: Any, needed: int, fields: dict[str, A.RecordField] | None) -> str:
-        """Write a sub-expression, parenthesised when it binds looser than its place needs."""
-        text = self.words(expr, fields)
-        return f"({text})" if _strength(expr) < needed else text
-
-    def cond(self, expr: Any, fields: dict[str, A.RecordField] | None = None) -> str:
-        """Write a condition in Korean words: `출발까지 남은 시간이 24시간 이상`."""
-        if isinstance(expr, A.Binary) and expr.op in ("and", "or"):
-            parts = []
-            for part in _flatten(expr, expr.op):
-                text = self.cond(part, fields)
-                if isinstance(part, A.Binary) and part.op in ("and", "or") and part.op != expr.op:
-                    text = f"({text})"
-                parts.append(text)
-            if expr.op == "or":
-                return " 또는 ".join(parts)
-            return ", ".join(_connective(p) for p in parts[:-1]) + ", " + parts[-1]
-        if isinstance(expr, A.Unary) and expr.op == "not":
-            return self.negated(expr.operand, fields)
-        if isinstance(expr, A.Bool):
-            return "항상" if expr.value else "해당 없음"
-        if isinstance(expr, A.Presence):
-            return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {'있음' if expr.present else '없음'}"
-        if isinstance(expr, A.Binary) and expr.op in _COMPARISONS:
-            return self.compare(expr.op, expr.left, expr.right, fields)
-        if isinstance(expr, A.InInterval):
-            if isinstance(expr.operand, A.Call) and expr.operand.func == "clock" and expr.operand.args:
-                # A time of day: the ends read as clock times, "09:00 이상 18:00 미만".
-                at = self.sub(expr.operand.args[0], _ATOM, fields)
-                return f"{_subject(at)} {_fmt_clock_interval(expr.interval)}"
-            return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {_fmt_interval(expr.interval, self.zone)}"
-        if isinstance(expr, A.InPeriod):
-            what = "날" if expr.period == "day" else "달"
-            anchor = _with(self.sub(expr.anchor, _BOUNDED, fields))
-            operand = _subject(self.sub(expr.operand, _BOUNDED, fields))
-            return f"{operand} {anchor} 같은 {what}({_zone_short(self.zone)})"
-        if isinstance(expr, A.InSet):
-            members = " 또는 ".join(self.words(m, fields) for m in expr.members)
-            return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {members}"
-        if _is_aligned(expr):
-            return self.call_words(expr, fields)
-        if self.names_check_result(expr, fields) and self.type_of(expr) == "bool":
-            return _CHECK_RESULT_WORDS[expr.name]
-        # A yes/no value on its own: a bool input, let or field.
-        # INVARIANT: expr is no condition here, so `sub` -> `words` does not come back.
-        return f"{_subject(self.sub(expr, _BOUNDED, fields))} 예"
-
-    def negated(self, expr: Any, fields: dict[str, A.RecordField] | None) -> str:
-        """Write `not x` in words, turned around where Korean has a direct form."""
-        if isinstance(expr, A.Presence):
-            return self.cond(A.Presence(expr.operand, not expr.present, expr.span), fields)
-        if isinstance(expr, A.Binary) and expr.op in ("=", "!="):
-            return self.compare("!=" if expr.op == "=" else "=", expr.left, expr.right, fields)
-        if isinstance(expr, A.InSet):
-            if len(expr.members) > 1:
-                # `A 또는 B가 아님` reads as "A, or not B": name the set, then deny all of it.
-                members = ", ".join(self.words(m, fields) for m in expr.members)
-                return f"{_subject(self.sub(expr.operand, _BOUNDED, fields))} {members} 중 어느 것도 아님"
-            return _subject(self.cond(expr, fields)) + " 아님"
-        if _is_aligned(expr):
-            return _subject(self.call_words(expr, fields)) + " 아님"
-        if self.names_check_result(expr, fields) and self.type_of(expr) == "bool":
-            return _CHECK_RESULT_WORDS[expr.name][: -len("함")] + "하지 않음"
-        if _strength(expr) > _TEST and self.type_of(expr) == "bool":
-            return f"{_subject(self.sub(expr, _BOUNDED, fields))} 아니요"
-        return f"({self.cond(expr, fields)})에 해당하지 않음"
-
-    def compare(self, op: str, left: Any, right: Any, fields: dict[str, A.RecordField] | None) -> str:
-        lhs = _subject(self.sub(left, _BOUNDED, fields))
-        rhs = self.sub(right, _BOUNDED, fields)
-        kind = self.type_of(left) or self.type_of(right)
-        if op in ("=", "!="):
-            # Enum values, yes/no and text read as a plain statement: `요금제가 일반가`.
-            plain = kind == "bool" or kind == "text" or kind in self.enums
-            if plain:
-                return f"{lhs} {rhs}" if op == "=" else f"{lhs} {_subject(rhs)} 아님"
-            return f"{lhs} {_with(rhs)} {'같음' if op == '=' else '다름'}"
-        if kind in ("datetime", "date"):
-            return {
-                ">": f"{lhs} {rhs}보다 늦음",
-                ">=": f"{lhs} {_with(rhs)} 같거나 늦음",
-                "<": f"{lhs} {rhs}보다 빠름",
-                "<=": f"{lhs} {_with(rhs)} 같거나 빠름",
-            }[op]
-        return f"{lhs} {rhs} " + {">": "초과", ">=": "이상", "<": "미만", "<=": "이하"}[op]
-
-    def assignments(self, assignments: Iterable[A.Assignment], with_target: bool = True) -> list[str]:
-        out = []
-        for a in assignments:
-            value = self.words(a.value)
-            out.append(f"{self.label(a.target)} = {value}" if with_target else value)
-        return out
-
-    # -- types in words (escaped: they mix labels and code spans)
-
-    def type_words(self, ref: A.TypeRef) -> str:
-        if ref.is_list:
-            size = f" (최대 {ref.max_items:,}건)" if ref.max_items is not None else ""
-            record = self.records.get(ref.name)
-            if record is not None:
-                what = ", ".join(_cell(f.label.text) for f in record.fields)
-            else:
-                what = self.scalar_type_words(A.TypeRef(ref.name, False, False, None, None, ref.span))
-            return f"목록{size}: {what}"
-        return self.scalar_type_words(ref)
-
-    def scalar_type_words(self, ref: A.TypeRef) -> str:
-        if ref.min_value is not None or ref.max_value is not None:
-            plain = self.scalar_type_words(A.TypeRef(ref.name, ref.is_list, ref.optional, ref.max_items, ref.max_length, ref.span))
-            unit = "원" if ref.name == "money" else ""
-            limits = [f"{v:,}{unit} {word}" for v, word in ((ref.min_value, "이상"), (ref.max_value, "이하")) if v is not None]
-            return f"{plain} ({' '.join(limits)})"
-        if ref.name == "text" and ref.max_length is not None:
-            return f"텍스트 (최대 {ref.max_length:,}자)"
-        if ref.name in _BASE_TYPE_WORDS:
-            return _BASE_TYPE_WORDS[ref.name]
-        enum = self.enums.get(ref.name)
-        if enum is not None:
-            return "<br>".join(f"{_cell(v.label.text)} ({_code(v.name, in_table=True)})" for v in enum.values)
-        record = self.records.get(ref.name)
-        if record is not None:
-            return f"{_cell(record.label.text)}: " + ", ".join(_cell(f.label.text) for f in record.fields)
-        return _cell(ref.name)
-
-    # -- worked-example values
-
-    def value_words(self, value: Any, ref: A.TypeRef | None) -> str:
-        """Write a worked example's value by its declared type (plain text, escaped where placed)."""
-        if value is None:
-            return "없음"
-        kind = ref.name if ref is not None else None
-        if isinstance(value, bool):
-            return "예" if value else "아니요"
-        if ref is not None and ref.is_list and isinstance(value, list):
-            scalar = A.TypeRef(ref.name, False, False, None, None, ref.span)
-            return ", ".join(self.value_words(v, scalar) for v in value) if value else "없음"
-        if isinstance(value, dict):
-            record = self.records.get(kind or "")
-            return self.record_words(value, record)
-        if kind == "money":
-            number = _to_decimal(value)
-            return _fmt_money(number) if number is not None else str(value)
-        if kind == "percent":
-            number = _to_decimal(value)
-            return _fmt_percent(number) if number is not None else str(value)
-        if kind in ("int", "number"):
-            number = _to_decimal(value)
-            return _fmt_decimal(number) if number is not None else str(value)
-        if kind == "duration":
-            span = _to_timedelta(value)
-            return _fmt_duration(span) if span is not None else str(value)
-        if kind == "datetime":
-            moment = _to_datetime(value)
-            return _fmt_datetime(moment, self.zone) if moment is not None else str(value)
-        if kind == "date":
-            if isinstance(value, datetime):
-                return value.date().isoformat()
-            return value.isoformat() if isinstance(value, date) else str(value)
-        if kind in self.enums and isinstance(value, str):
-            return self.enum_label(kind, value)
-        if kind == "text" and isinstance(value, str):
-            return f"“{value}”"
-        if isinstance(value, datetime):
-            return _fmt_datetime(value, self.zone)
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, list):
-            return ", ".join(self.value_words(v, None) for v in value) if value else "없음"
-        return str(value)
-
-    def record_words(self, value: dict, record: A.RecordDecl | None) -> str:
-        fields = {f.name: f for f in record.fields} if record else {}
-        parts = []
-        for key in _ordered_keys(value, list(fields)):
-            f = fields.get(key)
-            label = f.label.text if f else key
-            parts.append(f"{label}: {self.value_words(value[key], f.type if f else None)}")
-        return ", ".join(parts)
-
-
-def _flatten(expr: Any, op: str) -> list[Any]:
-    if isinstance(expr, A.Binary) and expr.op == op:
-        return _flatten(expr.left, op) + _flatten(expr.right, op)
-    return [expr]
-
-
-def _ordered_keys(mapping: dict, declared: list[str]) -> list[str]:
-    """List the declared names present in declaration order, then any others sorted."""
-    known = [k for k in declared if k in mapping]
-    return known + sorted((str(k) for k in mapping if k not in declared))
-
-
-def _to_decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, Decimal)):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
-        digits = re.sub(r"[,\s원%]|won", "", value)
-        try:
-            return Decimal(digits)
-        except InvalidOperation:
-            return None
-    return None
-
-
-def _to_timedelta(value: Any) -> timedelta | None:
-    """Read a duration as examples write it: `24h`, `1h30min`, `24시간`, ISO 8601 `PT1H30M`."""
-    if isinstance(value, timedelta):
-        return value
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    negative = text.startswith("-")
-    body = text.lstrip("-").replace(" ", "")
-    if body and _DURATION_PART.sub("", body) == "":
-        seconds = sum(int(n) * _DURATION_UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(body))
-        return timedelta(seconds=-seconds if negative else seconds)
-    m = _ISO_DURATION.match(text)
-    if m and any(m.group(i) for i in range(2, 6)):
-        days, hours, minutes, seconds = (int(m.group(i) or 0) for i in range(2, 6))
-        span = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-        return -span if m.group(1) else span
-    return None
-
-
-def _to_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
 
 
 # ---------------------------------------------------------------- sections
@@ -876,7 +36,7 @@ def emit_docs(policy: A.Policy, examples: Sequence[WorkedExample], analysis: Ana
     if analysis is None or analysis.policy is not policy:
         # An analysis of another tree knows none of this tree's nodes.
         analysis = analyze(policy)
-    page = _Page(policy, analysis)
+    page = Page(policy, analysis)
     blocks: list[list[str]] = [
         _emit_header(policy),
         _emit_overview(policy),
@@ -885,7 +45,7 @@ def emit_docs(policy: A.Policy, examples: Sequence[WorkedExample], analysis: Ana
         _emit_checks(page),
         _emit_deciders(page),
         _emit_boundaries(page),
-        _emit_examples(page, examples),
+        emit_examples(page, examples),
         _emit_sources(policy),
     ]
     lines: list[str] = []
@@ -931,7 +91,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return out
 
 
-def _emit_inputs(page: _Page) -> list[str]:
+def _emit_inputs(page: Page) -> list[str]:
     out = ["## 확인하는 정보", ""]
     if not page.policy.inputs:
         out.append("확인하는 정보가 없습니다.")
@@ -954,7 +114,7 @@ def _emit_inputs(page: _Page) -> list[str]:
     return out
 
 
-def _emit_outputs(page: _Page) -> list[str]:
+def _emit_outputs(page: Page) -> list[str]:
     out = ["## 판단 결과", ""]
     if not page.policy.outputs:
         return out + ["판단 결과가 없습니다."]
@@ -968,7 +128,7 @@ def _emit_outputs(page: _Page) -> list[str]:
     return out
 
 
-def _uses_percent_of_money(page: _Page) -> bool:
+def _uses_percent_of_money(page: Page) -> bool:
     """Tell whether any formula takes a percentage of money (and so drops fractions of a won)."""
     pending: list[Any] = [(page.policy.lets, page.policy.outputs, page.policy.checks, page.policy.deciders)]
     while pending:  # a loop, not recursion: expressions may be nested as deep as the parser allows
@@ -982,7 +142,7 @@ def _uses_percent_of_money(page: _Page) -> bool:
     return False
 
 
-def _emit_checks(page: _Page) -> list[str]:
+def _emit_checks(page: Page) -> list[str]:
     if not page.policy.checks:
         return []
     out = [
@@ -1005,7 +165,7 @@ def _emit_checks(page: _Page) -> list[str]:
     return out
 
 
-def _emit_deciders(page: _Page) -> list[str]:
+def _emit_deciders(page: Page) -> list[str]:
     out = ["## 판단 순서", ""]
     if not page.policy.deciders:
         return out + ["판단 규칙이 없습니다. 판단 결과는 위의 계산대로 정합니다."]
@@ -1024,7 +184,7 @@ def _emit_deciders(page: _Page) -> list[str]:
     return out
 
 
-def _emit_rule(page: _Page, number: int, rule: A.Rule) -> list[str]:
+def _emit_rule(page: Page, number: int, rule: A.Rule) -> list[str]:
     if rule.condition is None:
         condition = "위 항목에 모두 해당하지 않을 때"
     else:
@@ -1043,8 +203,8 @@ def _emit_rule(page: _Page, number: int, rule: A.Rule) -> list[str]:
     return out
 
 
-def _emit_window_table(page: _Page, number: int, table: A.WindowTable) -> list[str]:
-    key = page.sub(table.key, _BOUNDED, None)
+def _emit_window_table(page: Page, number: int, table: A.WindowTable) -> list[str]:
+    key = page.sub(table.key, BOUNDED, None)
     targets = list(dict.fromkeys(a.target for row in table.rows for a in row.assignments))
     # A table that sets one output names it once, in the result column, not in every row.
     single = len(targets) == 1
@@ -1062,10 +222,10 @@ def _emit_window_table(page: _Page, number: int, table: A.WindowTable) -> list[s
     return out
 
 
-def _emit_grid_table(page: _Page, number: int, grid: A.GridTable) -> list[str]:
+def _emit_grid_table(page: Page, number: int, grid: A.GridTable) -> list[str]:
     target = page.label(grid.target)
-    row_key = page.sub(grid.row_key, _BOUNDED, None)
-    col_key = page.sub(grid.col_key, _BOUNDED, None)
+    row_key = page.sub(grid.row_key, BOUNDED, None)
+    col_key = page.sub(grid.col_key, BOUNDED, None)
     out = [
         f"### {number}. {_md(target)}: {_md(row_key)} × {_md(col_key)}",
         "",
@@ -1091,7 +251,7 @@ def _emit_grid_table(page: _Page, number: int, grid: A.GridTable) -> list[str]:
     return out
 
 
-def _emit_boundaries(page: _Page) -> list[str]:
+def _emit_boundaries(page: Page) -> list[str]:
     notes = [_md(n.text) for n in page.policy.notes]
     for decider in page.policy.deciders:
         if isinstance(decider, A.WindowTable) and decider.note is not None:
@@ -1101,64 +261,6 @@ def _emit_boundaries(page: _Page) -> list[str]:
     if not notes:
         return []
     return ["## 경계 기준", ""] + [f"- {n}" for n in notes]
-
-
-def _emit_examples(page: _Page, examples: Sequence[WorkedExample]) -> list[str]:
-    out = ["## 계산 예시"]
-    if not examples:
-        return out + ["", "등록된 계산 예시가 없습니다."]
-    for example in examples:
-        out += ["", f"### {_md(example.name)}", "", "입력", ""]
-        if example.refused is not None:
-            # Rejected input is shown exactly as sent: formatting it would make it look valid.
-            out.extend(_raw_values(page, example.input) or ["- 없음"])
-            out += ["", "결과", ""]
-            fields = ", ".join(_code(path) for path in example.refused)
-            out.append(f"- 입력 오류로 거절합니다. 잘못된 항목: {fields}")
-        else:
-            out.extend(_example_values(page, example.input, page.inputs) or ["- 없음"])
-            out += ["", "결과", ""]
-            out.extend(_example_values(page, example.outputs, page.outputs) or ["- 없음"])
-        if example.rule is not None:
-            line = f"결정 규칙: {_code(example.rule)}"
-            step = page.steps.get(example.rule)
-            if step is not None:
-                number, where = step
-                line += f" (판단 순서 {number}번" + (f": {_md(where)})" if where else ")")
-            out += ["", line]
-        if example.note is not None:
-            out += ["", f"참고: {_md(example.note)}"]
-    return out
-
-
-def _example_values(page: _Page, values: dict, decls: dict) -> list[str]:
-    out = []
-    for key in _ordered_keys(values, list(decls)):
-        decl = decls.get(key)
-        label = _md(decl.label.text) if decl is not None else _code(key)
-        ref = decl.type if decl is not None else None
-        value = values[key]
-        record = page.records.get(ref.name) if ref is not None and ref.is_list else None
-        if record is not None and isinstance(value, list):
-            out.append(f"- {label}: {len(value):,}건")
-            for item in value[:_LIST_SHOWN]:
-                words = page.record_words(item, record) if isinstance(item, dict) else page.value_words(item, None)
-                out.append(f"  - {_md(words)}")
-            if len(value) > _LIST_SHOWN:
-                out.append(f"  - 외 {len(value) - _LIST_SHOWN:,}건")
-        else:
-            out.append(f"- {label}: {_md(page.value_words(value, ref))}")
-    return out
-
-
-def _raw_values(page: _Page, values: dict) -> list[str]:
-    out = []
-    for key in _ordered_keys(values, list(page.inputs)):
-        decl = page.inputs.get(key)
-        label = _md(decl.label.text) if decl is not None else _code(key)
-        raw = json.dumps(values[key], ensure_ascii=False, sort_keys=True, default=str)
-        out.append(f"- {label}: {_code(raw)}")
-    return out
 
 
 def _emit_sources(policy: A.Policy) -> list[str]:

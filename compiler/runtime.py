@@ -718,6 +718,9 @@ def json_duration(value: timedelta) -> str:
 # ---------------------------------------------------------------- Korean formatting
 
 
+MINUS = "\u2212"  # the article-style minus sign, never confused with a list marker or hyphen
+
+
 def show(kind: str, value: Any, labels: dict[str, dict[str, str]], tz: ZoneInfo) -> str:
     """Format a value the way the counselor articles write it."""
     return formatter(kind, labels, tz)(value)
@@ -727,20 +730,16 @@ def formatter(kind: str, labels: dict[str, dict[str, str]], tz: ZoneInfo):
     """The function that formats a value of `kind` (None as 없음) the way the counselor articles do.
 
     Chosen once per env slot, so that an explanation costs a call per number, not a search.
+    The counselor page writes its values with these same functions (compiler/values.py).
     """
     if kind == "money":
-        return _show_money
+        return _none_or(show_money)
     if kind == "percent":
-        return _show_percent
+        return _none_or(show_percent)
     if kind == "duration":
         return _none_or(show_duration)
     if kind == "datetime":
-        def show_datetime(value: datetime | None) -> str:
-            if value is None:
-                return "없음"
-            t = value.astimezone(tz)
-            return f"{t.year:04}-{t.month:02}-{t.day:02} {t.hour:02}:{t.minute:02}"
-        return show_datetime
+        return _none_or(lambda value: show_datetime(value, tz))
     if kind == "date":
         return _none_or(date.isoformat)
     if kind == "bool":
@@ -750,8 +749,8 @@ def formatter(kind: str, labels: dict[str, dict[str, str]], tz: ZoneInfo):
         return lambda value: "없음" if value is None else names.get(value, str(value))
     if kind.startswith("list"):
         return _none_or(lambda value: ", ".join(str(v) for v in value) if len(value) else "없음")
-    if kind == "number":
-        return _none_or(lambda value: str(json_number(value)))
+    if kind in ("int", "number"):
+        return _none_or(show_number)
     return _none_or(str)
 
 
@@ -759,27 +758,54 @@ def _none_or(show_value):
     return lambda value: "없음" if value is None else show_value(value)
 
 
-def _show_money(value: int | None) -> str:
-    return "없음" if value is None else f"{value:,}원"
+_show_bool = _none_or(lambda value: "예" if value else "아니요")
 
 
-def _show_percent(value: int | Fraction | None) -> str:
-    return "없음" if value is None else f"{value if type(value) is int else json_percent(value)}%"
+def _number_text(value: int | Fraction | str, group_from: int) -> str:
+    """A number with a real minus sign, its whole part grouped by thousands from `group_from`
+    digits up; a str is decimal text (the page's literals) whose written digits are kept."""
+    text = value if isinstance(value, str) else str(json_number(value))
+    sign = ""
+    if text.startswith("-"):
+        sign, text = MINUS, text[1:]
+    whole, point, frac = text.partition(".")
+    if len(whole) >= group_from:
+        whole = f"{int(whole):,}"
+    return sign + whole + point + frac
 
 
-def _show_bool(value: bool | None) -> str:
-    return "없음" if value is None else ("예" if value else "아니요")
+def show_number(value: int | Fraction | str) -> str:
+    """A number as the articles write it: `12,345`, `−2.5`; four digits stay as they are (`2020`)."""
+    return _number_text(value, 5)
 
 
-def show_duration(value: timedelta) -> str:
+def show_money(value: int | Fraction | str) -> str:
+    """An amount of money, always grouped: `8,000원`, `−500원`."""
+    return _number_text(value, 4) + "원"
+
+
+def show_percent(value: int | Fraction | str) -> str:
+    """A percentage: `10%`, `12.5%`."""
+    return _number_text(value, 5) + "%"
+
+
+def show_datetime(value: datetime, tz: ZoneInfo | None) -> str:
+    """A moment on the zone's clock: `2025-06-01 14:07`, with seconds only when it has any."""
+    t = value.astimezone(tz) if tz is not None and value.tzinfo is not None else value
+    out = f"{t.year:04}-{t.month:02}-{t.day:02} {t.hour:02}:{t.minute:02}"
+    return f"{out}:{t.second:02}" if t.second else out
+
+
+def show_duration(value: timedelta, days: bool = False) -> str:
+    """A duration as `9시간 30분`, `0분`, `−1시간`; days only with `days` (as the policy wrote it)."""
     secs = _whole_seconds(value)
     if secs == 0:
         return "0분"
     sign = ""
     if secs < 0:
-        sign, secs = "−", -secs
+        sign, secs = MINUS, -secs
+    d, secs = divmod(secs, 86400) if days else (0, secs)
     h, rem = divmod(secs, 3600)  # hours are not folded into days: "55시간", as the articles write
     m, s = divmod(rem, 60)
-    if not s and not (h and m):  # the usual whole hours or minutes
-        return f"{sign}{h}시간" if h else f"{sign}{m}분"
-    return sign + " ".join([f"{h}시간"] * bool(h) + [f"{m}분"] * bool(m) + [f"{s}초"] * bool(s))
+    parts = ((d, "일"), (h, "시간"), (m, "분"), (s, "초"))
+    return sign + " ".join(f"{n}{unit}" for n, unit in parts if n)

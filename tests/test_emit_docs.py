@@ -12,7 +12,10 @@ import pytest
 from compiler import pipeline
 from compiler.check import analyze
 from compiler.diagnostics import PolicyError
-from compiler.emit_docs import _cell, _fmt_duration, _fmt_interval, _md, _toward, emit_index
+from compiler.emit_docs import emit_index
+from compiler.korean import toward as _toward
+from compiler.markdown import cell as _cell, md as _md
+from compiler.values import fmt_duration as _fmt_duration, fmt_interval as _fmt_interval
 from compiler.emit_docs import emit_docs as emit_page
 from compiler.examples import WorkedExample
 from compiler.services import load_services
@@ -649,7 +652,7 @@ def test_unknown_functions_and_long_conditions_do_not_recurse():
 
 
 def test_particles_agree_with_the_word_before_a_parenthesis():
-    from compiler.emit_docs import _subject
+    from compiler.korean import subject as _subject
 
     assert _subject("운전 경력(다 채운 햇수)") == "운전 경력(다 채운 햇수)이"
     assert _subject("본인 소유(공동명의 포함)") == "본인 소유(공동명의 포함)가"

@@ -87,7 +87,7 @@ def test_every_formatter_shows_a_missing_value_as_none_word(kind):
 def test_formatters_write_times_on_the_zone_clock_and_durations_in_hours():
     show_at = rt.formatter("datetime", {}, SEOUL)
     assert show_at(datetime(2025, 6, 1, 5, 7, tzinfo=timezone.utc)) == "2025-06-01 14:07"
-    assert show_at(datetime(1999, 12, 31, 15, 0, 59, tzinfo=timezone.utc)) == "2000-01-01 00:00"
+    assert show_at(datetime(1999, 12, 31, 15, 0, 59, tzinfo=timezone.utc)) == "2000-01-01 00:00:59"
     assert [rt.show_duration(timedelta(seconds=s)) for s in (0, 60, 3600, 3660, 3601, 61, -5400, 55 * 3600, 59.9)] == \
         ["0분", "1분", "1시간", "1시간 1분", "1시간 1초", "1분 1초", "−1시간 30분", "55시간", "59초"]
     assert rt.formatter("list", {}, SEOUL)(()) == "없음"

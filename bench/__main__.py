@@ -333,7 +333,7 @@ def render(args, command, started, load_start, load_end, elapsed, peer_notes, be
       " contract, with the generator's tricks (a reader specialised for the three common ISO shapes, constants"
       " made once per module, the common case tested first).\n")
     w("Peers (each prepared once; the Python that turns raw input into engine input is inside the timed call;"
-      " the adapters validate nothing beyond parsing the datetimes, which favours them; for the rent-car policy"
+      " the adapters validate nothing beyond parsing the datetimes (the raw-datetime configuration not even that: the engine reads the strings), which favours them; for the rent-car policy"
       " the card and point fees are computed from the engine's rate in Python, the same two integer operations for every peer):\n")
     w(table(["peer", "package", "how the policies are written", "status"],
             [[n["name"], f"`{n['dist']}` {n['version'] or ''}".strip(), n["how"], n["status"]] for n in peer_notes],
@@ -405,6 +405,8 @@ def render(args, command, started, load_start, load_end, elapsed, peer_notes, be
       " (`…+09:00`, `…Z`, naive) without the regex (before the rewrite this parser was inlined once per field): for those shapes `fromisoformat` alone accepts exactly what the regex would"
       " (tests/test_datetime_reading.py drives both paths with mutated strings). It reads a naive time as the UTC"
       " instant it names in the policy zone; the baseline attaches the zone, as most services would.")
+    w("- The hand-tuned baseline and the peers return a bare tuple; `policyc evaluate` also checks each output's"
+      " range and returns a Decision that can render its explanation and trace later.")
     w("- Import times are wall-clock medians over fresh interpreters; `-X importtime` figures are inflated by its own"
       " tracing. On a busy machine a run can lose a scheduler slice mid-import, hence the minimum column.")
     return "\n".join(out) + "\n"

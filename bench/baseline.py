@@ -186,7 +186,152 @@ def jeju_rentcar_fee(raw: Mapping) -> tuple[int, int, int, str]:
     return percent, card * percent // 100, point * percent // 100, rule
 
 
+# ---------------------------------------------------------------- hand-tuned: the generator's tricks, by hand
+#
+# The same contract and rules, written by someone who profiled them: the tricks the generator
+# may use (a reader specialised for the ISO shapes services send, constants made once per
+# module, the common case tested first) and nothing it may not (no unrolled copies it could
+# not emit). For the three common shapes `fromisoformat` accepts exactly what the regex and
+# `fromisoformat` of `_datetime` accept together (fixed length, separators in place, offset
+# minutes below 60: it checks every other character is an ASCII digit); anything else, and
+# every error, goes through `_datetime`. A naive time becomes the UTC instant it names in
+# Seoul, so that instants subtract without consulting a zone.
+
+_fromisoformat = datetime.fromisoformat
+_seoul_offset = SEOUL.utcoffset
+_OFFSET_SHAPES = frozenset(("--T::+:", "--T::-:"))
+_FIRST, _AFTER = f"{_FIRST_YEAR}", f"{_LAST_YEAR + 1}"
+
+
+def _fast_datetime(value, path: str, errors: list) -> datetime | None:
+    if type(value) is str and _FIRST <= value < _AFTER:
+        n = len(value)
+        try:
+            if n == 25:
+                if value[4::3] in _OFFSET_SHAPES and value[23] < "6":
+                    return _fromisoformat(value)
+            elif n == 20:
+                if value[4::3] == "--T::Z":
+                    return _fromisoformat(value)
+            elif n == 19 and value[4::3] == "--T::":
+                wall = _fromisoformat(value + "Z")
+                return wall - _seoul_offset(wall)
+        except ValueError:
+            pass
+    return _datetime(value, path, errors)
+
+
+def pet_taxi_fee_tuned(raw: Mapping) -> tuple[int, str]:
+    """pet_taxi_fee, hand-tuned."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        raise BadInput([("", "expected an object")])
+    errors: list = []
+    if not _PET_FIELDS.issuperset(raw):
+        errors += [(f"/{key}", "unknown field") for key in raw if key not in _PET_FIELDS]
+    get = raw.get
+    fare = get("fare")
+    if type(fare) is not int or not 0 <= fare <= _MAX_WON:
+        fare = _money(fare, "/fare", errors) if "fare" in raw else errors.append(("/fare", "required"))
+    departure = get("departure_at")
+    departure = (_fast_datetime(departure, "/departure_at", errors) if departure is not None or "departure_at" in raw
+                 else errors.append(("/departure_at", "required")))
+    cancelled = get("cancelled_at")
+    cancelled = (_fast_datetime(cancelled, "/cancelled_at", errors) if cancelled is not None or "cancelled_at" in raw
+                 else errors.append(("/cancelled_at", "required")))
+    dispatched = get("dispatched_at")
+    if dispatched is not None:
+        dispatched = _fast_datetime(dispatched, "/dispatched_at", errors)
+    no_show = get("no_show", False)
+    if no_show is not False and no_show is not True:
+        no_show = _bool(no_show, "/no_show", errors)
+    departed = get("driver_departed_at")
+    if departed is not None:
+        departed = _fast_datetime(departed, "/driver_departed_at", errors)
+    arrived = get("driver_arrived_at")
+    if arrived is not None:
+        arrived = _fast_datetime(arrived, "/driver_arrived_at", errors)
+    if errors:
+        raise BadInput(errors)
+
+    if departed is not None and departed > departure:
+        return 0, "driver_not_departed"
+    if arrived is not None and arrived > departure + _MIN5:
+        return 0, "driver_not_arrived"
+    if no_show:
+        return min(fare, 30000), "passenger_no_show"
+    if dispatched is not None and _ZERO <= cancelled - dispatched <= _MIN10:
+        return 0, "dispatch_grace"
+    before = departure - cancelled
+    if before > _H24:
+        return 0, "by_time.free"
+    if before > _H9:
+        return min(fare * 10 // 100, 8000), "by_time.early"
+    if before > _H1:
+        return min(fare * 50 // 100, 8000), "by_time.late"
+    return min(fare, 15000), "by_time.last"
+
+
+_RULES_BY_COLUMN = {plan: tuple((rate, f"fee_table.{plan}.{col}") for rate, col in zip(rates, _COLUMNS))
+                    for plan, rates in _GRID.items()}
+_LATE_EXCEPTION_RULES = {exc: (pct, "exception_" + exc) for exc, pct in _LATE_EXCEPTION_PERCENT.items()}
+
+
+def jeju_rentcar_fee_tuned(raw: Mapping) -> tuple[int, int, int, str]:
+    """jeju_rentcar_fee, hand-tuned."""
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        raise BadInput([("", "expected an object")])
+    errors: list = []
+    if not _JEJU_FIELDS.issuperset(raw):
+        errors += [(f"/{key}", "unknown field") for key in raw if key not in _JEJU_FIELDS]
+    get = raw.get
+    plan = get("rate_plan")
+    if type(plan) is not str or plan not in _PLANS:
+        errors.append(("/rate_plan", "expected super_saver, discount or standard" if "rate_plan" in raw else "required"))
+    booked = get("booked_at")
+    booked = (_fast_datetime(booked, "/booked_at", errors) if booked is not None or "booked_at" in raw
+              else errors.append(("/booked_at", "required")))
+    cancelled = get("cancelled_at")
+    cancelled = (_fast_datetime(cancelled, "/cancelled_at", errors) if cancelled is not None or "cancelled_at" in raw
+                 else errors.append(("/cancelled_at", "required")))
+    pickup = get("pickup_at")
+    pickup = (_fast_datetime(pickup, "/pickup_at", errors) if pickup is not None or "pickup_at" in raw
+              else errors.append(("/pickup_at", "required")))
+    no_show = get("no_show", False)
+    if no_show is not False and no_show is not True:
+        no_show = _bool(no_show, "/no_show", errors)
+    card = get("card_amount", 0)
+    if type(card) is not int or not 0 <= card <= _MAX_WON:
+        card = _money(card, "/card_amount", errors)
+    point = get("point_amount", 0)
+    if type(point) is not int or not 0 <= point <= _MAX_WON:
+        point = _money(point, "/point_amount", errors)
+    exception = get("exception")
+    if exception is not None and (type(exception) is not str or exception not in _EXCEPTIONS):
+        errors.append(("/exception", "expected one of the exception reasons"))
+    if errors:
+        raise BadInput(errors)
+
+    before = pickup - cancelled
+    if exception == "flight_cancelled":
+        percent, rule = 0, "exception_flight_cancelled"
+    elif exception is not None and before < _H24:
+        percent, rule = _LATE_EXCEPTION_RULES[exception]
+    elif no_show:
+        percent, rule = (50, "no_show_standard") if plan == "standard" else (100, "no_show_nonrefundable")
+    elif before >= _H24 and cancelled.astimezone(SEOUL).date() == booked.astimezone(SEOUL).date():
+        percent, rule = 0, "same_day_free"
+    else:
+        col = 0 if before >= _H168 else 1 if before >= _H72 else 2 if before >= _H24 else 3
+        percent, rule = _RULES_BY_COLUMN[plan][col]
+    return percent, card * percent // 100, point * percent // 100, rule
+
+
 BASELINES = {
     "pet_taxi.cancellation_fee": pet_taxi_fee,
     "jeju_rentcar.cancellation_fee": jeju_rentcar_fee,
+}
+
+TUNED = {
+    "pet_taxi.cancellation_fee": pet_taxi_fee_tuned,
+    "jeju_rentcar.cancellation_fee": jeju_rentcar_fee_tuned,
 }

@@ -230,6 +230,96 @@ def build_datalogic() -> dict:
     return {PET: pet_taxi, JEJU: jeju_rentcar}
 
 
+def build_datalogic_raw() -> dict:
+    """datalogic-py's own datetime operators on the raw ISO strings: no datetime parsing in Python.
+
+    `date_diff(a, b, "seconds")` gives the seconds between two instants; the Korean calendar day
+    of an instant is floor((seconds since 1970 + 9 h) / 1 day) (Asia/Seoul has kept +09:00 since
+    1988). The engine reads a naive time as UTC, so the adapter appends the policy zone's offset
+    to the naive shape (19 characters); everything else reaches the engine as sent.
+    """
+    import datalogic_py
+
+    def var(name):
+        return {"var": name}
+
+    def given(name):
+        return {"!==": [var(name), None]}
+
+    def seconds(a, b):
+        return {"date_diff": [var(a), var(b), "seconds"]}
+
+    def capped(percent, cap):
+        amount = var("fare") if percent == 100 else {"floor": {"/": [{"*": [var("fare"), percent]}, 100]}}
+        return {"min": [amount, cap]}
+
+    def korean_day(name):
+        return {"floor": {"/": [{"+": [{"date_diff": [var(name), "1970-01-01T00:00:00Z", "seconds"]}, H9]}, H24]}}
+
+    before = seconds("departure_at", "cancelled_at")
+    pet = {"if": [
+        {"and": [given("driver_departed_at"), {">": [seconds("driver_departed_at", "departure_at"), 0]}]},
+        [0, "driver_not_departed"],
+        {"and": [given("driver_arrived_at"), {">": [seconds("driver_arrived_at", "departure_at"), MIN5]}]},
+        [0, "driver_not_arrived"],
+        var("no_show"), [capped(100, 30000), "passenger_no_show"],
+        {"and": [given("dispatched_at"), {"<=": [0, seconds("cancelled_at", "dispatched_at"), MIN10]}]},
+        [0, "dispatch_grace"],
+        {">": [before, H24]}, [0, "by_time.free"],
+        {">": [before, H9]}, [capped(10, 8000), "by_time.early"],
+        {">": [before, H1]}, [capped(50, 8000), "by_time.late"],
+        [capped(100, 15000), "by_time.last"],
+    ]}
+    hb = seconds("pickup_at", "cancelled_at")
+    branches: list = [{"==": [var("exception"), "flight_cancelled"]}, [0, "exception_flight_cancelled"]]
+    for exc, pct in LATE_EXCEPTIONS:
+        branches += [{"and": [{"==": [var("exception"), exc]}, {"<": [hb, H24]}]}, [pct, f"exception_{exc}"]]
+    branches += [
+        {"and": [var("no_show"), {"in": [var("rate_plan"), ["super_saver", "discount"]]}]}, [100, "no_show_nonrefundable"],
+        {"and": [var("no_show"), {"==": [var("rate_plan"), "standard"]}]}, [50, "no_show_standard"],
+        {"and": [{"==": [korean_day("booked_at"), korean_day("cancelled_at")]}, {">=": [hb, H24]}]}, [0, "same_day_free"],
+    ]
+    for plan, col, low, high in _grid_rows():
+        if low is None and plan == "standard":
+            branches.append([GRID[plan][col], f"fee_table.{plan}.{COLUMNS[col]}"])
+            break
+        cond = [{"==": [var("rate_plan"), plan]}]
+        if low is not None:
+            cond.append({">=": [hb, low]})
+        if high is not None:
+            cond.append({"<": [hb, high]})
+        branches += [{"and": cond}, [GRID[plan][col], f"fee_table.{plan}.{COLUMNS[col]}"]]
+    jeju = {"if": branches}
+
+    engine = datalogic_py.Engine()
+    pet_eval, jeju_eval = engine.compile(pet).evaluate, engine.compile(jeju).evaluate
+    pet_times = ("departure_at", "cancelled_at", "dispatched_at", "driver_departed_at", "driver_arrived_at")
+    jeju_times = ("booked_at", "cancelled_at", "pickup_at")
+
+    def zoned(raw, names):
+        # Copy the input only when a naive time is in it (the engine would read it as UTC).
+        for name in names:
+            v = raw.get(name)
+            if v is not None and len(v) == 19:
+                raw = dict(raw)
+                for n in names:
+                    v = raw.get(n)
+                    if v is not None and len(v) == 19:
+                        raw[n] = v + "+09:00"
+                return raw
+        return raw
+
+    def pet_taxi(raw):
+        fee, rule = pet_eval(zoned(raw, pet_times))
+        return int(fee), rule
+
+    def jeju_rentcar(raw):
+        pct, rule = jeju_eval(zoned(raw, jeju_times))
+        return _jeju_result(raw, pct, rule)
+
+    return {PET: pet_taxi, JEJU: jeju_rentcar}
+
+
 # ---------------------------------------------------------------- common-expression-language: CEL, Rust core
 
 
@@ -425,10 +515,14 @@ def build_regopy() -> dict:
     return {PET: pet_taxi, JEJU: jeju_rentcar}
 
 
-# name, distribution (for its version), builder, how the policies are written for it
+# name, distribution (for its version), builder, how the policies are written for it. Several entries of one
+# distribution are configurations of one peer; the report names each peer's fastest beside it.
 PEERS = (
     ("zen-engine", "zen-engine", build_zen, "JDM decision table, hit policy first; ZenEngine(loader).evaluate(key, ctx)"),
-    ("datalogic-py", "datalogic-py", build_datalogic, "JsonLogic `if` chain, Engine.compile once, Rule.evaluate"),
+    ("datalogic-py", "datalogic-py", build_datalogic, "JsonLogic `if` chain, Engine.compile once, Rule.evaluate; datetimes"
+     " parsed in Python by the adapter"),
+    ("datalogic-py (raw datetimes)", "datalogic-py", build_datalogic_raw, "the same `if` chain on the raw ISO strings:"
+     " `date_diff` in seconds, Korean days from seconds since 1970; the adapter only appends +09:00 to naive times"),
     ("CEL", "common-expression-language", build_cel, "one CEL expression (ternaries, grid as a map), cel.compile once, Program.execute"),
     ("rule-engine", "rule-engine", build_rule_engine, "one Rule per policy rule, tried in order, fee as a Rule expression"),
     ("regopy", "regopy", build_regopy, "Rego `else` chain (caps with `<`), built into a bundle once, query_bundle"),

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import peers, report, startup, timing
-from bench.baseline import BASELINES, BadInput
+from bench import before, peers, report, startup, timing
+from bench.baseline import BASELINES, TUNED, BadInput
 from bench.workload import JEJU_EDGES, PET_EDGES, WORKLOADS, jeju_rentcar_inputs, pet_taxi_inputs
 
 POLICIES = sorted(WORKLOADS)
@@ -56,16 +56,18 @@ def test_workload_hits_every_rule_and_the_window_edges(policy):
     assert on_edge / len(inputs) > 0.1
 
 
+@pytest.mark.parametrize("baselines", [BASELINES, TUNED], ids=["straightforward", "tuned"])
 @pytest.mark.parametrize("policy", POLICIES)
-def test_baseline_decides_like_the_generated_evaluator(policy):
-    module, baseline = _generated(policy), BASELINES[policy]
+def test_baseline_decides_like_the_generated_evaluator(policy, baselines):
+    module, baseline = _generated(policy), baselines[policy]
     for raw in WORKLOADS[policy](3000, seed=77):
         assert baseline(raw) == _as_baseline(policy, module.evaluate(raw)), raw
 
 
+@pytest.mark.parametrize("baselines", [BASELINES, TUNED], ids=["straightforward", "tuned"])
 @pytest.mark.parametrize("policy", POLICIES)
-def test_baseline_checks_its_input_like_the_generated_evaluator(policy):
-    module, baseline = _generated(policy), BASELINES[policy]
+def test_baseline_checks_its_input_like_the_generated_evaluator(policy, baselines):
+    module, baseline = _generated(policy), baselines[policy]
     good = WORKLOADS[policy](1, seed=3)[0]
     first_dt = next(k for k, v in good.items() if isinstance(v, str) and "T" in v)
     bad_inputs = [
@@ -79,6 +81,12 @@ def test_baseline_checks_its_input_like_the_generated_evaluator(policy):
         dict(good, **{first_dt: "1899-12-31T23:00:00+09:00"}),
         dict(good, **{first_dt: "2025-06-01T14:00:00+09:75"}),
         dict(good, **{first_dt: "２０２５-06-01T14:00:00+09:00"}),
+        dict(good, **{first_dt: "2025-06-01T14:00:00+09:60"}),
+        dict(good, **{first_dt: "2025-06-01T14:00:00.123Z"[:-1] + "x"}),
+        dict(good, **{first_dt: "2025-06-31T14:00:00+09:00"}),
+        dict(good, **{first_dt: "3000-01-01T00:00:00Z"}),
+        dict(good, **{first_dt: "2025-06-01T1٤:00:00"}),
+        dict(good, **{first_dt: ["2025-06-01T14:00:00Z"]}),
         dict(good, no_show="yes"),
     ]
     money = "fare" if policy.startswith("pet_taxi") else "card_amount"
@@ -94,7 +102,7 @@ def test_baseline_checks_its_input_like_the_generated_evaluator(policy):
 
 
 def test_peers_agree_with_the_baseline_where_installed():
-    inputs = {p: WORKLOADS[p](300, seed=4) for p in POLICIES}
+    inputs = {p: WORKLOADS[p](120, seed=4) for p in POLICIES}  # python -m bench checks every input
     built = 0
     for name, dist, build, _ in peers.PEERS:
         try:
@@ -107,6 +115,26 @@ def test_peers_agree_with_the_baseline_where_installed():
                 assert tuple(fns[policy](raw)) == BASELINES[policy](raw), (name, raw)
     if not built:
         pytest.skip("no peer engine installed (pip install -e '.[bench]')")
+
+
+def test_the_generated_evaluators_before_the_rewrite_load_beside_todays(tmp_path):
+    try:
+        old = before.load(tuple(POLICIES), tmp_path)
+    except Exception as err:  # noqa: BLE001 - a shallow clone has no history
+        pytest.skip(f"commit {before.COMMIT} not readable here: {err}")
+    for policy in POLICIES:
+        assert old[policy].__name__ == f"{before.PACKAGE}.{policy}"
+        for raw in WORKLOADS[policy](200, seed=5):
+            assert _as_baseline(policy, old[policy].evaluate(raw)) == _as_baseline(policy, _generated(policy).evaluate(raw))
+
+
+def test_best_configuration_is_the_fastest_of_each_peer():
+    from bench.__main__ import best_configurations
+
+    stats = {"a": timing.Stats(1, 5.0, 9.0, 5.0), "a raw": timing.Stats(1, 3.0, 9.0, 3.0), "b": timing.Stats(1, 4.0, 9.0, 4.0)}
+    notes = [{"name": "a", "dist": "pa"}, {"name": "a raw", "dist": "pa"}, {"name": "b", "dist": "pb"},
+             {"name": "c", "dist": "pc"}]  # c not built: left out
+    assert [(d, n, c) for d, n, _, c in best_configurations(stats, notes)] == [("pa", "a raw", 2), ("pb", "b", 1)]
 
 
 def test_interleaved_timing_takes_one_sample_per_call_and_round():

@@ -515,7 +515,8 @@ _PACKAGES = itertools.count()
 
 
 @contextlib.contextmanager
-def evaluators_in_memory(runtime: str, sources: list[tuple[str, str]]) -> Iterator[list[types.ModuleType]]:
+def evaluators_in_memory(runtime: str, sources: list[tuple[str, str]],
+                         shared: dict[str, str] | None = None) -> Iterator[list[types.ModuleType]]:
     """Execute emitted evaluators as modules of a private package that exists only inside the block.
 
     Compile time only: generated/ is neither read nor written, and the evaluators themselves
@@ -523,7 +524,8 @@ def evaluators_in_memory(runtime: str, sources: list[tuple[str, str]]) -> Iterat
     package's `_runtime`, which is where its relative imports look.
 
     Args:
-        runtime: the text of generated/_runtime.py; sources: (module source, file name shown in tracebacks).
+        runtime: the text of generated/_runtime.py; sources: (module source, file name shown in tracebacks);
+        shared: other modules of generated/ the evaluators import (name -> text), such as `_holidays`.
     """
     package = f"_policyc_examples_{os.getpid()}_{next(_PACKAGES)}"
     created: list[str] = []
@@ -542,6 +544,10 @@ def evaluators_in_memory(runtime: str, sources: list[tuple[str, str]]) -> Iterat
         runtime_module = new(f"{package}._runtime", package, False)
         exec(compile(runtime, "generated/_runtime.py", "exec", dont_inherit=True), runtime_module.__dict__)
         root._runtime = runtime_module
+        for name, text in sorted((shared or {}).items()):
+            module = new(f"{package}.{name}", package, False)
+            exec(compile(text, f"generated/{name}.py", "exec", dont_inherit=True), module.__dict__)
+            setattr(root, name, module)
         modules = []
         for i, (source, filename) in enumerate(sources):
             holder = new(f"{package}.p{i}", package, True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import typing
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,8 @@ from compiler.emit_python import WIDTH
 from tests.support import compile_policy, examples
 
 GENERATED = Path(__file__).resolve().parent.parent / "generated"
-MODULES = sorted(p for p in GENERATED.rglob("*.py") if p.name != "__init__.py" and p.name != "_runtime.py")
+# The evaluators: every generated module but the packages and the shared `_runtime` and `_holidays`.
+MODULES = sorted(p for p in GENERATED.rglob("*.py") if not p.name.startswith("_"))
 
 
 def test_no_generated_line_is_longer_than_120_characters():
@@ -164,3 +165,13 @@ def test_rows_in_source_order_decide_as_written(tmp_path):
                 "PT23H59M59S": "early", "PT24H": "free", "PT100H": "free", "-PT5H": "last"}
     for before, row in expected.items():
         assert module.evaluate({"before": before}).rule == f"by_time.{row}", before
+
+
+def test_the_holiday_table_is_written_once():
+    """Evaluators that count business days import generated/_holidays.py instead of a copy each."""
+    importers = [p for p in MODULES if "from .._holidays import KR as _HOLIDAYS" in p.read_text(encoding="utf-8")]
+    assert len(importers) >= 2
+    assert not [p for p in MODULES if "date(2025, 10, 3)" in p.read_text(encoding="utf-8")]
+    from generated import _holidays
+
+    assert date(2025, 10, 3) in _holidays.KR and _holidays.YEARS == (2015, 2035)

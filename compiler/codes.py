@@ -190,6 +190,7 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("E312", "examples", "an example with no result, or both a result and a refusal"),
     ("E313", "examples", "a key given twice in one mapping"),
     ("E314", "examples", "`rule` or `note` is not a text"),
+    ("E315", "examples", "a raw bidirectional control in an examples file"),
     ("E320", "examples", "an example fails on the evaluator"),
     # coverage and services
     ("E400", "coverage", "a coverage file cannot be read"),

@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import types
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ import yaml
 
 from compiler.diagnostics import Diagnostic, Span, suggest
 from dsl import ast as A
-from dsl.parser import invisible
+from dsl.parser import BIDI_CONTROLS, invisible
 
 __all__ = ["ExampleLoader", "ExampleResult", "read_examples", "WorkedExample", "check_examples", "decide_examples",
            "evaluators_in_memory", "run_example", "run_examples"]
@@ -89,6 +90,20 @@ def _read(text: str, loader_class: type) -> tuple[Any, yaml.Node | None]:
         return (loader.construct_document(node) if node is not None else None), node
     finally:
         loader.dispose()
+
+
+def raw_bidi_control(text: str, shown: str) -> Diagnostic | None:
+    """A raw bidirectional control anywhere in an examples file, comments included (Trojan Source):
+    it reorders how the lines around it are shown, in an editor and on the counselor page. One that
+    is meant is written as a YAML escape in a double-quoted text (`"\\u202E"`)."""
+    for line_no, line in enumerate(text.split("\n"), 1):
+        for col, ch in enumerate(line, 1):
+            if ch in BIDI_CONTROLS:
+                name = unicodedata.name(ch, "a bidirectional control")
+                return Diagnostic("E315", f"invisible character U+{ord(ch):04X} ({name}) in an examples file",
+                                  Span(shown, line_no, col, line_no, col + 1),
+                                  help='delete it; to mean it, write it as an escape in a double-quoted text ("\\u202E")')
+    return None
 
 
 # ---------------------------------------------------------------- static checks

@@ -23,7 +23,8 @@ from compiler.diagnostics import Diagnostic, PolicyError, Span
 from compiler.emit_docs import emit_docs, emit_index
 from compiler.emit_python import HOLIDAYS_MODULE, emit_holidays, emit_python
 from compiler.emit_schema import emit_schema
-from compiler.examples import WorkedExample, check_examples, decide_examples, evaluators_in_memory, read_examples
+from compiler.examples import (WorkedExample, check_examples, decide_examples, evaluators_in_memory, raw_bidi_control,
+                               read_examples)
 from compiler.input_ranges import date_ranges
 from compiler.project import GENERATED, NoProject, find_root, import_evaluator
 from compiler.services import check_services, load_services
@@ -254,6 +255,9 @@ def _load_examples(item: Loaded, root: Path, sources: dict[str, str]) -> list[Di
     if problem is not None:
         return [problem]
     sources[shown] = text
+    bidi = raw_bidi_control(text, shown)
+    if bidi is not None:
+        return [bidi]
     try:
         data, node = read_examples(text)
     except yaml.YAMLError as err:

@@ -110,8 +110,10 @@ def compiled(tmp_path: Path, label: str = LABEL, sentence: str = SENTENCE, liter
         examples = [{"name": label, "input": {"memo": literal}, "expected": {"said": literal, "fee": 0},
                      "rule": "literal_match", "note": label},
                     {"name": "odd " + label, "input": {"memo": label, "k": "odd"}, "expected": {"said": label}}]
-    # Double-quoted: PyYAML writes U+0085 raw in a plain or single-quoted scalar, where it reads back as a line break.
-    text = yaml.safe_dump(examples, allow_unicode=True, default_style='"')
+    # Double-quoted, every character past ASCII escaped: PyYAML writes U+0085 raw in a plain or
+    # single-quoted scalar (where it reads back as a line break), and a raw bidirectional control
+    # in an examples file is refused (E315); the texts the compiler reads are the same.
+    text = yaml.safe_dump(examples, allow_unicode=False, default_style='"')
     (policy_dir / f"{name}.examples.yaml").write_text(text, encoding="utf-8")
     project_data(tmp_path)
     loaded = pipeline.load(tmp_path)

@@ -90,6 +90,7 @@ EXPECTED = {
     "duplicate_key": ("E313", 7, 23, "YAML keeps only the last one; remove one of them"),
     "note_not_text": ("E314", 10, 9, None),
     "name_not_text": ("E304", 6, 9, None),
+    "bidi_control": ("E315", 5, 17, 'delete it; to mean it, write it as an escape in a double-quoted text ("\\u202E")'),
 }
 
 

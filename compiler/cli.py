@@ -115,11 +115,7 @@ def compile_cmd(check_only: bool, lock_timeout: float, root: Path | None) -> Non
     root = project.find_root(root)
     out_dir = root / project.GENERATED
     if check_only:
-        result, files = pipeline.compile_all(root)
-        _print_diagnostics(result.diagnostics, result.sources)
-        if files is None:
-            click.echo("nothing written: fix the errors above", err=True)
-            sys.exit(EXIT_POLICY_ERROR)
+        result, files = _compile_or_exit(root)
         stale = pipeline.stale_files(files, out_dir)
         if stale:
             click.echo(f"generated/ is out of date ({len(stale)} file{'s' * (len(stale) != 1)}):", err=True)
@@ -139,15 +135,23 @@ def compile_cmd(check_only: bool, lock_timeout: float, root: Path | None) -> Non
     with tree.project_lock(root, timeout=lock_timeout, on_wait=waiting, required=False) as held:
         if held:
             tree.clean(out_dir)  # leftovers of killed runs
-        result, files = pipeline.compile_all(root)
-        _print_diagnostics(result.diagnostics, result.sources)
-        if files is None:
-            click.echo("nothing written: fix the errors above", err=True)
-            sys.exit(EXIT_POLICY_ERROR)
+        result, files = _compile_or_exit(root)
         stale = pipeline.stale_files(files, out_dir)
         if stale:
             pipeline.write_tree(files, out_dir)
     click.echo(f"compiled {len(result.policies)} policies into generated/ ({len(stale)} of {len(files)} files changed)")
+
+
+def _compile_or_exit(root: Path):
+    """Load and build every policy, printing the diagnostics; exit 1, writing nothing, on an error."""
+    from compiler import pipeline
+
+    result, files = pipeline.compile_all(root)
+    _print_diagnostics(result.diagnostics, result.sources)
+    if files is None:
+        click.echo("nothing written: fix the errors above", err=True)
+        sys.exit(EXIT_POLICY_ERROR)
+    return result, files
 
 
 @main.command("check")

@@ -16,6 +16,7 @@ error then names the input the date comes from.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -68,17 +69,23 @@ def korean_holidays(years: tuple[int, int] = HOLIDAY_YEARS) -> frozenset[date]:
     return computed_korean_holidays(years)
 
 
-def _calls(node, out: list) -> list:
-    """Every business-day call in node, depth first (the node's dataclass slots, in order)."""
-    if isinstance(node, A.Call) and node.func in BUSINESS_DAY_CALLS:
-        out.append(node)
+def _children(node) -> Iterator:
+    """The syntax nodes directly under node (its dataclass slots, in order; texts and spans left out)."""
     if node is None or isinstance(node, (str, int, A.Span, A.Label)):
-        return out
+        return
     for slot in getattr(type(node), "__slots__", ()):
         value = getattr(node, slot, None)
         for item in value if isinstance(value, tuple) else (value,):
             if hasattr(type(item), "__slots__") and not isinstance(item, (str, A.Span)):
-                _calls(item, out)
+                yield item
+
+
+def _calls(node, out: list) -> list:
+    """Every business-day call in node, depth first (the node's dataclass slots, in order)."""
+    if isinstance(node, A.Call) and node.func in BUSINESS_DAY_CALLS:
+        out.append(node)
+    for child in _children(node):
+        _calls(child, out)
     return out
 
 
@@ -194,13 +201,8 @@ def _names(an: Analysis, node, out: set[str]) -> set[str]:
         return out
     if isinstance(node, (A.Count, A.Collect, A.Sum)):
         out.add(node.source.name)
-    if node is None or isinstance(node, (str, int, A.Span, A.Label)):
-        return out
-    for slot in getattr(type(node), "__slots__", ()):
-        value = getattr(node, slot, None)
-        for item in value if isinstance(value, tuple) else (value,):
-            if hasattr(type(item), "__slots__") and not isinstance(item, (str, A.Span)):
-                _names(an, item, out)
+    for child in _children(node):
+        _names(an, child, out)
     return out
 
 
